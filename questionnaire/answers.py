@@ -40,6 +40,7 @@ def check(bank: Bank, answers: Any, must_have: Any = ()) -> Answers:
     """Normalised answers, or AnswersInvalid listing every problem at once."""
     problems: list[str] = []
     values: dict[str, Any] = {}
+    invalid: set[str] = set()
     if not isinstance(answers, Mapping):
         raise AnswersInvalid(["'answers' must be an object mapping question ids to answers"])
     for question_id, value in answers.items():
@@ -52,6 +53,7 @@ def check(bank: Bank, answers: Any, must_have: Any = ()) -> Answers:
             values[question_id] = check_value(bank, question_id, value)
         except AnswerError as exc:
             problems.append(f"{question_id!r}: answer {value!r} does not fit: {exc}")
+            invalid.add(question_id)
 
     shown = visible_answers(bank, values)
     for question_id in values:
@@ -70,7 +72,7 @@ def check(bank: Bank, answers: Any, must_have: Any = ()) -> Answers:
             )
         elif not bank.question(question_id).scored:
             problems.append(f"must_have {question_id!r}: this question is not scored")
-        elif question_id not in shown:
+        elif question_id not in shown and question_id not in invalid:
             problems.append(f"must_have {question_id!r}: the question is not answered")
 
     if problems:

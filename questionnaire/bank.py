@@ -51,10 +51,11 @@ class Problem:
 
 
 class BankInvalid(Exception):
-    """The bank has errors; ``problems`` lists every one, in line order."""
+    """The bank has errors; ``problems`` lists every one, in line order (warnings aside)."""
 
-    def __init__(self, problems: list[Problem]):
+    def __init__(self, problems: list[Problem], warnings: list[Problem] | None = None):
         self.problems = problems
+        self.warnings = warnings or []
         super().__init__("\n".join(str(p) for p in problems))
 
 
@@ -233,13 +234,15 @@ class _Reader:
             )
         version = self.version(data)
         title = self.text(data, "title", required=True, where="the bank")
+        intro = self.text(data, "intro")
         provider = self.provider(data)
         ratings = self.ratings(data)
         sections = self.sections(data)
 
         errors = sorted((p for p in self.problems if not p.warning), key=lambda p: p.line)
+        warnings = sorted((p for p in self.problems if p.warning), key=lambda p: p.line)
         if errors:
-            raise BankInvalid(errors)
+            raise BankInvalid(errors, warnings)
         return Bank(
             version=version,
             title=title,
@@ -248,8 +251,8 @@ class _Reader:
             sections=sections,
             sha256=sha256,
             source=text,
-            intro=self.text(data, "intro"),
-            warnings=tuple(sorted(self.problems, key=lambda p: p.line)),
+            intro=intro,
+            warnings=tuple(warnings),
         )
 
     # --- small readers -------------------------------------------------------------
@@ -434,7 +437,7 @@ class _Reader:
                 raw.line_of("weight"),
                 f"a {type_name} question is never scored; its weight is ignored",
             )
-        spec = kind.read_spec(SpecReader(raw, self.error))
+        spec = kind.read_spec(SpecReader(raw, self.error, self.warn))
         if qid is None:
             return None
         question = Question(
@@ -493,6 +496,8 @@ class _Reader:
         elif (problem := q.kind.commitment_error(q, value["value"])) is not None:
             self.error(value.line_of("value"), problem)
             ok = False
+        elif (doubt := q.kind.commitment_warning(q, value["value"])) is not None:
+            self.warn(value.line_of("value"), doubt)
         for key in ("statement", "source"):
             if not isinstance(value.get(key), str) or not value[key].strip():
                 self.error(value.line_of(key), f"commitment of '{q.id}' needs a '{key}'")
@@ -510,7 +515,7 @@ class _Reader:
         if "show_if" not in raw:
             return None
         condition, problems = conditions.parse(
-            raw["show_if"], self.earlier, self.known_ids, raw.line_of("show_if")
+            raw["show_if"], self.earlier, self.known_ids, raw.line_of("show_if"), q.id
         )
         for line, message in problems:
             self.error(line, f"show_if of '{q.id}': {message}")

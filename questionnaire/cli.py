@@ -26,7 +26,7 @@ def _load_or_exit(path: Path) -> Bank:
     try:
         bank = load_bank(path)
     except BankInvalid as exc:
-        for problem in exc.problems:
+        for problem in sorted([*exc.problems, *exc.warnings], key=lambda p: p.line):
             click.echo(str(problem), err=True)
         noun = "error" if len(exc.problems) == 1 else "errors"
         click.echo(f"{path}: {len(exc.problems)} {noun}; nothing was loaded.", err=True)

@@ -50,19 +50,19 @@ Condition = Compare | Group
 
 
 def parse(
-    raw, earlier: Mapping[str, Any], known: set[str], line: int
+    raw, earlier: Mapping[str, Any], known: set[str], line: int, own_id: str = ""
 ) -> tuple[Condition | None, list]:
     """Read a show_if value; returns (condition or None, [(line, problem), ...]).
 
     ``earlier`` maps the ids of questions before this one to their Question;
-    ``known`` holds every question id in the bank.
+    ``known`` holds every question id in the bank; ``own_id`` is the asking question.
     """
     problems: list[tuple[int, str]] = []
-    condition = _parse(raw, earlier, known, line, problems)
+    condition = _parse(raw, earlier, known, line, problems, own_id)
     return (None if problems else condition), problems
 
 
-def _parse(raw, earlier, known, line, problems) -> Condition | None:
+def _parse(raw, earlier, known, line, problems, own_id="") -> Condition | None:
     if not isinstance(raw, dict):
         problems.append((line, "a condition must be a mapping such as {question: q, equals: v}"))
         return None
@@ -84,6 +84,7 @@ def _parse(raw, earlier, known, line, problems) -> Condition | None:
                 known,
                 items.line_of(i) if hasattr(items, "line_of") else line,
                 problems,
+                own_id,
             )
             for i, item in enumerate(items)
         ]
@@ -108,7 +109,11 @@ def _parse(raw, earlier, known, line, problems) -> Condition | None:
     op, target = ops[0], raw["question"]
     where = raw.line_of("question") if hasattr(raw, "line_of") else line
     if target not in earlier:
-        if target in known:
+        if target == own_id:
+            problems.append(
+                (where, f"'{target}' is this question; a condition must look at an earlier one")
+            )
+        elif target in known:
             problems.append(
                 (where, f"'{target}' comes later; a condition may only look at earlier questions")
             )

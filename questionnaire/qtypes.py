@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from wtforms import fields, validators, widgets
+from wtforms import fields, widgets
 
 from questionnaire.yamlsrc import LineDict
 
@@ -51,9 +51,15 @@ class Option:
 class SpecReader:
     """What a type needs from the bank loader to read its own fields and report errors."""
 
-    def __init__(self, raw: LineDict, error_at: Callable[[int, str], None]):
+    def __init__(
+        self,
+        raw: LineDict,
+        error_at: Callable[[int, str], None],
+        warn_at: Callable[[int, str], None],
+    ):
         self.raw = raw
         self.error_at = error_at
+        self.warn_at = warn_at
 
     def error(self, key: str | None, message: str) -> None:
         """Report at the line of ``key`` in this question (its first line for None)."""
@@ -66,6 +72,8 @@ class QuestionType:
     default_weight = 1
     field_keys: frozenset[str] = frozenset()  # extra keys this type reads from the bank
     condition_ops: frozenset[str] = frozenset({"equals", "in", "not"})
+    required = False  # must be answered before Next (radios); others may stay empty
+    hint = ""  # shown under the help text in the form
 
     # --- bank side -----------------------------------------------------------
     def read_spec(self, spec: SpecReader) -> dict:
@@ -74,6 +82,10 @@ class QuestionType:
 
     def commitment_error(self, q, value) -> str | None:
         """Why ``value`` cannot be this question's commitment, or None if it fits."""
+        return None
+
+    def commitment_warning(self, q, value) -> str | None:
+        """Why a fitting ``value`` looks like a mistake, or None."""
         return None
 
     def operand_error(self, q, op: str, operand) -> str | None:
@@ -173,6 +185,10 @@ def _read_options(spec: SpecReader) -> tuple[Option, ...]:
             )
             continue
         found[key] = item.line_of("key")
+        for extra in item.keys() - {"key", "label", "requires"}:
+            spec.warn_at(
+                item.line_of(extra), f"unknown field {extra!r} in option {key!r} is ignored"
+            )
         if not isinstance(label, str) or not label.strip():
             spec.error_at(line, f"option {key!r} needs a label")
             label = key
@@ -196,6 +212,8 @@ def _option_keys(q) -> list[str]:
 
 class YesNo(QuestionType):
     name = "yesno"
+    required = True
+    missing = "Select Yes or No"
 
     def commitment_error(self, q, value):
         if not isinstance(value, bool):
@@ -220,7 +238,9 @@ class YesNo(QuestionType):
         return "Yes" if value else "No"
 
     def field(self, q):
-        return fields.RadioField(choices=[(YES, "Yes"), (NO, "No")], validate_choice=False)
+        return fields.RadioField(
+            q.prompt, choices=[(YES, "Yes"), (NO, "No")], validate_choice=False, description=q.help
+        )
 
 
 class _Options(QuestionType):
@@ -253,6 +273,8 @@ class _Options(QuestionType):
 
 class Choice(_Options):
     name = "choice"
+    required = True
+    missing = "Select one option"
 
     def parse(self, q, value):
         return self._check_key(q, value)
@@ -268,13 +290,17 @@ class Choice(_Options):
 
     def field(self, q):
         return fields.RadioField(
-            choices=[(o.key, o.label) for o in q.options], validate_choice=False
+            q.prompt,
+            choices=[(o.key, o.label) for o in q.options],
+            validate_choice=False,
+            description=q.help,
         )
 
 
 class Multi(_Options):
     name = "multi"
     condition_ops = frozenset({"equals", "in", "not", "at_least"})
+    hint = "Select all that apply. Select none if you have no requirement."
 
     def operand_error(self, q, op, operand):
         if op == "at_least":
@@ -322,6 +348,8 @@ class Multi(_Options):
 
     def field(self, q):
         return fields.SelectMultipleField(
+            q.prompt,
+            description=q.help,
             choices=[(o.key, o.label) for o in q.options],
             widget=widgets.ListWidget(prefix_label=False),
             option_widget=widgets.CheckboxInput(),
@@ -339,6 +367,7 @@ class Number(QuestionType):
     name = "number"
     field_keys = frozenset({"unit", "min", "max", "better", "step"})
     condition_ops = frozenset({"equals", "in", "not", "at_least"})
+    hint = "Leave blank if you have no requirement."
 
     def read_spec(self, spec):
         raw, out = spec.raw, {}
@@ -369,6 +398,11 @@ class Number(QuestionType):
     def commitment_error(self, q, value):
         if not is_number(value):
             return "the commitment of a number question must be a number"
+        return None
+
+    def commitment_warning(self, q, value):
+        if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
+            return f"commitment {format_number(value)} lies outside min..max, so no answer can compare with it fairly"
         return None
 
     def operand_error(self, q, op, operand):
@@ -411,6 +445,8 @@ class Number(QuestionType):
             bounds["max"] = format_number(q.max).replace(",", "")
         bounds["step"] = format_number(q.step).replace(",", "") if q.step else "any"
         return fields.StringField(
+            q.prompt,
+            description=q.help,
             render_kw={"inputmode": "decimal", "type": "number", **bounds},
             filters=[lambda s: s.strip() if isinstance(s, str) else s],
         )
@@ -439,6 +475,7 @@ def _unit_suffix(unit: str) -> str:
 
 class Text(QuestionType):
     name = "text"
+    hint = "Optional."
     scored = False
     default_weight = 0
     field_keys = frozenset({"max_length"})
@@ -473,8 +510,7 @@ class Text(QuestionType):
 
     def field(self, q):
         return fields.TextAreaField(
-            validators=[validators.Optional()],
-            render_kw={"maxlength": q.max_length, "rows": 4},
+            q.prompt, description=q.help, render_kw={"maxlength": q.max_length, "rows": 5}
         )
 
 

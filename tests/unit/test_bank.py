@@ -352,3 +352,38 @@ def test_bank_written_from_the_design_schema_alone_loads_once_its_own_mistake_is
     assert bank.provider.name == "Microsoft Office 365"
     assert bank.question("min_uptime").weight == 1  # weight defaults to 1
     assert bank.question("encryption_at_rest").frameworks["ncsc"] == ("2",)
+
+
+def test_a_condition_on_its_own_question_says_so():
+    text = broken('{question: personal, equals: "yes"}', "{question: region, equals: eu}")
+    assert_problem(text, line_of(text, "question: region"), "'region' is this question")
+
+
+def test_unknown_option_field_is_a_warning():
+    text = broken(
+        "{key: none, label: No requirement, requires: null}",
+        "{key: none, label: No requirement, require: null}",
+    )
+    bank = parse_bank(text, "q.yaml")
+    assert any("unknown field 'require' in option 'none'" in str(w) for w in bank.warnings)
+
+
+def test_number_commitment_outside_its_range_is_a_warning():
+    bank = parse_bank(broken("{value: 99.9,", "{value: 999,"), "q.yaml")
+    assert any("outside min..max" in str(w) for w in bank.warnings)
+
+
+def test_a_broken_intro_is_an_error_not_a_warning():
+    assert_problem(
+        broken("title: Small bank\n", "title: Small bank\nintro: [a, b]\n"), 4, "'intro'"
+    )
+
+
+def test_warnings_travel_with_the_errors():
+    text = broken("type: multi", "type: checkboxes")
+    text = broken("        weight: 3\n", "        wieght: 3\n", text)
+    with pytest.raises(BankInvalid) as caught:
+        parse_bank(text, "q.yaml")
+    assert [p.message for p in caught.value.warnings] == [
+        "unknown field 'wieght' in question 'encrypt' is ignored"
+    ]

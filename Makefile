@@ -1,0 +1,51 @@
+# Two commands matter: `make run` (serve the app) and `make test` (the whole suite).
+# Each creates .venv and installs what it needs on first use.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app questionnaire
+STAMP := $(VENV)/.installed-stamp
+
+# WeasyPrint draws with Pango; the report uses DejaVu Sans.
+RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
+# Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
+TEST_DEBS := chromium poppler-utils
+
+.PHONY: run test lint format system-deps test-system-deps clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+system-deps:
+	scripts/install-debian-packages $(RUNTIME_DEBS)
+
+test-system-deps: system-deps
+	scripts/install-debian-packages $(TEST_DEBS)
+
+instance/secret_key:
+	mkdir -p instance
+	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
+
+run: $(STAMP) system-deps instance/secret_key
+	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
+test: $(STAMP) test-system-deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

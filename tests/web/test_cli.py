@@ -1,0 +1,126 @@
+"""The editor's and operator's commands, run through Flask's CLI runner."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from questionnaire import create_app
+from tests.unit.conftest import SMALL_BANK, line_of
+
+
+@pytest.fixture
+def runner():
+    return create_app({"TESTING": True}).test_cli_runner()
+
+
+@pytest.fixture
+def bank_file(tmp_path):
+    path = tmp_path / "questions.yaml"
+    path.write_text(SMALL_BANK)
+    return path
+
+
+def write_answers(tmp_path, data) -> str:
+    path = tmp_path / "answers.json"
+    path.write_text(json.dumps(data))
+    return str(path)
+
+
+def test_validate_prints_ok_with_counts(runner, bank_file):
+    result = runner.invoke(args=["questions", "validate", str(bank_file)])
+    assert result.exit_code == 0
+    assert result.output.strip() == "OK: 2 sections, 8 questions, version 1.0"
+
+
+def test_validate_reports_every_error_with_its_line_and_exits_1(runner, tmp_path):
+    text = SMALL_BANK.replace("type: multi", "type: checkboxes").replace("weight: 3", "weight: 7")
+    path = tmp_path / "broken.yaml"
+    path.write_text(text)
+    result = runner.invoke(args=["questions", "validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:{line_of(text, 'checkboxes')}: unknown type 'checkboxes'" in result.output
+    assert (
+        f"{path}:{line_of(text, 'weight: 7')}: weight must be a number from 0 to 5" in result.output
+    )
+    assert "Traceback" not in result.output
+
+
+def test_validate_a_yaml_syntax_error_is_a_line_not_a_traceback(runner, tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text(SMALL_BANK.replace("title: Security", "title: [Security"))
+    result = runner.invoke(args=["questions", "validate", str(path)])
+    assert result.exit_code == 1
+    assert f"{path}:" in result.output and "YAML syntax error" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_validate_a_missing_file(runner, tmp_path):
+    result = runner.invoke(args=["questions", "validate", str(tmp_path / "none.yaml")])
+    assert result.exit_code == 1 and "cannot read the file" in result.output
+
+
+def test_validate_defaults_to_questions_path(runner, bank_file, monkeypatch):
+    monkeypatch.setenv("QUESTIONS_PATH", str(bank_file))
+    result = runner.invoke(args=["questions", "validate"])
+    assert result.exit_code == 0 and "version 1.0" in result.output
+
+
+def test_assess_prints_the_result_as_json(runner, tmp_path, bank_file):
+    path = write_answers(
+        tmp_path,
+        {"answers": {"encrypt": "yes", "smime": "yes", "uptime": 99.5}, "must_have": ["smime"]},
+    )
+    result = runner.invoke(args=["assess", path, "--bank", str(bank_file)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["score"] == pytest.approx(100 * (3 + 0 + 5) / (3 + 1 + 5))
+    assert data["rating"] == "Significant gaps"  # capped by the must-have
+    assert data["deal_breakers"] == ["smime"]
+    assert data["method"] == "fit/1" and data["bank_version"] == "1.0"
+    assert [s["id"] for s in data["sections"]] == ["sec", "ops"]
+    assert {"id": "smime", "status": "not_met"}.items() <= data["questions"][2].items()
+    assert [f["id"] for f in data["follow_ups"]] == ["smime"]
+
+
+@pytest.mark.parametrize(
+    ("answers", "must_have", "expected"),
+    [
+        ({"encrpyt": "yes"}, [], "'encrpyt': not a question"),
+        ({"encrypt": True}, [], "'encrypt': answer True does not fit"),
+        ({"certs": "iso27001"}, [], "'certs': answer 'iso27001' does not fit: expected a list"),
+        ({"region": "mars", "personal": "yes"}, [], "'mars' is not an option"),
+        ({"certs": ["iso27001", "soc3"]}, [], "'soc3' is not an option"),
+        ({"uptime": 101}, [], "101 is above the maximum 100"),
+        ({"uptime": "99.9"}, [], "expected a number"),
+        ({"notes": "x" * 201}, [], "the limit is 200"),
+        ({"personal": "no", "region": "eu"}, [], "'region': answered, but its condition hides it"),
+        ({"encrypt": "yes"}, ["uptime"], "must_have 'uptime': the question is not answered"),
+        ({"notes": "x"}, ["notes"], "must_have 'notes': this question is not scored"),
+    ],
+)
+def test_assess_rejects_a_malformed_answers_file_naming_the_question(
+    runner, tmp_path, bank_file, answers, must_have, expected
+):
+    path = write_answers(tmp_path, {"answers": answers, "must_have": must_have})
+    result = runner.invoke(args=["assess", path, "--bank", str(bank_file)])
+    assert result.exit_code == 1
+    assert expected in result.output, result.output
+    assert "Traceback" not in result.output
+
+
+def test_assess_lists_every_problem_at_once(runner, tmp_path, bank_file):
+    path = write_answers(tmp_path, {"answers": {"uptime": 5, "smime": "maybe", "zzz": 1}})
+    result = runner.invoke(args=["assess", path, "--bank", str(bank_file)])
+    assert result.exit_code == 1
+    assert "'uptime'" in result.output and "'smime'" in result.output and "'zzz'" in result.output
+
+
+@pytest.mark.parametrize("content", ["{not json", '["a list"]', '{"must_have": []}'])
+def test_assess_rejects_a_file_that_is_not_an_answers_object(runner, tmp_path, bank_file, content):
+    path = tmp_path / "answers.json"
+    path.write_text(content)
+    result = runner.invoke(args=["assess", str(path), "--bank", str(bank_file)])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
