@@ -2,15 +2,61 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
+
 from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from questionnaire import config as config_mod
+from questionnaire.banks import BankRegistry
+from questionnaire.extensions import csrf, db, migrate
+
+log = logging.getLogger(__name__)
+MIGRATIONS = str(Path(__file__).with_name("migrations"))
 
 
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(config_mod.DEFAULTS)
+    app.config.update(config_mod.from_environment(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if not app.config.get("SECRET_KEY"):
+        if not (app.debug or app.testing):
+            raise config_mod.ConfigError(
+                "SECRET_KEY is not set. Set the SECRET_KEY environment variable, or put a "
+                f"random value in {Path(app.instance_path) / 'secret_key'} (make run does this)."
+            )
+        app.config["SECRET_KEY"] = "dev-only-not-secret"
 
-    from questionnaire import cli
+    db.init_app(app)
+    migrate.init_app(app, db, directory=MIGRATIONS)
+    csrf.init_app(app)
+    app.extensions["banks"] = BankRegistry(
+        app.config["QUESTIONS_PATH"], check_seconds=app.config["BANK_CHECK_SECONDS"]
+    )
 
+    from questionnaire import cli, security, wizard
+
+    security.init_app(app)
+    wizard.init_app(app)
     cli.init_app(app)
     return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record):
+    """WAL lets readers work while a buyer's save is written; the busy timeout makes
+    concurrent writers wait for the lock instead of failing."""
+    module = type(dbapi_connection).__module__
+    if not module.startswith("sqlite3"):
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()

@@ -66,7 +66,7 @@ class Commitment:
     source: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)  # identity: each question is one object of its bank
 class Question:
     id: str
     section_id: str
@@ -84,6 +84,7 @@ class Question:
     max: float | None = None
     step: float | None = None
     better: str | None = None
+    availability: bool = False  # a % of time the service is up: reports show the downtime
     max_length: int = 0
     line: int = 0
 

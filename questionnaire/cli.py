@@ -70,6 +70,20 @@ def assess_command(answers_file: str, bank_path: str | None) -> None:
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
 
 
+@click.command("purge")
+def purge_command() -> None:
+    """Delete drafts and submitted assessments that are past their retention period."""
+    from questionnaire.operations import purge_expired
+
+    drafts, submitted = purge_expired()
+    config = current_app.config
+    click.echo(
+        f"Deleted {drafts} draft(s) untouched for {config['DRAFT_RETENTION_DAYS']} days and "
+        f"{submitted} submitted assessment(s) older than {config['SUBMITTED_RETENTION_DAYS']} days."
+    )
+
+
 def init_app(app: Flask) -> None:
     app.cli.add_command(questions_cli)
     app.cli.add_command(assess_command)
+    app.cli.add_command(purge_command)

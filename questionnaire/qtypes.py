@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from wtforms import fields, widgets
+from wtforms import SelectChoice, fields, widgets
 
 from questionnaire.yamlsrc import LineDict
 
@@ -73,6 +73,7 @@ class QuestionType:
     field_keys: frozenset[str] = frozenset()  # extra keys this type reads from the bank
     condition_ops: frozenset[str] = frozenset({"equals", "in", "not"})
     required = False  # must be answered before Next (radios); others may stay empty
+    widget = ""  # the macro in templates/_questions.html that draws the field
     hint = ""  # shown under the help text in the form
 
     # --- bank side -----------------------------------------------------------
@@ -214,6 +215,7 @@ class YesNo(QuestionType):
     name = "yesno"
     required = True
     missing = "Select Yes or No"
+    widget = "radios"
 
     def commitment_error(self, q, value):
         if not isinstance(value, bool):
@@ -239,7 +241,10 @@ class YesNo(QuestionType):
 
     def field(self, q):
         return fields.RadioField(
-            q.prompt, choices=[(YES, "Yes"), (NO, "No")], validate_choice=False, description=q.help
+            q.prompt,
+            choices=[SelectChoice(YES, "Yes"), SelectChoice(NO, "No")],
+            validate_choice=False,
+            description=q.help,
         )
 
 
@@ -275,6 +280,7 @@ class Choice(_Options):
     name = "choice"
     required = True
     missing = "Select one option"
+    widget = "radios"
 
     def parse(self, q, value):
         return self._check_key(q, value)
@@ -291,7 +297,7 @@ class Choice(_Options):
     def field(self, q):
         return fields.RadioField(
             q.prompt,
-            choices=[(o.key, o.label) for o in q.options],
+            choices=[SelectChoice(o.key, o.label) for o in q.options],
             validate_choice=False,
             description=q.help,
         )
@@ -301,6 +307,7 @@ class Multi(_Options):
     name = "multi"
     condition_ops = frozenset({"equals", "in", "not", "at_least"})
     hint = "Select all that apply. Select none if you have no requirement."
+    widget = "checkboxes"
 
     def operand_error(self, q, op, operand):
         if op == "at_least":
@@ -350,7 +357,7 @@ class Multi(_Options):
         return fields.SelectMultipleField(
             q.prompt,
             description=q.help,
-            choices=[(o.key, o.label) for o in q.options],
+            choices=[SelectChoice(o.key, o.label) for o in q.options],
             widget=widgets.ListWidget(prefix_label=False),
             option_widget=widgets.CheckboxInput(),
             validate_choice=False,
@@ -365,9 +372,10 @@ class Multi(_Options):
 
 class Number(QuestionType):
     name = "number"
-    field_keys = frozenset({"unit", "min", "max", "better", "step"})
+    field_keys = frozenset({"unit", "min", "max", "better", "step", "availability"})
     condition_ops = frozenset({"equals", "in", "not", "at_least"})
     hint = "Leave blank if you have no requirement."
+    widget = "number"
 
     def read_spec(self, spec):
         raw, out = spec.raw, {}
@@ -393,6 +401,14 @@ class Number(QuestionType):
             spec.error("unit", "'unit' must be text")
             unit = ""
         out["unit"] = unit
+        availability = raw.get("availability", False)
+        if not isinstance(availability, bool):
+            spec.error("availability", "'availability' must be true or false")
+            availability = False
+        elif availability and unit != "%":
+            spec.error("availability", 'an availability question must have unit: "%"')
+            availability = False
+        out["availability"] = availability
         return out
 
     def commitment_error(self, q, value):
@@ -476,6 +492,7 @@ def _unit_suffix(unit: str) -> str:
 class Text(QuestionType):
     name = "text"
     hint = "Optional."
+    widget = "textarea"
     scored = False
     default_weight = 0
     field_keys = frozenset({"max_length"})

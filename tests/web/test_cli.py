@@ -11,8 +11,8 @@ from tests.unit.conftest import SMALL_BANK, line_of
 
 
 @pytest.fixture
-def runner():
-    return create_app({"TESTING": True}).test_cli_runner()
+def runner(app):
+    return app.test_cli_runner()
 
 
 @pytest.fixture
@@ -61,8 +61,9 @@ def test_validate_a_missing_file(runner, tmp_path):
     assert result.exit_code == 1 and "cannot read the file" in result.output
 
 
-def test_validate_defaults_to_questions_path(runner, bank_file, monkeypatch):
+def test_validate_defaults_to_questions_path(bank_file, monkeypatch):
     monkeypatch.setenv("QUESTIONS_PATH", str(bank_file))
+    runner = create_app({"TESTING": True}).test_cli_runner()
     result = runner.invoke(args=["questions", "validate"])
     assert result.exit_code == 0 and "version 1.0" in result.output
 

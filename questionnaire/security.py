@@ -1,0 +1,63 @@
+"""Response headers and error pages shared by every part of the app."""
+
+from __future__ import annotations
+
+from flask import Flask, render_template, request
+from werkzeug.exceptions import HTTPException
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",  # buyer tokens live in URLs
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+ERROR_TITLES = {
+    400: "Something in that request was not right",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "This assessment can no longer be changed",
+    413: "That was too much data to send",
+    429: "Too many attempts",
+    500: "Sorry, something went wrong on our side",
+    503: "The questionnaire is temporarily unavailable",
+}
+
+
+def add_headers(response):
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint and request.endpoint != "static":
+        # Pages hold buyer answers or staff data: never keep them in shared caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    title = ERROR_TITLES.get(code, error.name)
+    message = error.description if code not in (404, 500) else None
+    return render_template("error.html", title=title, message=message, code=code), code
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_headers)
+    for code in ERROR_TITLES:
+        app.register_error_handler(code, render_error)

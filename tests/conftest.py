@@ -1,0 +1,126 @@
+"""App fixtures for web tests: a throw-away database and a copy of a bank per test."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from questionnaire import create_app
+from questionnaire.bank import load_bank
+from questionnaire.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+SHIPPED_BANK = ROOT / "questions.yaml"
+EXAMPLE_ANSWERS = ROOT / "examples" / "answers.json"
+
+
+@pytest.fixture
+def bank_path(tmp_path) -> Path:
+    path = tmp_path / "questions.yaml"
+    shutil.copy(SHIPPED_BANK, path)
+    return path
+
+
+@pytest.fixture
+def app_config(tmp_path, bank_path) -> dict:
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "WTF_CSRF_ENABLED": False,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "QUESTIONS_PATH": str(bank_path),
+        "REPORTS_DIR": str(tmp_path / "reports"),
+        "BANK_CHECK_SECONDS": 0,
+        "SERVER_NAME": "localhost",
+    }
+
+
+@pytest.fixture
+def app(app_config):
+    app = create_app(app_config)
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+def form_value(question, value):
+    if value is None:
+        return ""
+    if question.type == "number":
+        return str(value)
+    return value
+
+
+class Buyer:
+    """Drives the wizard through the test client as a buyer would."""
+
+    def __init__(self, client):
+        self.client = client
+        self.token: str | None = None
+
+    def start(self, company="Acme Ltd", name="Ann Buyer", email="ann@acme.example") -> str:
+        response = self.client.post(
+            "/", data={"company": company, "name": name, "email": email, "consent": "y"}
+        )
+        assert response.status_code == 302, response.get_data(as_text=True)
+        self.token = re.search(r"/a/([^/]+)/", response.location).group(1)
+        return self.token
+
+    def url(self, path: str = "") -> str:
+        return f"/a/{self.token}{path}"
+
+    def step(self, section_id: str, data: dict, action: str = "next", **kwargs):
+        return self.client.post(
+            self.url(f"/step/{section_id}"), data={**data, "action": action}, **kwargs
+        )
+
+    def section_data(self, bank, section_id, answers, must_have=()) -> dict:
+        data = {}
+        for q in bank.section(section_id).questions:
+            if q.id in answers:
+                data[q.id] = form_value(q, answers[q.id])
+        data["must_have"] = [m for m in must_have if m in data]
+        return data
+
+    def answer_all(self, bank, answers, must_have=()):
+        for section in bank.sections:
+            response = self.step(
+                section.id, self.section_data(bank, section.id, answers, must_have)
+            )
+            assert response.status_code == 302, response.get_data(as_text=True)
+
+    def submit(self):
+        return self.client.post(self.url("/submit"))
+
+
+@pytest.fixture
+def buyer(client) -> Buyer:
+    return Buyer(client)
+
+
+@pytest.fixture
+def bank():
+    """The shipped bank, as the app loads it."""
+    return load_bank(SHIPPED_BANK)
+
+
+@pytest.fixture
+def example() -> dict:
+    return json.loads(EXAMPLE_ANSWERS.read_text())
