@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from questionnaire.answers import AnswersInvalid, check_file
 from questionnaire.bank import Bank, BankInvalid, default_path, load_bank
@@ -47,6 +47,7 @@ def validate_command(path: str | None) -> None:
 
 
 @click.command("assess")
+@with_appcontext
 @click.argument("answers_file", type=click.Path(dir_okay=False))
 @click.option(
     "--bank", "bank_path", type=click.Path(dir_okay=False), help="Bank file to score against."
@@ -71,6 +72,7 @@ def assess_command(answers_file: str, bank_path: str | None) -> None:
 
 
 @click.command("purge")
+@with_appcontext
 def purge_command() -> None:
     """Delete drafts and submitted assessments that are past their retention period."""
     from questionnaire.operations import purge_expired

@@ -1,0 +1,78 @@
+"""App set-up: configuration, database, migrations and housekeeping commands."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, select, text
+
+from questionnaire import create_app
+from questionnaire.config import ConfigError
+from questionnaire.extensions import db
+from questionnaire.models import Assessment, utcnow
+
+
+def test_refuses_to_start_without_a_secret_key_outside_debug_and_testing(
+    app_config, monkeypatch, tmp_path
+):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    config = {**app_config, "TESTING": False, "SECRET_KEY": None}
+    with pytest.raises(ConfigError, match="SECRET_KEY is not set"):
+        create_app(config)
+
+
+def test_reads_the_secret_key_kept_in_the_instance_folder(app_config, monkeypatch, tmp_path):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    from questionnaire import config as config_mod
+
+    (tmp_path / "secret_key").write_text("kept-secret\n")
+    assert config_mod.from_environment(str(tmp_path))["SECRET_KEY"] == "kept-secret"
+
+
+def test_database_url_selects_postgresql_with_psycopg(monkeypatch, tmp_path):
+    from questionnaire import config as config_mod
+
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@127.0.0.1/trust")
+    uri = config_mod.from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+    assert uri == "postgresql+psycopg://u:p@127.0.0.1/trust"
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        with app.app_context():
+            assert db.session.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert db.session.execute(text("PRAGMA busy_timeout")).scalar() == 10000
+    else:
+        pytest.skip("SQLite only")
+
+
+def test_migrations_create_exactly_the_models_schema(app_config, tmp_path):
+    url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
+    with app.app_context():
+        upgrade()
+        engine = create_engine(url)
+        with engine.connect() as connection:
+            diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+        engine.dispose()
+    assert diff == []
+
+
+def test_purge_deletes_only_expired_drafts_and_old_submissions(app, runner, buyer, bank, example):
+    tokens = [buyer.start(company=f"Co {n}") for n in range(3)]
+    with app.app_context():
+        rows = db.session.scalars(select(Assessment).order_by(Assessment.id)).all()
+        rows[0].updated_at = utcnow() - timedelta(days=91)  # expired draft
+        rows[1].updated_at = utcnow() - timedelta(days=89)  # draft still kept
+        rows[2].status, rows[2].submitted_at = "submitted", utcnow() - timedelta(days=731)
+        db.session.commit()
+    result = runner.invoke(args=["purge"])
+    assert result.exit_code == 0
+    assert "Deleted 1 draft(s)" in result.output and "1 submitted" in result.output
+    with app.app_context():
+        assert [a.company for a in db.session.scalars(select(Assessment))] == ["Co 1"]
+    assert len(tokens) == 3
