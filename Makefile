@@ -31,6 +31,7 @@ instance/secret_key:
 	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
 
 run: $(STAMP) system-deps instance/secret_key
+	$(FLASK) db upgrade
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
