@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from questionnaire import create_app
 from questionnaire.bank import load_bank
@@ -25,13 +27,41 @@ def bank_path(tmp_path) -> Path:
     return path
 
 
+def postgres_url() -> str | None:
+    """The PostgreSQL database the suite runs against when DATABASE_URL names one (.ci/run)."""
+    url = os.environ.get("DATABASE_URL", "")
+    return url if url.startswith(("postgres://", "postgresql")) else None
+
+
+def reset_postgres(url: str) -> None:
+    """An empty schema for each test: the database is a throw-away one made by .ci/run."""
+    from questionnaire.config import from_environment
+
+    engine = create_engine(from_environment("/nonexistent")["SQLALCHEMY_DATABASE_URI"])
+    with engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+    engine.dispose()
+
+
 @pytest.fixture
-def app_config(tmp_path, bank_path) -> dict:
+def database_uri(tmp_path) -> str:
+    url = postgres_url()
+    if url is None:
+        return f"sqlite:///{tmp_path / 'test.db'}"
+    from questionnaire.config import from_environment
+
+    reset_postgres(url)
+    return from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+
+
+@pytest.fixture
+def app_config(tmp_path, bank_path, database_uri) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "test-secret",
         "WTF_CSRF_ENABLED": False,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.db'}",
+        "SQLALCHEMY_DATABASE_URI": database_uri,
         "QUESTIONS_PATH": str(bank_path),
         "REPORTS_DIR": str(tmp_path / "reports"),
         "BANK_CHECK_SECONDS": 0,
@@ -40,14 +70,28 @@ def app_config(tmp_path, bank_path) -> dict:
 
 
 @pytest.fixture
-def app(app_config):
-    app = create_app(app_config)
-    with app.app_context():
-        db.create_all()
-    yield app
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
+def make_app(app_config):
+    """Apps with config overrides; their connections are closed after the test."""
+    made = []
+
+    def make(create_tables: bool = True, **overrides):
+        app = create_app({**app_config, **overrides})
+        made.append(app)
+        if create_tables:
+            with app.app_context():
+                db.create_all()
+        return app
+
+    yield make
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app()
 
 
 @pytest.fixture

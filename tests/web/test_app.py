@@ -50,9 +50,9 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         pytest.skip("SQLite only")
 
 
-def test_migrations_create_exactly_the_models_schema(app_config, tmp_path):
-    url = f"sqlite:///{tmp_path / 'migrated.db'}"
-    app = create_app({**app_config, "SQLALCHEMY_DATABASE_URI": url})
+def test_migrations_create_exactly_the_models_schema(app_config, make_app):
+    url = app_config["SQLALCHEMY_DATABASE_URI"]  # an empty database: SQLite, or PostgreSQL in CI
+    app = make_app(create_tables=False)
     with app.app_context():
         upgrade()
         engine = create_engine(url)

@@ -409,12 +409,8 @@ def test_a_broken_bank_file_keeps_the_last_good_bank_serving(app, client, bank_p
 
 
 @pytest.fixture
-def csrf_client(app_config):
-    from questionnaire import create_app
-
-    app = create_app({**app_config, "WTF_CSRF_ENABLED": True})
-    with app.app_context():
-        db.create_all()
+def csrf_client(make_app):
+    app = make_app(WTF_CSRF_ENABLED=True)
     return app, app.test_client()
 
 
