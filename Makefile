@@ -12,7 +12,7 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
 TEST_DEBS := chromium poppler-utils
 
-.PHONY: run test lint format system-deps test-system-deps clean
+.PHONY: run serve test lint format system-deps test-system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ instance/secret_key:
 run: $(STAMP) system-deps instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) run --host 127.0.0.1 --port 5000
+
+# Production serving: gunicorn with settings from gunicorn.conf.py (WEB_CONCURRENCY workers,
+# BIND address); needs SECRET_KEY (or instance/secret_key) and optionally DATABASE_URL.
+serve: $(STAMP) system-deps instance/secret_key
+	$(FLASK) db upgrade
+	$(BIN)/gunicorn --config gunicorn.conf.py "questionnaire:create_app()"
 
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
 test: $(STAMP) test-system-deps

@@ -134,6 +134,10 @@ class QuestionType:
     def describe(self, q, answer) -> str:
         return str(answer)
 
+    def choices(self, q) -> list[SelectChoice]:
+        """The options a buyer picks from (empty for typed answers)."""
+        return []
+
     def describe_commitment(self, q, value) -> str:
         return str(value)
 
@@ -241,11 +245,11 @@ class YesNo(QuestionType):
 
     def field(self, q):
         return fields.RadioField(
-            q.prompt,
-            choices=[SelectChoice(YES, "Yes"), SelectChoice(NO, "No")],
-            validate_choice=False,
-            description=q.help,
+            q.prompt, choices=self.choices(q), validate_choice=False, description=q.help
         )
+
+    def choices(self, q):
+        return [SelectChoice(YES, "Yes"), SelectChoice(NO, "No")]
 
 
 class _Options(QuestionType):
@@ -270,6 +274,9 @@ class _Options(QuestionType):
         if value not in _option_keys(q):
             raise AnswerError(f"{value!r} is not an option (options: {', '.join(_option_keys(q))})")
         return value
+
+    def choices(self, q):
+        return [SelectChoice(o.key, o.label) for o in q.options]
 
     def describe_commitment(self, q, value):
         labels = [o.label for o in q.options if o.key in value]
@@ -297,7 +304,7 @@ class Choice(_Options):
     def field(self, q):
         return fields.RadioField(
             q.prompt,
-            choices=[SelectChoice(o.key, o.label) for o in q.options],
+            choices=self.choices(q),
             validate_choice=False,
             description=q.help,
         )
@@ -357,7 +364,7 @@ class Multi(_Options):
         return fields.SelectMultipleField(
             q.prompt,
             description=q.help,
-            choices=[SelectChoice(o.key, o.label) for o in q.options],
+            choices=self.choices(q),
             widget=widgets.ListWidget(prefix_label=False),
             option_widget=widgets.CheckboxInput(),
             validate_choice=False,
@@ -454,16 +461,9 @@ class Number(QuestionType):
         return self.describe(q, value)
 
     def field(self, q):
-        bounds = {}
-        if q.min is not None:
-            bounds["min"] = format_number(q.min).replace(",", "")
-        if q.max is not None:
-            bounds["max"] = format_number(q.max).replace(",", "")
-        bounds["step"] = format_number(q.step).replace(",", "") if q.step else "any"
         return fields.StringField(
             q.prompt,
             description=q.help,
-            render_kw={"inputmode": "decimal", "type": "number", **bounds},
             filters=[lambda s: s.strip() if isinstance(s, str) else s],
         )
 
@@ -526,9 +526,7 @@ class Text(QuestionType):
         return value
 
     def field(self, q):
-        return fields.TextAreaField(
-            q.prompt, description=q.help, render_kw={"maxlength": q.max_length, "rows": 5}
-        )
+        return fields.TextAreaField(q.prompt, description=q.help)
 
 
 TYPES: dict[str, QuestionType] = {t.name: t for t in (YesNo(), Choice(), Multi(), Number(), Text())}

@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import math
 import re
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from flask import (
     Blueprint,
@@ -26,6 +27,7 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
 from questionnaire import operations as ops
 from questionnaire.bank import Bank, Question, Section
@@ -154,6 +156,40 @@ def next_section(bank: Bank, assessment: Assessment, after: str, step: int) -> s
             return ids[index]
         index += step
     return None
+
+
+class QuestionItem(NamedTuple):
+    """What templates/_questions.html needs to draw one question."""
+
+    q: Question
+    value: Any  # the field's data: a string, a tuple of keys (multi) or None
+    error: str | None
+    must_have: bool
+    choices: tuple[tuple[str, str], ...]
+    condition: dict | None
+    condition_text: str
+
+
+def hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+@lru_cache(maxsize=8192)
+def question_html(env, q: Question, value: Any, error: str | None, must_have: bool) -> Markup:
+    """One question's HTML. Cached: a step page draws a dozen questions whose blocks
+    repeat across buyers (same question, same answer), and drawing them dominated the
+    page's cost. The key holds everything the block shows."""
+    item = QuestionItem(
+        q=q,
+        value=value,
+        error=error,
+        must_have=must_have,
+        choices=tuple((c.value, c.label) for c in q.kind.choices(q)),
+        condition=condition_data(q.show_if) if q.show_if else None,
+        condition_text=condition_text(q.show_if) if q.show_if else "",
+    )
+    macro = env.get_template("_questions.html").module.question
+    return Markup(macro(item))
 
 
 def field_anchor(q: Question) -> str:
@@ -292,14 +328,13 @@ def step(token: str, section_id: str):
         section=section,
         form=form,
         questions=[
-            {
-                "q": q,
-                "field": form[q.id],
-                "error": errors.get(q.id),
-                "condition": condition_data(q.show_if) if q.show_if else None,
-                "condition_text": condition_text(q.show_if) if q.show_if else "",
-                "must_have": q.id in (form.must_have.data or []),
-            }
+            question_html(
+                current_app.jinja_env,
+                q,
+                hashable(form[q.id].data),
+                errors.get(q.id),
+                q.id in (form.must_have.data or []),
+            )
             for q in questions
         ],
         errors=[(field_anchor(q), q.prompt, errors[q.id]) for q in questions if q.id in errors]
