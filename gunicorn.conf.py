@@ -15,3 +15,5 @@ accesslog = "-"
 errorlog = "-"
 # Behind a reverse proxy, trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# Buyer tokens live in URLs: keep them out of the access log.
+logger_class = "questionnaire.serving.RedactingLogger"
