@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed-stamp
 # WeasyPrint draws with Pango; the report uses DejaVu Sans.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
-TEST_DEBS := chromium poppler-utils
+TEST_DEBS := chromium poppler-utils nodejs
 
 .PHONY: run serve test lint format system-deps test-system-deps clean
 
@@ -40,8 +40,14 @@ serve: $(STAMP) system-deps instance/secret_key
 	$(FLASK) db upgrade
 	$(BIN)/gunicorn --config gunicorn.conf.py "questionnaire:create_app()"
 
+# axe-core checks pages for accessibility in the browser tests (injected by the tests only).
+AXE := .cache/node/node_modules/axe-core/axe.min.js
+$(AXE):
+	command -v npm >/dev/null || scripts/install-debian-packages npm
+	npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@4.10
+
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
-test: $(STAMP) test-system-deps
+test: $(STAMP) test-system-deps $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/pytest

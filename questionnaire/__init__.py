@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from pathlib import Path
+
+import click
 
 from flask import Flask
 from sqlalchemy import event
@@ -25,12 +28,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing):
+        if not (app.debug or app.testing or _made_for_a_command()):
             raise config_mod.ConfigError(
                 "SECRET_KEY is not set. Set the SECRET_KEY environment variable, or put a "
                 f"random value in {Path(app.instance_path) / 'secret_key'} (make run does this)."
             )
-        app.config["SECRET_KEY"] = "dev-only-not-secret"
+        # Commands such as `questions validate` sign nothing that outlives them.
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
@@ -44,7 +48,20 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     wizard.init_app(app)
     cli.init_app(app)
+    app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def _made_for_a_command() -> bool:
+    """True when a `flask` command other than `run` is loading the app: an editor
+    validating questions.yaml needs no secret key, a server does."""
+    context = click.get_current_context(silent=True)
+    return context is not None and context.info_name != "run"
+
+
+def healthz():
+    """For load balancers and uptime checks: the process is up and serving."""
+    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @event.listens_for(Engine, "connect")

@@ -125,3 +125,17 @@ def test_assess_rejects_a_file_that_is_not_an_answers_object(runner, tmp_path, b
     result = runner.invoke(args=["assess", str(path), "--bank", str(bank_file)])
     assert result.exit_code == 1
     assert "Traceback" not in result.output
+
+
+def test_commands_other_than_run_need_no_secret_key(bank_file, monkeypatch):
+    from click.testing import CliRunner
+    from flask.cli import FlaskGroup
+
+    from questionnaire import config as config_mod
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setattr(config_mod, "_read_secret", lambda path: None)
+    cli = FlaskGroup(create_app=create_app)
+    result = CliRunner().invoke(cli, ["questions", "validate", str(bank_file)])
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("OK: 2 sections")
