@@ -32,6 +32,7 @@ instance/secret_key:
 
 run: $(STAMP) system-deps instance/secret_key
 	$(FLASK) db upgrade
+	$(FLASK) users check
 	$(FLASK) run --host 127.0.0.1 --port 5000
 
 # Production serving: gunicorn with settings from gunicorn.conf.py (WEB_CONCURRENCY workers,

@@ -39,6 +39,8 @@ def from_environment(instance_path: str) -> dict:
         "SALES_IDLE_MINUTES": _int("SALES_IDLE_MINUTES", 30),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 256 * 1024),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
+        # Proxies in front of the app that may set X-Forwarded-For/-Proto (0: trust none).
+        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
     }
 
 

@@ -64,12 +64,19 @@ class BankSnapshot(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+LISTED = ("search_text", "rating", "deal_breakers", "bank_version")  # sales list filters
+
+
 class Assessment(db.Model):
     __tablename__ = "assessments"
+    # The sales list filters and sorts on these columns only, so each index answers a
+    # page, a count or a search without reading the large rows it passes over; the id
+    # after the sort key is the tie-breaker, so OFFSET pages need no sorting. Single-column
+    # indexes on the filter columns would tempt SQLite into slow plans, so there are none.
     __table_args__ = (
-        Index("ix_assessments_status_submitted", "status", "submitted_at"),
-        Index("ix_assessments_status_score", "status", "score"),
-        Index("ix_assessments_status_updated", "status", "updated_at"),
+        Index("ix_assessments_status_submitted", "status", "submitted_at", "id", *LISTED, "score"),
+        Index("ix_assessments_status_score", "status", "score", "id", *LISTED, "submitted_at"),
+        Index("ix_assessments_status_updated", "status", "updated_at", "id", *LISTED),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -85,11 +92,11 @@ class Assessment(db.Model):
     must_have: Mapped[list] = mapped_column(JSON, default=list)
     progress: Mapped[dict] = mapped_column(JSON, default=dict)  # section id -> "visited"|"complete"
     bank_sha256: Mapped[str] = mapped_column(ForeignKey("bank_snapshots.sha256"))
-    bank_version: Mapped[str] = mapped_column(String(64), index=True)
+    bank_version: Mapped[str] = mapped_column(String(64))
     result: Mapped[dict | None] = mapped_column(JSON)
     score: Mapped[float | None] = mapped_column(Float)
-    rating: Mapped[str | None] = mapped_column(String(100), index=True)
-    deal_breakers: Mapped[int] = mapped_column(Integer, default=0, index=True)
+    rating: Mapped[str | None] = mapped_column(String(100))
+    deal_breakers: Mapped[int] = mapped_column(Integer, default=0)
     report_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -29,6 +29,7 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 
+from questionnaire import access as access_log
 from questionnaire import operations as ops
 from questionnaire.bank import Bank, Question, Section
 from questionnaire.banks import BankUnavailable
@@ -441,6 +442,7 @@ def result(token: str):
             "submitted_at": assessment.submitted_at,
             "expires": ops.expiry(assessment),
         },
+        access=access_log.events_for_buyer(assessment.id),
     )
 
 

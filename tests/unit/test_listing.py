@@ -1,0 +1,127 @@
+"""The sales list's pure parts: reading filters, page links, CSV cells. No app, no database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+
+from questionnaire import listing
+from questionnaire.listing import Filters, neutralise, page_numbers, parse_filters
+
+
+def test_defaults_are_submitted_newest_first_page_one():
+    assert parse_filters({}) == Filters(status="submitted", sort="newest", page=1)
+    assert not parse_filters({}).active
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"status": "deleted"}, Filters()),
+        ({"sort": "DROP TABLE"}, Filters()),
+        ({"deal_breakers": "maybe"}, Filters()),
+        ({"page": "-4"}, Filters(page=1)),
+        ({"page": "two"}, Filters(page=1)),
+        ({"page": "99999999999"}, Filters(page=1_000_000)),
+    ],
+)
+def test_unknown_values_fall_back_to_the_default(args, expected):
+    assert parse_filters(args) == expected
+
+
+def test_drafts_cannot_be_sorted_by_score():
+    assert parse_filters({"status": "draft", "sort": "score_high"}).sort == "newest"
+
+
+def test_search_is_trimmed_collapsed_and_bounded():
+    assert parse_filters({"q": "  acme \t  ltd "}).q == "acme ltd"
+    assert len(parse_filters({"q": "x" * 500}).q) == listing.MAX_QUERY
+
+
+def test_a_bad_date_is_reported_and_ignored():
+    filters = parse_filters({"date_from": "2026-13-40", "date_to": "2026-11-30"})
+    assert filters.date_from is None and filters.date_to == date(2026, 11, 30)
+    assert filters.errors == (("date_from", "From date must be a real date, like 2026-11-30"),)
+
+
+def test_a_to_date_before_the_from_date_is_reported():
+    filters = parse_filters({"date_from": "2026-11-30", "date_to": "2026-11-01"})
+    assert filters.date_to is None
+    assert [name for name, _ in filters.errors] == ["date_to"]
+
+
+def test_args_give_the_same_filters_back_without_defaults():
+    filters = parse_filters(
+        {"q": "acme", "rating": "Strong fit", "date_from": "2026-11-01", "page": "3"}
+    )
+    args = filters.args()
+    assert args == {"q": "acme", "rating": "Strong fit", "date_from": "2026-11-01", "page": "3"}
+    assert parse_filters(args) == filters
+    assert filters.args(page=1) == {"q": "acme", "rating": "Strong fit", "date_from": "2026-11-01"}
+
+
+def test_like_pattern_escapes_wildcards_and_lowers_case():
+    assert listing.like_pattern("100%_Sure\\") == "%100\\%\\_sure\\\\%"
+
+
+@pytest.mark.parametrize(
+    ("current", "last", "expected"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 10, [1, 2, 3, None, 10]),
+        (5, 10, [1, None, 3, 4, 5, 6, 7, None, 10]),
+        (10, 10, [1, None, 8, 9, 10]),
+        (4, 4000, [1, 2, 3, 4, 5, 6, None, 4000]),
+    ],
+)
+def test_page_numbers_show_ends_and_neighbours_with_gaps(current, last, expected):
+    assert page_numbers(current, last) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Acme = best", "Acme = best"),
+        ("", ""),
+        (None, ""),
+        (3, "3"),
+    ],
+)
+def test_neutralise_makes_formula_cells_text(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_cells_are_neutralised_and_dates_in_minutes():
+    row = {
+        "company": "=cmd|' /C calc'!A0",
+        "contact_name": "@Ann",
+        "email": "ann@example.com",
+        "status": "submitted",
+        "submitted_at": datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
+        "updated_at": datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
+        "score": 86.904,
+        "rating": "Strong fit",
+        "deal_breakers": 0,
+        "bank_version": "2026.11.1",
+    }
+    cells = listing.csv_cells(row, "http://localhost/sales/assessments/7")
+    assert cells[:3] == ["'=cmd|' /C calc'!A0", "'@Ann", "ann@example.com"]
+    assert cells[4:7] == ["2026-11-30 09:15", "2026-11-30 09:15", "86.9"]
+
+
+def test_csv_text_starts_with_a_bom_and_header_only_once():
+    first = listing.csv_text([["a", "b"]], header=True)
+    more = listing.csv_text([["c", "d"]])
+    assert first.startswith("\ufeffCompany,") and not more.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO((first + more).removeprefix("\ufeff"))))
+    assert rows == [list(listing.CSV_HEADER), ["a", "b"], ["c", "d"]]
