@@ -25,13 +25,9 @@ def _int(name: str, default: int) -> int:
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'trustcheck.db'}"
-    if database_url.startswith("postgres://"):  # the old Heroku-style scheme
-        database_url = "postgresql://" + database_url.removeprefix("postgres://")
-    if database_url.startswith("postgresql://"):
-        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _read_secret(instance / "secret_key"),
-        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
         "QUESTIONS_PATH": os.environ.get("QUESTIONS_PATH") or str(PROJECT_ROOT / "questions.yaml"),
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(PROJECT_ROOT / "reports"),
         "DRAFT_RETENTION_DAYS": _int("DRAFT_RETENTION_DAYS", 90),
@@ -42,6 +38,15 @@ def from_environment(instance_path: str) -> dict:
         # Proxies in front of the app that may set X-Forwarded-For/-Proto (0: trust none).
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
     }
+
+
+def sqlalchemy_url(database_url: str) -> str:
+    """DATABASE_URL as SQLAlchemy wants it: PostgreSQL through psycopg 3."""
+    if database_url.startswith("postgres://"):  # the old Heroku-style scheme
+        database_url = "postgresql://" + database_url.removeprefix("postgres://")
+    if database_url.startswith("postgresql://"):
+        database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
+    return database_url
 
 
 def _read_secret(path: Path) -> str | None:

@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, text
 
 from questionnaire import create_app
 from questionnaire.bank import load_bank
+from questionnaire.config import sqlalchemy_url
 from questionnaire.extensions import db
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -35,9 +36,7 @@ def postgres_url() -> str | None:
 
 def reset_postgres(url: str) -> None:
     """An empty schema for each test: the database is a throw-away one made by .ci/run."""
-    from questionnaire.config import from_environment
-
-    engine = create_engine(from_environment("/nonexistent")["SQLALCHEMY_DATABASE_URI"])
+    engine = create_engine(sqlalchemy_url(url))
     with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE"))
         connection.execute(text("CREATE SCHEMA public"))
@@ -49,10 +48,8 @@ def database_uri(tmp_path) -> str:
     url = postgres_url()
     if url is None:
         return f"sqlite:///{tmp_path / 'test.db'}"
-    from questionnaire.config import from_environment
-
     reset_postgres(url)
-    return from_environment(str(tmp_path))["SQLALCHEMY_DATABASE_URI"]
+    return sqlalchemy_url(url)
 
 
 @pytest.fixture
