@@ -7,7 +7,6 @@ import secrets
 from pathlib import Path
 
 import click
-
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
