@@ -612,6 +612,9 @@ def test_assessment_page_shows_contact_details_and_the_result(app, sales, buyer,
     assert "Download answers (JSON)" in html
     assert "At a glance" in html and "Questions to ask the provider" in html
     assert token not in html  # the buyer's secret link is theirs alone
+    # Staff read about the buyer; the buyer's own page speaks to them.
+    assert "Buyer&#39;s requirement" in html and "Your requirement" not in html
+    assert "Your requirement" in page(buyer.client.get(f"/a/{token}/result"))
 
 
 def test_a_draft_shows_progress_and_offers_no_pdf(app, sales, buyer):
