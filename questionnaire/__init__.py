@@ -42,10 +42,11 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["QUESTIONS_PATH"], check_seconds=app.config["BANK_CHECK_SECONDS"]
     )
 
-    from questionnaire import cli, sales, security, wizard
+    from questionnaire import cli, report, sales, security, wizard
 
     security.init_app(app)
     wizard.init_app(app)
+    report.init_app(app)
     sales.init_app(app)
     cli.init_app(app)
     app.add_url_rule("/healthz", "healthz", healthz)

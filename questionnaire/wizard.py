@@ -423,6 +423,8 @@ def submit(token: str):
     except ops.NotReady:
         flash("Some sections still need answers before you can submit.", "error")
         return redirect(url_for("wizard.check", token=token))
+    # Draw the PDF now, off the request path, so the buyer's first download is a file read.
+    current_app.extensions["reports"].schedule(assessment)
     return redirect(url_for("wizard.result", token=token))
 
 
@@ -463,6 +465,7 @@ def delete(token: str):
     assessment, bank = load(token)
     form = ConfirmForm()
     if request.method == "POST" and form.validate_on_submit():
+        current_app.extensions["reports"].discard(assessment)  # no copy left on disk
         ops.delete_assessment(assessment)
         flash("Your assessment and all its answers have been deleted.", "success")
         return redirect(url_for("wizard.start"))
