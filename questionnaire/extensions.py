@@ -15,7 +15,11 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-db = SQLAlchemy(metadata=MetaData(naming_convention=NAMING))
+# Objects keep their values after commit: a saved step goes on to compute the next page
+# from what it just wrote, instead of reading the row back (row_version guards staleness).
+db = SQLAlchemy(
+    metadata=MetaData(naming_convention=NAMING), session_options={"expire_on_commit": False}
+)
 migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()

@@ -1,14 +1,11 @@
-"""WTForms for the wizard: the start form, and a step form built from a section's questions."""
+"""WTForms for the wizard's fixed forms. Step pages read their answers through the
+question types (qtypes.QuestionType.form_data / from_form) instead: see wizard.read_step."""
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
-
-from questionnaire.bank import Question
 
 
 class StartForm(FlaskForm):
@@ -37,14 +34,3 @@ class StartForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A form with nothing but its CSRF token: for submit and delete buttons."""
-
-
-class _StepBase(FlaskForm):
-    must_have = SelectMultipleField(choices=[], validate_choice=False)
-
-
-@lru_cache(maxsize=256)
-def step_form_class(questions: tuple[Question, ...]) -> type[FlaskForm]:
-    """A form class whose fields are the questions (field name = question id)."""
-    fields = {q.id: q.kind.field(q) for q in questions}
-    return type("StepForm", (_StepBase,), fields)

@@ -3,10 +3,11 @@
 A type knows how to read its extra fields from the bank, which commitment and
 condition values fit it, how to check and normalise an answer, what requirement
 an answer states, how much credit a commitment earns against it (method fit/1),
-how to put it into words, and which form field asks it. Adding a type means
+how to put it into words, and how a posted form carries it (``widget`` names the
+template macro that draws it). Adding a type means
 adding one class here and listing it in ``TYPES``.
 
-Pure: no Flask, no database, no PDF. WTForms is a plain form library.
+Pure: no Flask, no database, no PDF.
 """
 
 from __future__ import annotations
@@ -16,8 +17,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
-
-from wtforms import SelectChoice, fields, widgets
 
 from questionnaire.yamlsrc import LineDict
 
@@ -134,16 +133,18 @@ class QuestionType:
     def describe(self, q, answer) -> str:
         return str(answer)
 
-    def choices(self, q) -> list[SelectChoice]:
-        """The options a buyer picks from (empty for typed answers)."""
+    def choices(self, q) -> list[tuple[str, str]]:
+        """The (value, label) options a buyer picks from (empty for typed answers)."""
         return []
 
     def describe_commitment(self, q, value) -> str:
         return str(value)
 
     # --- form side ---------------------------------------------------------------
-    def field(self, q) -> fields.Field:
-        raise NotImplementedError
+
+    def form_data(self, q, formdata):
+        """This question's raw value in posted form data (a werkzeug MultiDict)."""
+        return formdata.get(q.id)
 
     def from_form(self, q, data):
         """Form data to an answer (None = not answered); raises AnswerError."""
@@ -152,6 +153,7 @@ class QuestionType:
         return self.parse(q, data)
 
     def to_form(self, q, answer):
+        """An answer as the form shows it: a string, a tuple of keys, or None."""
         return answer
 
 
@@ -243,13 +245,8 @@ class YesNo(QuestionType):
     def describe_commitment(self, q, value):
         return "Yes" if value else "No"
 
-    def field(self, q):
-        return fields.RadioField(
-            q.prompt, choices=self.choices(q), validate_choice=False, description=q.help
-        )
-
     def choices(self, q):
-        return [SelectChoice(YES, "Yes"), SelectChoice(NO, "No")]
+        return [(YES, "Yes"), (NO, "No")]
 
 
 class _Options(QuestionType):
@@ -276,7 +273,7 @@ class _Options(QuestionType):
         return value
 
     def choices(self, q):
-        return [SelectChoice(o.key, o.label) for o in q.options]
+        return [(o.key, o.label) for o in q.options]
 
     def describe_commitment(self, q, value):
         labels = [o.label for o in q.options if o.key in value]
@@ -300,14 +297,6 @@ class Choice(_Options):
 
     def describe(self, q, answer):
         return q.option(answer).label
-
-    def field(self, q):
-        return fields.RadioField(
-            q.prompt,
-            choices=self.choices(q),
-            validate_choice=False,
-            description=q.help,
-        )
 
 
 class Multi(_Options):
@@ -360,21 +349,14 @@ class Multi(_Options):
         labels = [q.option(k).label for k in answer]
         return "; ".join(labels) if labels else "None selected"
 
-    def field(self, q):
-        return fields.SelectMultipleField(
-            q.prompt,
-            description=q.help,
-            choices=self.choices(q),
-            widget=widgets.ListWidget(prefix_label=False),
-            option_widget=widgets.CheckboxInput(),
-            validate_choice=False,
-        )
+    def form_data(self, q, formdata):
+        return formdata.getlist(q.id)
 
     def from_form(self, q, data):
         return self.parse(q, list(data or []))
 
     def to_form(self, q, answer):
-        return list(answer or [])
+        return tuple(answer or ())
 
 
 class Number(QuestionType):
@@ -460,12 +442,9 @@ class Number(QuestionType):
     def describe_commitment(self, q, value):
         return self.describe(q, value)
 
-    def field(self, q):
-        return fields.StringField(
-            q.prompt,
-            description=q.help,
-            filters=[lambda s: s.strip() if isinstance(s, str) else s],
-        )
+    def form_data(self, q, formdata):
+        value = formdata.get(q.id)
+        return value.strip() if isinstance(value, str) else value
 
     def from_form(self, q, data):
         if data in (None, ""):
@@ -524,9 +503,6 @@ class Text(QuestionType):
         if len(value) > q.max_length:
             raise AnswerError(f"text is {len(value):,} characters; the limit is {q.max_length:,}")
         return value
-
-    def field(self, q):
-        return fields.TextAreaField(q.prompt, description=q.help)
 
 
 TYPES: dict[str, QuestionType] = {t.name: t for t in (YesNo(), Choice(), Multi(), Number(), Text())}

@@ -21,6 +21,7 @@ from flask import (
     current_app,
     flash,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,11 +35,11 @@ from questionnaire import operations as ops
 from questionnaire.bank import Bank, Question, Section
 from questionnaire.banks import BankUnavailable
 from questionnaire.conditions import Compare, Group, visible
-from questionnaire.forms import ConfirmForm, StartForm, step_form_class
+from questionnaire.forms import ConfirmForm, StartForm
 from questionnaire.models import Assessment
 from questionnaire.presenter import answer_text, result_view
 from questionnaire.qtypes import AnswerError, format_number
-from questionnaire.scoring import visible_answers
+from questionnaire.scoring import visible_answers, visible_questions
 
 bp = Blueprint("wizard", __name__)
 
@@ -105,7 +106,7 @@ def step_questions(bank: Bank, answers: dict, section: Section) -> list[Question
     ]
 
 
-def read_step(bank: Bank, section: Section, form, saved: dict) -> tuple[dict, dict, set]:
+def read_step(bank: Bank, section: Section, formdata, saved: dict) -> tuple[dict, dict, set]:
     """Parse a posted step in bank order: (values, errors, must-haves).
 
     Conditions only look back, so walking the bank once decides every question's
@@ -120,18 +121,18 @@ def read_step(bank: Bank, section: Section, form, saved: dict) -> tuple[dict, di
             if q.id in saved and visible(q, kept):
                 kept[q.id] = saved[q.id]
             continue
-        if not visible(q, kept) or q.id not in form:
+        if not visible(q, kept):
             values[q.id] = None  # hidden: its answer is dropped
             continue
         try:
-            value = q.kind.from_form(q, form[q.id].data)
+            value = q.kind.from_form(q, q.kind.form_data(q, formdata))
         except AnswerError as exc:
             errors[q.id] = str(exc)[:1].upper() + str(exc)[1:]
             continue
         values[q.id] = value
         if value is not None:
             kept[q.id] = value
-    chosen = set(request.form.getlist("must_have"))
+    chosen = set(formdata.getlist("must_have"))
     scored = {q.id for q in section.questions if q.scored}
     for qid in sorted(chosen - scored):
         errors.setdefault(
@@ -150,10 +151,10 @@ def required_errors(bank: Bank, section: Section, values: dict, saved: dict) -> 
 def next_section(bank: Bank, assessment: Assessment, after: str, step: int) -> str | None:
     """The next (step=1) or previous (step=-1) section that has questions to show."""
     ids = [s.id for s in bank.sections]
-    states = ops.section_states(bank, assessment)
+    needed = {q.section_id for q in visible_questions(bank, assessment.answers)}
     index = ids.index(after) + step
     while 0 <= index < len(ids):
-        if states[ids[index]] != ops.NOT_NEEDED:
+        if ids[index] in needed:
             return ids[index]
         index += step
     return None
@@ -185,7 +186,7 @@ def question_html(env, q: Question, value: Any, error: str | None, must_have: bo
         value=value,
         error=error,
         must_have=must_have,
-        choices=tuple((c.value, c.label) for c in q.kind.choices(q)),
+        choices=tuple(q.kind.choices(q)),
         condition=condition_data(q.show_if) if q.show_if else None,
         condition_text=condition_text(q.show_if) if q.show_if else "",
     )
@@ -286,17 +287,15 @@ def step(token: str, section_id: str):
         return redirect(url_for("wizard.result", token=token))
     returning = request.args.get("return") == "check"
     questions = step_questions(bank, assessment.answers, section)
-    form_class = step_form_class(tuple(questions))
     errors: dict[str, str] = {}
     notice = None
+    busy = False
 
     if request.method == "POST" and g.get("csrf_expired"):
-        form = form_class()
         notice = "This page had expired, so nothing was saved yet. Your answers are still here: press the button again to save them."
     elif request.method == "POST":
-        form = form_class()
         action = request.form.get("action", NEXT)
-        values, errors, must = read_step(bank, section, form, assessment.answers)
+        values, errors, must = read_step(bank, section, request.form, assessment.answers)
         if action == NEXT and not errors:
             errors = required_errors(bank, section, values, assessment.answers)
         if not errors:
@@ -309,11 +308,17 @@ def step(token: str, section_id: str):
                     400,
                     "This assessment has been submitted, so its answers can no longer be changed.",
                 )
-            return redirect(after_save(bank, assessment, token, section, action, returning))
+            except ops.DatabaseBusy:  # rolled back whole: show the page again as typed
+                busy = True
+                notice = "The database was busy, so this page was not saved yet. Your answers are still here: press the button again in a moment."
+            else:
+                return redirect(after_save(bank, assessment, token, section, action, returning))
+    if request.method == "POST":  # show what was posted, as it was typed
+        shown = {q.id: hashable(q.kind.form_data(q, request.form)) for q in questions}
+        must_haves = set(request.form.getlist("must_have"))
     else:
-        initial = {q.id: q.kind.to_form(q, assessment.answers.get(q.id)) for q in questions}
-        initial["must_have"] = [m for m in assessment.must_have if m in {q.id for q in questions}]
-        form = form_class(data=initial)
+        shown = {q.id: q.kind.to_form(q, assessment.answers.get(q.id)) for q in questions}
+        must_haves = set(assessment.must_have)
 
     index = [s.id for s in bank.sections].index(section.id)
     earlier = {
@@ -327,14 +332,9 @@ def step(token: str, section_id: str):
         bank=bank,
         token=token,
         section=section,
-        form=form,
         questions=[
             question_html(
-                current_app.jinja_env,
-                q,
-                hashable(form[q.id].data),
-                errors.get(q.id),
-                q.id in (form.must_have.data or []),
+                current_app.jinja_env, q, shown[q.id], errors.get(q.id), q.id in must_haves
             )
             for q in questions
         ],
@@ -345,11 +345,10 @@ def step(token: str, section_id: str):
         total=len(bank.sections),
         earlier_answers=earlier,
         returning=returning,
-        is_first=next_section(bank, assessment, section.id, -1) is None,
         resume_link=resume_url(token),
         show_resume_banner=request.args.get("new") == "1",
         expires=ops.expiry(assessment),
-    ), (400 if errors or notice else 200)
+    ), (503 if busy else 400 if errors or notice else 200)
 
 
 def after_save(
@@ -414,8 +413,15 @@ def check(token: str):
 def submit(token: str):
     assessment, bank = load(token)
     if g.get("csrf_expired"):
-        flash("The page had expired. Please check your answers and submit again.", "error")
-        return redirect(url_for("wizard.check", token=token))
+        flash(
+            "The page had expired, so nothing was submitted yet. Please check your answers "
+            "and submit again.",
+            "error",
+        )
+        response = make_response(check(token))
+        if response.status_code == 200:
+            response.status_code = 400  # the check page again, for a refused form
+        return response
     try:
         ops.submit(assessment, bank)
     except ops.AlreadySubmitted:
@@ -469,6 +475,8 @@ def delete(token: str):
         ops.delete_assessment(assessment)
         flash("Your assessment and all its answers have been deleted.", "success")
         return redirect(url_for("wizard.start"))
+    if request.method == "POST":  # only the CSRF token can make this form invalid
+        flash("This page had expired, so nothing was deleted. Press the button again.", "error")
     return render_template(
         "delete.html",
         bank=bank,
@@ -476,7 +484,7 @@ def delete(token: str):
         form=form,
         submitted=assessment.submitted,
         company=assessment.company,
-    )
+    ), (400 if request.method == "POST" else 200)
 
 
 # --- wiring ----------------------------------------------------------------------------
