@@ -12,7 +12,7 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
 TEST_DEBS := chromium poppler-utils nodejs
 
-.PHONY: run serve test lint format system-deps test-system-deps clean
+.PHONY: run serve bench test lint format system-deps test-system-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,11 @@ AXE := .cache/node/node_modules/axe-core/axe.min.js
 $(AXE):
 	command -v npm >/dev/null || scripts/install-debian-packages npm
 	npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@4.10
+
+# The benchmark: a readable table, then one JSON line with the figures (docs/performance.md).
+bench: $(STAMP) system-deps
+	scripts/install-debian-packages wrk
+	$(BIN)/python bench/run.py
 
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
 test: $(STAMP) test-system-deps $(AXE)

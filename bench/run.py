@@ -1,0 +1,386 @@
+"""`make bench`: the numbers behind "fast on a small machine", measured in one go.
+
+    .venv/bin/python bench/run.py [--quick]
+
+Prints a table, then, as its last line, one JSON object with the figures and targets:
+  pdf_fresh_s            median of 5 fresh renders of the fully answered shipped bank
+                         (nothing cached; the render worker already warm, as after a web
+                         process's first report; its one-off start-up is printed too)
+  pdf_cached_s           median download of an already rendered report over HTTP (gunicorn)
+  step_latency_ms        median GET + POST of a wizard step, in-process (Flask test client)
+  step_throughput_ratio  wizard step requests/s (GET and POST of a step, half each) divided
+                         by /healthz requests/s, both on one gunicorn with 2 workers, by wrk
+  bank2000_validate_s    load + validate a generated 2,000-question bank (median of 5)
+  bank2000_score_s       check + score random answers to it (median of 5)
+  render_peak_rss_mb     peak resident memory of the render worker
+Not a test: nothing here fails the build; docs/performance.md records the runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.cookiejar
+import json
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from questionnaire import answers as answers_mod  # noqa: E402
+from questionnaire.bank import load_bank  # noqa: E402
+from questionnaire.scoring import score, visible_answers  # noqa: E402
+from tests.factories import random_answers, random_bank_dict  # noqa: E402
+from tests.live import LiveServer  # noqa: E402
+
+TARGETS = {
+    "pdf_fresh_s": ("<=", 1.0),
+    "pdf_cached_s": ("<=", 0.02),
+    "step_throughput_ratio": (">=", 0.5),
+    "bank2000_validate_s": ("<=", 1.0),
+    "bank2000_score_s": ("<=", 0.05),
+    "render_peak_rss_mb": ("<=", 200),
+}
+CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def median_time(fn, runs: int = 5) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
+def full_answers(bank) -> tuple[dict, list[str]]:
+    """Every question answered with a requirement (the heaviest report), a few must-haves."""
+    answers: dict = {}
+    for q in bank.questions:
+        if q.type == "yesno":
+            answers[q.id] = "yes"
+        elif q.type == "choice":
+            answers[q.id] = next(o.key for o in reversed(q.options) if o.requires is not None)
+        elif q.type == "multi":
+            answers[q.id] = [o.key for o in q.options]
+        elif q.type == "number":
+            answers[q.id] = q.max if q.better == "higher" else q.min
+        else:
+            answers[q.id] = (
+                "Our security team asks for the latest penetration test summary, the incident "
+                "response plan and the names of the subprocessors that handle our data. "
+            ) * 3
+    answers = visible_answers(bank, answers)
+    must = [qid for qid in list(answers)[::5] if bank.question(qid).scored]
+    return answers, must
+
+
+# --- the question bank at 2,000 questions --------------------------------------------------
+
+
+def bench_bank2000(tmp: Path) -> dict:
+    path = tmp / "bank2000.yaml"
+    path.write_text(yaml.safe_dump(random_bank_dict(2000, n_sections=20, seed=7), sort_keys=False))
+    validate = median_time(lambda: load_bank(path))
+    bank = load_bank(path)
+    raw, must = random_answers(bank, seed=7)
+    values = visible_answers(bank, raw)
+    must = [m for m in must if m in values]
+
+    def check_and_score():
+        checked = answers_mod.check(bank, values, must)
+        score(bank, checked.values, checked.must_have)
+
+    return {
+        "bank2000_validate_s": validate,
+        "bank2000_score_s": median_time(check_and_score),
+        "_bank2000_size_kb": path.stat().st_size / 1024,
+    }
+
+
+# --- wizard steps in-process -----------------------------------------------------------------
+
+
+def bench_step_latency(tmp: Path, runs: int) -> dict:
+    from questionnaire import create_app
+    from questionnaire.extensions import db
+
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'latency.db'}",
+            "REPORTS_DIR": str(tmp / "latency-reports"),
+            "SERVER_NAME": "localhost",
+        }
+    )
+    with app.app_context():
+        db.create_all()
+    client = app.test_client()
+    bank = app.extensions["banks"].current()
+    html = client.get("/").get_data(as_text=True)
+    response = client.post(
+        "/",
+        data={
+            "company": "Bench Ltd",
+            "name": "Bench",
+            "email": "bench@example.com",
+            "consent": "y",
+            "csrf_token": CSRF.search(html).group(1),
+        },
+    )
+    url = response.location.split("?")[0]
+    answers, must = full_answers(bank)
+    section = bank.sections[0]
+    form = {q.id: answers[q.id] for q in section.questions if q.id in answers}
+    form["must_have"] = [m for m in must if m in form]
+    times = []
+    for i in range(runs + 5):
+        started = time.perf_counter()
+        page = client.get(url)
+        token = CSRF.search(page.get_data(as_text=True)).group(1)
+        saved = client.post(url, data={**form, "action": "next", "csrf_token": token})
+        if i >= 5:  # the first few warm caches up
+            times.append(time.perf_counter() - started)
+        assert page.status_code == 200 and saved.status_code == 302, saved.status_code
+    with app.app_context():
+        db.engine.dispose()
+    return {"step_latency_ms": 1000 * statistics.median(times)}
+
+
+# --- throughput on gunicorn ----------------------------------------------------------------------
+
+WRK_MIX = """
+local i = 0
+request = function()
+  i = i + 1
+  if i % 2 == 0 then
+    return wrk.format("POST", "{path}", {{["Content-Type"] = "application/x-www-form-urlencoded",
+      ["Cookie"] = "{cookie}"}}, "{body}")
+  end
+  return wrk.format("GET", "{path}", {{["Cookie"] = "{cookie}"}})
+end
+"""
+
+
+def wrk(url: str, seconds: int, script: Path | None = None) -> float:
+    command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", str(script)]
+    out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    if "Non-2xx or 3xx" in out:
+        raise RuntimeError(f"wrk saw errors:\n{out}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+
+def start_buyer(base: str, bank) -> tuple[str, str, str]:
+    """A draft on the live server: (step path, session cookie, urlencoded POST body)."""
+    jar = http.cookiejar.CookieJar()
+
+    class NoRedirect(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args, **kwargs):
+            return None
+
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
+    html = opener.open(base + "/").read().decode()
+    data = {
+        "company": "Bench Ltd",
+        "name": "Bench",
+        "email": "bench@example.com",
+        "consent": "y",
+        "csrf_token": CSRF.search(html).group(1),
+    }
+    try:
+        opener.open(base + "/", urllib.parse.urlencode(data).encode())
+        raise RuntimeError("start did not redirect")
+    except urllib.error.HTTPError as redirect:
+        path = redirect.headers["Location"].split("?")[0]
+    html = opener.open(base + path).read().decode()
+    answers, must = full_answers(bank)
+    section = bank.sections[0]
+    fields = [("csrf_token", CSRF.search(html).group(1)), ("action", "next")]
+    for q in section.questions:
+        value = answers.get(q.id)
+        if value is not None:
+            fields += (
+                [(q.id, v) for v in value] if isinstance(value, list) else [(q.id, str(value))]
+            )
+    fields += [("must_have", m) for m in must if m in {q.id for q in section.questions}]
+    cookie = "; ".join(f"{c.name}={c.value}" for c in jar)
+    return path, cookie, urllib.parse.urlencode(fields)
+
+
+def bench_throughput(tmp: Path, seconds: int, rounds: int) -> dict:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: `make bench` installs it (Debian package wrk)")
+    bank = load_bank(ROOT / "questions.yaml")
+    with LiveServer(tmp, "bench", workers=2, REPORT_PRERENDER="0") as server:
+        path, cookie, body = start_buyer(server.url, bank)
+        script = tmp / "mix.lua"
+        lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
+        script.write_text(WRK_MIX.format(path=path, cookie=cookie, body=lua_body))
+        trivial, step, step_get = [], [], []
+        wrk(server.url + "/healthz", 1)  # warm up both workers
+        wrk(server.url + path, 1, script)
+        for _ in range(rounds):  # interleaved, so a noisy neighbour hits both alike
+            trivial.append(wrk(server.url + "/healthz", seconds))
+            step.append(wrk(server.url + path, seconds, script))
+            step_get.append(wrk(server.url + path, seconds))
+        errors = server.log_errors()
+    if errors:
+        raise RuntimeError("server errors during the throughput run:\n" + "\n".join(errors[:5]))
+    return {
+        "step_throughput_ratio": statistics.median(step) / statistics.median(trivial),
+        "_healthz_rps": statistics.median(trivial),
+        "_step_mix_rps": statistics.median(step),
+        "_step_get_rps": statistics.median(step_get),
+        "_step_get_ratio": statistics.median(step_get) / statistics.median(trivial),
+    }
+
+
+# --- the PDF report ------------------------------------------------------------------------------
+
+
+def bench_pdf(tmp: Path, runs: int, downloads: int) -> dict:
+    from pypdf import PdfReader
+
+    from questionnaire import create_app
+    from questionnaire import operations as ops
+    from questionnaire.extensions import db
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "bench",
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp / 'pdf.db'}",
+            "REPORTS_DIR": str(tmp / "pdf-reports"),
+            "REPORT_PRERENDER": False,
+        }
+    )
+    service = app.extensions["reports"]
+    with app.app_context():
+        db.create_all()
+        bank = app.extensions["banks"].current()
+        answers, must = full_answers(bank)
+        assessment, _ = ops.start_assessment(bank, "Acme Ltd", "Ann Buyer", "ann@acme.example")
+        assessment.answers, assessment.must_have = ops.tidy_answers(bank, answers, must)
+        assessment.progress = {s.id: ops.COMPLETE for s in bank.sections}
+        db.session.commit()
+        ops.submit(assessment, bank)
+        started = time.perf_counter()
+        service.pool.processes[0].ensure_ready()
+        startup = time.perf_counter() - started
+        fresh = []
+        for _ in range(runs):
+            service.discard(assessment)
+            started = time.perf_counter()
+            path = service.pdf_path(assessment)
+            fresh.append(time.perf_counter() - started)
+        pdf = path.read_bytes()
+        peak = service.last_render.peak_rss_kb / 1024
+        db.engine.dispose()
+    pages = len(PdfReader(path).pages)
+    cached = bench_cached_download(tmp, answers, must, downloads)
+    return {
+        "pdf_fresh_s": statistics.median(fresh),
+        "pdf_cached_s": cached,
+        "render_peak_rss_mb": peak,
+        "_pdf_worker_startup_s": startup,
+        "_pdf_pages": pages,
+        "_pdf_kib": len(pdf) / 1024,
+    }
+
+
+def bench_cached_download(tmp: Path, answers: dict, must: list[str], downloads: int) -> float:
+    """Median time to download an already rendered report from gunicorn, over loopback."""
+    with LiveServer(tmp, "pdf-http", workers=2) as server:
+        bank = load_bank(ROOT / "questions.yaml")
+        path, cookie, _ = start_buyer(server.url, bank)
+        token = path.split("/")[2]
+        example = tmp / "full-answers.json"
+        example.write_text(json.dumps({"answers": answers, "must_have": must}))
+        subprocess.run(
+            [sys.executable, "-c", _SUBMIT.format(token=token, file=example)],
+            env=server.env,
+            cwd=ROOT,
+            check=True,
+        )
+        url = f"{server.url}/a/{token}/report.pdf"
+        first = urllib.request.urlopen(url, timeout=60).read()  # renders (or waits for it)
+        times = []
+        for _ in range(downloads):
+            started = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=10) as response:
+                body = response.read()
+            times.append(time.perf_counter() - started)
+            assert body == first
+    return statistics.median(times)
+
+
+# Submits the live server's draft with the full answers, through the app's own operations.
+_SUBMIT = """
+import json
+from questionnaire import create_app, operations as ops
+from questionnaire.extensions import db
+with create_app({{"REPORT_PRERENDER": False}}).app_context():
+    data = json.load(open("{file}"))
+    a = ops.find_by_token("{token}")
+    bank = ops.bank_of(a)
+    a.answers, a.must_have = ops.tidy_answers(bank, data["answers"], data["must_have"])
+    a.progress = {{s.id: ops.COMPLETE for s in bank.sections}}
+    db.session.commit()
+    ops.submit(a, bank)
+"""
+
+
+# --- the table -----------------------------------------------------------------------------------
+
+
+def verdict(key: str, value: float) -> str:
+    if key not in TARGETS:
+        return ""
+    op, limit = TARGETS[key]
+    ok = value <= limit if op == "<=" else value >= limit
+    return f"{'meets' if ok else 'MISSES'} {op} {limit:g}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter throughput runs")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="trustcheck-bench-"))
+    os.environ.pop("DATABASE_URL", None)  # the benchmark is defined on SQLite
+    results: dict = {}
+    try:
+        results.update(bench_bank2000(tmp))
+        results.update(bench_step_latency(tmp, runs=30 if args.quick else 100))
+        results.update(bench_pdf(tmp, runs=5, downloads=20 if args.quick else 50))
+        results.update(
+            bench_throughput(tmp, seconds=3 if args.quick else 5, rounds=1 if args.quick else 3)
+        )
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+    print(f"{'measure':<26}{'value':>12}  target")
+    for key, value in results.items():
+        shown = f"{value:.4f}" if isinstance(value, float) and value < 10 else f"{value:.1f}"
+        print(f"{key.lstrip('_'):<26}{shown:>12}  {verdict(key, value)}")
+    public = {k: round(v, 4) for k, v in results.items() if not k.startswith("_")}
+    public["targets_met"] = all(
+        verdict(key, value).startswith("meets") for key, value in public.items() if key in TARGETS
+    )
+    print(json.dumps(public))
+
+
+if __name__ == "__main__":
+    main()
