@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from questionnaire.bank import load_bank  # noqa: E402
 from questionnaire.scoring import score, visible_answers  # noqa: E402
+from tests.factories import random_answers  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -45,24 +46,12 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+TEXTS = ("", "Plain notes.", "Ünïcode – “quotes” <b>&amp;</b>\nline two")
+
+
 def buyer_answers(bank, rng: random.Random) -> tuple[dict, list[str]]:
     """A buyer's answers to every question, as they would type them, and some must-haves."""
-    answers: dict = {}
-    for q in bank.questions:
-        if q.type == "yesno":
-            answers[q.id] = rng.choice(["yes", "no"])
-        elif q.type == "choice":
-            answers[q.id] = rng.choice([o.key for o in q.options])
-        elif q.type == "multi":
-            answers[q.id] = sorted(
-                rng.sample([o.key for o in q.options], rng.randint(0, len(q.options)))
-            )
-        elif q.type == "number":
-            answers[q.id] = round(rng.uniform(q.min, q.max), 2)
-        else:
-            answers[q.id] = rng.choice(
-                ["", "Plain notes.", "Ünïcode – “quotes” <b>&amp;</b>\nline two"]
-            )
+    answers, _ = random_answers(bank, rng, texts=TEXTS)
     kept = visible_answers(bank, {k: v for k, v in answers.items() if v != ""})
     must = [q for q in kept if bank.question(q).scored and rng.random() < 0.15]
     return answers, must

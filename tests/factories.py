@@ -80,9 +80,11 @@ def random_bank_dict(n_questions: int, n_sections: int = 4, seed: int = 0) -> di
     return bank_dict(sections)
 
 
-def random_answers(bank: Bank, seed: int = 0) -> tuple[dict, list[str]]:
+def random_answers(
+    bank: Bank, seed: int | random.Random = 0, texts: tuple[str, ...] = ("Some notes",)
+) -> tuple[dict, list[str]]:
     """Valid answers to every question, some must-haves; hidden ones are the caller's to drop."""
-    rng = random.Random(seed)
+    rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     answers: dict = {}
     for q in bank.questions:
         if q.type == "yesno":
@@ -95,6 +97,6 @@ def random_answers(bank: Bank, seed: int = 0) -> tuple[dict, list[str]]:
         elif q.type == "number":
             answers[q.id] = round(rng.uniform(q.min, q.max), 2)
         else:
-            answers[q.id] = "Some notes"
+            answers[q.id] = rng.choice(texts)
     must = [q.id for q in bank.questions if q.scored and rng.random() < 0.1]
     return answers, must
