@@ -35,14 +35,21 @@ def create_app(test_config: dict | None = None) -> Flask:
         # Commands such as `questions validate` sign nothing that outlives them.
         app.config["SECRET_KEY"] = secrets.token_hex(32)
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_mod.engine_options(app.config)
     db.init_app(app)
     migrate.init_app(app, db, directory=MIGRATIONS)
     csrf.init_app(app)
-    app.extensions["banks"] = BankRegistry(
-        app.config["QUESTIONS_PATH"], check_seconds=app.config["BANK_CHECK_SECONDS"]
-    )
 
-    from questionnaire import cli, report, sales, security, wizard
+    from questionnaire import cli, report, sales, security, snapshots, wizard
+
+    with app.app_context():
+        engine = db.engine
+    app.extensions["banks"] = BankRegistry(
+        app.config["QUESTIONS_PATH"],
+        check_seconds=app.config["BANK_CHECK_SECONDS"],
+        keep=lambda bank: snapshots.keep(engine, bank),
+        fallback=lambda: snapshots.newest(engine),
+    )
 
     security.init_app(app)
     wizard.init_app(app)
@@ -67,14 +74,14 @@ def healthz():
 
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers work while a buyer's save is written; the busy timeout makes
-    concurrent writers wait for the lock instead of failing."""
+    """WAL lets readers work while a buyer's save is written. (The busy timeout, which makes
+    concurrent writers wait for the lock instead of failing, is set at connect time from
+    DATABASE_LOCK_TIMEOUT: see config.engine_options.)"""
     module = type(dbapi_connection).__module__
     if not module.startswith("sqlite3"):
         return
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()

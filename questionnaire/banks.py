@@ -32,8 +32,21 @@ class LoadError:
 
 
 class BankRegistry:
-    def __init__(self, path: str, check_seconds: float = 1.0, cache_size: int = 16):
+    """``keep(bank)`` is told of each valid file loaded; ``fallback()`` gives the text of the
+    last good bank when the file is broken before this process has loaded any (both are
+    optional: see questionnaire.snapshots)."""
+
+    def __init__(
+        self,
+        path: str,
+        check_seconds: float = 1.0,
+        cache_size: int = 16,
+        keep: Callable[[Bank], None] | None = None,
+        fallback: Callable[[], str | None] | None = None,
+    ):
         self.path = path
+        self.keep = keep
+        self.fallback = fallback
         self.check_seconds = check_seconds
         self.last_error: LoadError | None = None
         self.loaded_at: datetime | None = None
@@ -67,6 +80,8 @@ class BankRegistry:
             bank = load_bank(self.path)
         except BankInvalid as exc:
             self.last_error = LoadError(tuple(exc.problems))
+            if self._current is None:
+                self._use_fallback()
             kept = (
                 f"keeping version {self._current.version}" if self._current else "no bank to serve"
             )
@@ -78,9 +93,24 @@ class BankRegistry:
             log.warning("%s", warning)
         if self._current is None or bank.sha256 != self._current.sha256:
             log.info("loaded question bank version %s (%s)", bank.version, bank.sha256[:12])
+            if self.keep is not None:
+                self.keep(bank)
         self._current = bank
         self.last_error = None
         self.loaded_at = datetime.now(UTC)
+        self._remember(bank)
+
+    def _use_fallback(self) -> None:
+        source = self.fallback() if self.fallback is not None else None
+        if source is None:
+            return
+        try:
+            bank = parse_bank(source.encode(), "the last good bank (stored)")
+        except BankInvalid:
+            log.exception("the stored question bank cannot be read either")
+            return
+        log.warning("this process starts on the last good bank stored, version %s", bank.version)
+        self._current = bank
         self._remember(bank)
 
     def by_sha(self, sha256: str, source: Callable[[], str]) -> Bank:

@@ -34,6 +34,7 @@ def from_environment(instance_path: str) -> dict:
         "SUBMITTED_RETENTION_DAYS": _int("SUBMITTED_RETENTION_DAYS", 730),
         "SALES_IDLE_MINUTES": _int("SALES_IDLE_MINUTES", 30),
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 256 * 1024),
+        "DATABASE_LOCK_TIMEOUT": _int("DATABASE_LOCK_TIMEOUT", 10),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         # Proxies in front of the app that may set X-Forwarded-For/-Proto (0: trust none).
         "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
@@ -47,6 +48,27 @@ def sqlalchemy_url(database_url: str) -> str:
     if database_url.startswith("postgresql://"):
         database_url = "postgresql+psycopg://" + database_url.removeprefix("postgresql://")
     return database_url
+
+
+def engine_options(config: dict) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with a lock timeout for the database in use.
+
+    A write that waits for a lock held by another transaction (a long migration, a stuck
+    console session) gives up after DATABASE_LOCK_TIMEOUT seconds, so the buyer is told to
+    try again instead of a web worker hanging until gunicorn kills it and the save is lost.
+    SQLite: the busy timeout. PostgreSQL: ``lock_timeout`` (not ``statement_timeout``,
+    which would also cut off long reads such as a CSV export).
+    """
+    options = dict(config["SQLALCHEMY_ENGINE_OPTIONS"])
+    seconds = config["DATABASE_LOCK_TIMEOUT"]
+    connect_args = dict(options.get("connect_args", {}))
+    uri = str(config["SQLALCHEMY_DATABASE_URI"])
+    if uri.startswith("sqlite"):
+        connect_args.setdefault("timeout", float(seconds))
+    elif uri.startswith("postgresql"):
+        connect_args.setdefault("options", f"-c lock_timeout={int(seconds * 1000)}")
+    options["connect_args"] = connect_args
+    return options
 
 
 def _read_secret(path: Path) -> str | None:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaire import answers as answers_mod
@@ -38,6 +40,18 @@ SAVE_ATTEMPTS = 5
 
 class AlreadySubmitted(Exception):
     """A submitted assessment never changes."""
+
+
+class DatabaseBusy(Exception):
+    """Another transaction held a lock for longer than DATABASE_LOCK_TIMEOUT; nothing was saved."""
+
+
+def is_lock_timeout(error: OperationalError) -> bool:
+    """SQLite's "database is locked" after its busy timeout, or PostgreSQL giving up on a
+    lock (lock_timeout, SQLSTATE 55P03) or breaking a deadlock (40P01)."""
+    if getattr(error.orig, "sqlstate", None) in ("55P03", "40P01"):
+        return True
+    return "database is locked" in str(error.orig)
 
 
 class NotReady(Exception):
@@ -110,7 +124,13 @@ def start_assessment(bank: Bank, company: str, name: str, email: str) -> tuple[A
 
 def _with_retry(assessment: Assessment, change: Callable[[Assessment], None]) -> None:
     """Apply ``change`` and commit; if another request saved the row meanwhile, reload and
-    apply it again on top, so neither save is lost."""
+    apply it again on top, so neither save is lost.
+
+    A lock held elsewhere is waited for (by the database) up to DATABASE_LOCK_TIMEOUT; an
+    attempt that fails sooner (a deadlock) is tried again within that time. Past it, the
+    transaction is rolled back whole and DatabaseBusy raised: nothing is half-saved.
+    """
+    deadline = time.monotonic() + current_app.config["DATABASE_LOCK_TIMEOUT"]
     for attempt in range(SAVE_ATTEMPTS):
         change(assessment)
         try:
@@ -120,7 +140,13 @@ def _with_retry(assessment: Assessment, change: Callable[[Assessment], None]) ->
             db.session.rollback()
             if attempt == SAVE_ATTEMPTS - 1:
                 raise
-            db.session.refresh(assessment)
+        except OperationalError as error:
+            db.session.rollback()
+            if not is_lock_timeout(error):
+                raise
+            if attempt == SAVE_ATTEMPTS - 1 or time.monotonic() >= deadline:
+                raise DatabaseBusy(str(error.orig)) from error
+        db.session.refresh(assessment)
 
 
 def tidy_answers(bank: Bank, answers: Mapping[str, Any], must_have: list[str]) -> tuple[dict, list]:

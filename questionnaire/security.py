@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, render_template, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
+
+from questionnaire.extensions import db
+from questionnaire.operations import DatabaseBusy, is_lock_timeout
+
+log = logging.getLogger(__name__)
+BUSY_RETRY_SECONDS = 5
 
 CSP = "; ".join(
     [
@@ -57,7 +66,27 @@ def render_error(error: HTTPException):
     return render_template("error.html", title=title, message=message, code=code), code
 
 
+def render_busy(error: Exception):
+    """A write gave up waiting for a lock (DATABASE_LOCK_TIMEOUT): its transaction was
+    rolled back whole, so the person can simply try again."""
+    if isinstance(error, OperationalError):
+        if not is_lock_timeout(error):
+            raise error  # any other database failure is a 500, logged with its traceback
+        db.session.rollback()
+    log.warning("%s %s: the database stayed locked: %s", request.method, request.endpoint, error)
+    html = render_template(
+        "error.html",
+        title=ERROR_TITLES[503],
+        message="The database was busy, so nothing was saved. Please go back and try again "
+        "in a moment.",
+        code=503,
+    )
+    return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS)}
+
+
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
+    app.register_error_handler(DatabaseBusy, render_busy)
+    app.register_error_handler(OperationalError, render_busy)
