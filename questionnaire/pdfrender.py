@@ -33,6 +33,7 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 FRAME = struct.Struct(">I")  # every message is a 4-byte big-endian length, then the bytes
 PDF_OPTIONS = {"pdf_variant": "pdf/ua-1", "pdf_tags": True}
+LINK_SCHEMES = ("http://", "https://", "mailto:")
 WARM_HTML = """<!doctype html><html lang="en"><head><title>warm-up</title>
 <link rel="stylesheet" href="report.css"></head><body>
 <h1>Warm-up</h1><p>Regular <strong>bold</strong> <em>oblique</em> “quotes” — ✓ 99.9%</p>
@@ -133,12 +134,20 @@ class LogCapture(logging.Handler):
         self.messages.append(record.getMessage()[:500])
 
 
+def safe_link(link: tuple) -> bool:
+    kind, target = link[0], link[1]
+    if kind == "internal":
+        return True
+    return kind == "external" and str(target).lower().startswith(LINK_SCHEMES)
+
+
 def render_pdf(html: str, base_url: str, fetcher: SafeFetcher) -> bytes:
     document = ReportHTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**PDF_OPTIONS)
-    # Whatever the markup says, a report carries no embedded files.
+    # Whatever the markup says, a report carries no embedded files, and no links other
+    # than web, mail and in-document ones (a javascript: link is an action some viewers run).
     document.metadata.attachments = []
     for page in document.pages:
-        page.links[:] = [link for link in page.links if link[0] != "attachment"]
+        page.links[:] = [link for link in page.links if safe_link(link)]
     return document.write_pdf(**PDF_OPTIONS)
 
 

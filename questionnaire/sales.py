@@ -322,7 +322,9 @@ def slug(text: str) -> str:
 def inject_forms() -> dict:
     """The sign-out button in the header of every sales page needs a CSRF token."""
     if request.blueprint and request.blueprint.startswith("sales"):
-        return {"button_form": ConfirmForm()}
+        # Not bound to the request: it only renders a token, and reading the body here
+        # would fail again inside the error page for a body that was too large (413).
+        return {"button_form": ConfirmForm(formdata=None)}
     return {}
 
 
