@@ -299,7 +299,9 @@ def csv_cells(row: Mapping, link: str) -> list[str]:
 
 def csv_text(rows: list[list[str]], header: bool = False) -> str:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
+    # Every cell quoted: in a locale whose separator is ";" an unquoted "a;=1+1" would
+    # split into a formula cell, which the neutralising of leading characters cannot see.
+    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
     if header:
         writer.writerow(CSV_HEADER)
     writer.writerows(rows)

@@ -125,3 +125,18 @@ def test_csv_text_starts_with_a_bom_and_header_only_once():
     assert first.startswith("\ufeffCompany,") and not more.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO((first + more).removeprefix("\ufeff"))))
     assert rows == [list(listing.CSV_HEADER), ["a", "b"], ["c", "d"]]
+
+
+def test_every_csv_cell_is_quoted_so_a_semicolon_locale_cannot_split_out_a_formula():
+    from questionnaire.listing import csv_text
+
+    assert csv_text([["a;=1+1", "7"]]) == '"a;=1+1","7"\r\n'
+
+
+def test_a_mailto_link_names_exactly_one_address():
+    from questionnaire.sales import mailto
+
+    assert mailto("ann@acme.example") == "mailto:ann@acme.example"
+    assert mailto("x?cc=eve@evil.example&body=hi@acme.example") == (
+        "mailto:x%3Fcc%3Deve@evil.example%26body%3Dhi@acme.example"
+    )
