@@ -122,7 +122,7 @@ def test_csv_cells_are_neutralised_and_dates_in_minutes():
 def test_csv_text_starts_with_a_bom_and_header_only_once():
     first = listing.csv_text([["a", "b"]], header=True)
     more = listing.csv_text([["c", "d"]])
-    assert first.startswith("\ufeff\"Company\",") and not more.startswith("\ufeff")
+    assert first.startswith('\ufeff"Company",') and not more.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO((first + more).removeprefix("\ufeff"))))
     assert rows == [list(listing.CSV_HEADER), ["a", "b"], ["c", "d"]]
 
