@@ -17,3 +17,19 @@ errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Buyer tokens live in URLs: keep them out of the access log.
 logger_class = "questionnaire.serving.RedactingLogger"
+# The app's own log lines (a broken questions.yaml, a failed render) get a time, a level
+# and the logger's name, like gunicorn's: one format for every line of the log.
+logconfig_dict = {
+    "root": {"level": "INFO", "handlers": ["error_console"]},
+    "loggers": {  # gunicorn's own, as by default but not passed on to root a second time
+        "gunicorn.error": {"level": "INFO", "handlers": ["error_console"], "propagate": False},
+        "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+    },
+    "formatters": {
+        "generic": {
+            "format": "%(asctime)s [%(process)d] [%(levelname)s] %(name)s: %(message)s",
+            "datefmt": "[%Y-%m-%d %H:%M:%S %z]",
+            "class": "logging.Formatter",
+        }
+    },
+}
