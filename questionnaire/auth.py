@@ -203,7 +203,9 @@ class SessionInterface(SecureCookieSessionInterface):
 
 
 def init_app(app: Flask) -> None:
-    login_manager.init_app(app)
+    # current_user reaches templates through sales.sales_context only: the buyer's pages
+    # never need it, and looking the user up on each of them was measurable.
+    login_manager.init_app(app, add_context_processor=False)
     login_manager.login_view = "sales.login"
     login_manager.login_message = "Sign in to use the sales workspace."
     login_manager.login_message_category = "info"

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -70,10 +70,14 @@ def new_token() -> str:
     return secrets.token_urlsafe(24)  # 192 random bits
 
 
+# Built once: every buyer request starts with this lookup.
+_BY_TOKEN_HASH = select(Assessment).where(Assessment.token_hash == bindparam("token_hash"))
+
+
 def find_by_token(token: str) -> Assessment | None:
     if not token or len(token) > 64:
         return None
-    return db.session.scalar(select(Assessment).where(Assessment.token_hash == hash_token(token)))
+    return db.session.scalar(_BY_TOKEN_HASH, {"token_hash": hash_token(token)})
 
 
 def bank_of(assessment: Assessment) -> Bank:

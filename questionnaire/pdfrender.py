@@ -237,4 +237,10 @@ def serve(static_dir: str, memory_mb: int) -> None:
 
 
 if __name__ == "__main__":
-    serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    try:
+        serve(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0)
+    except BrokenPipeError:
+        # The web process that started this worker has gone (a gunicorn worker killed or
+        # recycled): nobody is left to reply to, which is no error of ours.
+        sys.stderr = open(os.devnull, "w")  # also silences the failed flush at exit
+        sys.exit(0)

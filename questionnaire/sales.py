@@ -19,6 +19,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    has_request_context,
     redirect,
     render_template,
     request,
@@ -319,12 +320,12 @@ def slug(text: str) -> str:
 # --- wiring ----------------------------------------------------------------------------
 
 
-def inject_forms() -> dict:
-    """The sign-out button in the header of every sales page needs a CSRF token."""
-    if request.blueprint and request.blueprint.startswith("sales"):
+def sales_context() -> dict:
+    """Sales pages show who is signed in, and their sign-out button needs a CSRF token."""
+    if has_request_context() and request.blueprint and request.blueprint.startswith("sales"):
         # Not bound to the request: it only renders a token, and reading the body here
         # would fail again inside the error page for a body that was too large (413).
-        return {"button_form": ConfirmForm(formdata=None)}
+        return {"button_form": ConfirmForm(formdata=None), "current_user": current_user}
     return {}
 
 
@@ -338,5 +339,5 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(mailto, "mailto")
     auth.init_app(app)
     app.register_blueprint(bp)
-    app.context_processor(inject_forms)
+    app.context_processor(sales_context)
     users.init_app(app)

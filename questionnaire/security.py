@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+from pathlib import Path
 
-from flask import Flask, render_template, request
+from flask import Flask, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -53,10 +55,31 @@ ERROR_TITLES = {
 def add_headers(response):
     for name, value in HEADERS.items():
         response.headers.setdefault(name, value)
-    if request.endpoint and request.endpoint != "static":
+    if request.endpoint == "static":
+        if "v" in request.args and response.status_code == 200:
+            # asset_url() names the file's content in ?v=, so this URL never changes meaning.
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif request.endpoint:
         # Pages hold buyer answers or staff data: never keep them in shared caches.
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+def asset_urls(app: Flask):
+    """asset_url(filename): the static file's URL with a hash of its content, so browsers
+    may cache it for a year and a deployment with a new stylesheet is seen at once. Worked
+    out once per file; a page draws three of them."""
+    urls: dict[str, str] = {}
+
+    def asset_url(filename: str) -> str:
+        url = urls.get(filename)
+        if url is None:
+            content = (Path(app.static_folder) / filename).read_bytes()
+            digest = hashlib.sha256(content).hexdigest()[:12]
+            url = urls[filename] = url_for("static", filename=filename, v=digest)
+        return url
+
+    return asset_url
 
 
 def render_error(error: HTTPException):
@@ -86,6 +109,7 @@ def render_busy(error: Exception):
 
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
+    app.add_template_global(asset_urls(app), "asset_url")
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(DatabaseBusy, render_busy)

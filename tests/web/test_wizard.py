@@ -466,3 +466,14 @@ def test_oversized_request_is_rejected(client, buyer):
     buyer.start()
     response = buyer.step("security", {"security_notes": "x" * 300_000})
     assert response.status_code == 413
+
+
+def test_static_files_are_named_by_their_content_and_cached_for_a_year(client):
+    html = page(client.get("/"))
+    css = re.search(r'href="(/static/style\.css\?v=[0-9a-f]{12})"', html).group(1)
+    response = client.get(css)
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    response.close()
+    plain = client.get("/static/style.css")
+    assert "immutable" not in plain.headers.get("Cache-Control", "")
+    plain.close()
