@@ -345,11 +345,11 @@ def test_parallel_requests_for_one_report_render_it_once(app, buyer, report_bank
 
 
 def test_a_new_template_version_renders_again_and_drops_the_old_file(
-    app, app_config, buyer, report_bank
+    app, make_app, buyer, report_bank
 ):
     token = submit(buyer, report_bank)
     old = pdf_of(app, token)
-    newer = create_app({**app_config, "REPORT_TEMPLATE_VERSION": "2"})
+    newer = make_app(create_tables=False, REPORT_TEMPLATE_VERSION="2")
     new = pdf_of(newer, token)
     assert new != old and new.is_file() and not old.exists()
     assert newer.extensions["reports"].renders == 1
@@ -396,12 +396,12 @@ def test_download_of_a_draft_goes_to_check_answers(client, buyer, service):
 
 
 def test_unwritable_reports_dir_gives_a_clear_page_and_the_rest_keeps_working(
-    app, app_config, client, buyer, report_bank, tmp_path
+    app, make_app, client, buyer, report_bank, tmp_path
 ):
     blocker = tmp_path / "not-a-directory"
     blocker.write_text("")
     token = submit(buyer, report_bank)
-    broken = create_app({**app_config, "REPORTS_DIR": str(blocker / "reports")})
+    broken = make_app(create_tables=False, REPORTS_DIR=str(blocker / "reports"))
     response = broken.test_client().get(f"/a/{token}/report.pdf")
     assert response.status_code == 503
     assert "Your PDF report could not be prepared" in response.get_data(as_text=True)
