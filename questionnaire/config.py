@@ -65,6 +65,9 @@ def engine_options(config: dict) -> dict:
     uri = str(config["SQLALCHEMY_DATABASE_URI"])
     if uri.startswith("sqlite"):
         connect_args.setdefault("timeout", float(seconds))
+        # A pre-ping tests a network connection before each use; a SQLite file has none,
+        # and the extra "SELECT 1" was a second query on every request.
+        options.pop("pool_pre_ping", None)
     elif uri.startswith("postgresql"):
         connect_args.setdefault("options", f"-c lock_timeout={int(seconds * 1000)}")
     options["connect_args"] = connect_args

@@ -5,11 +5,12 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -80,7 +81,7 @@ def find_by_token(token: str) -> Assessment | None:
     return db.session.scalar(_BY_TOKEN_HASH, {"token_hash": hash_token(token)})
 
 
-def bank_of(assessment: Assessment) -> Bank:
+def bank_of(assessment: Assessment | Draft) -> Bank:
     """The exact bank the assessment started on."""
 
     def stored_source() -> str:
@@ -160,33 +161,128 @@ def tidy_answers(bank: Bank, answers: Mapping[str, Any], must_have: list[str]) -
     return kept, must
 
 
+@dataclass
+class Draft:
+    """What a step page reads and writes of an assessment.
+
+    Step pages are the most frequent requests, so they load these columns and save them
+    with plain SQL instead of through the ORM, whose unit of work cost a step ~1 ms.
+    The save is guarded by ``row_version`` exactly as the ORM's own saves are.
+    """
+
+    id: int
+    status: str
+    answers: dict
+    must_have: list
+    progress: dict
+    bank_sha256: str
+    updated_at: datetime
+    submitted_at: datetime | None
+    row_version: int
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == SUBMITTED
+
+
+_ASSESSMENTS = Assessment.__table__
+_DRAFT_COLUMNS = [getattr(_ASSESSMENTS.c, name) for name in Draft.__dataclass_fields__]
+_DRAFT_BY_TOKEN_HASH = select(*_DRAFT_COLUMNS).where(
+    _ASSESSMENTS.c.token_hash == bindparam("token_hash")
+)
+_DRAFT_BY_ID = select(*_DRAFT_COLUMNS).where(_ASSESSMENTS.c.id == bindparam("id"))
+# Built once, like the lookups: building the statement was a third of a save's cost.
+_SAVE_STEP = (
+    update(_ASSESSMENTS)
+    .where(
+        _ASSESSMENTS.c.id == bindparam("draft_id"),
+        _ASSESSMENTS.c.row_version == bindparam("read_version"),
+        _ASSESSMENTS.c.status == DRAFT,
+    )
+    .values(
+        answers=bindparam("new_answers"),
+        must_have=bindparam("new_must_have"),
+        progress=bindparam("new_progress"),
+        updated_at=bindparam("new_updated_at"),
+        row_version=bindparam("new_row_version"),
+    )
+)
+
+
+def find_draft(token: str) -> Draft | None:
+    if not token or len(token) > 64:
+        return None
+    # A connection of its own, not the ORM session: a read needs no unit of work.
+    with db.engine.connect() as connection:
+        row = connection.execute(_DRAFT_BY_TOKEN_HASH, {"token_hash": hash_token(token)}).first()
+    return Draft(**row._mapping) if row else None
+
+
+def _reload(draft: Draft) -> None:
+    with db.engine.connect() as connection:
+        row = connection.execute(_DRAFT_BY_ID, {"id": draft.id}).first()
+    if row is None:
+        raise AlreadySubmitted  # deleted meanwhile: nothing to save into
+    for name, value in row._mapping.items():
+        setattr(draft, name, value)
+
+
 def save_section(
-    assessment: Assessment,
+    draft: Draft,
     bank: Bank,
     section_id: str,
     values: Mapping[str, Any],
     must_have: set[str],
     complete: bool,
 ) -> None:
-    """Store one section's answers (None = cleared) and its progress."""
-    section_ids = {q.id for q in bank.section(section_id).questions}
+    """Store one section's answers (None = cleared) and its progress.
 
-    def change(a: Assessment) -> None:
-        if a.status != DRAFT:
+    The UPDATE only applies to the row as it was read (same row_version, still a draft);
+    if another request saved in between, the row is read again and this section applied
+    on top of it, so neither save is lost. Lock waits are handled as in ``_with_retry``.
+    """
+    section_ids = {q.id for q in bank.section(section_id).questions}
+    deadline = time.monotonic() + current_app.config["DATABASE_LOCK_TIMEOUT"]
+    for attempt in range(SAVE_ATTEMPTS):
+        if draft.status != DRAFT:
             raise AlreadySubmitted
-        answers = {k: v for k, v in a.answers.items() if k not in section_ids}
+        answers = {k: v for k, v in draft.answers.items() if k not in section_ids}
         answers.update({k: v for k, v in values.items() if v is not None and k in section_ids})
-        must = [m for m in a.must_have if m not in section_ids] + sorted(must_have & section_ids)
-        a.answers, a.must_have = tidy_answers(bank, answers, must)
-        progress = dict(a.progress)
+        must = [m for m in draft.must_have if m not in section_ids] + sorted(
+            must_have & section_ids
+        )
+        answers, must = tidy_answers(bank, answers, must)
+        progress = dict(draft.progress)
         if complete:
             progress[section_id] = COMPLETE
         else:
             progress.setdefault(section_id, VISITED)
-        a.progress = progress
-        a.updated_at = utcnow()
-
-    _with_retry(assessment, change)
+        changes = {
+            "answers": answers,
+            "must_have": must,
+            "progress": progress,
+            "updated_at": utcnow(),
+            "row_version": draft.row_version + 1,
+        }
+        try:
+            with db.engine.begin() as connection:  # commits, or rolls back on an error
+                saved = connection.execute(
+                    _SAVE_STEP,
+                    {"draft_id": draft.id, "read_version": draft.row_version}
+                    | {f"new_{name}": value for name, value in changes.items()},
+                ).rowcount
+        except OperationalError as error:
+            if not is_lock_timeout(error):
+                raise
+            if attempt == SAVE_ATTEMPTS - 1 or time.monotonic() >= deadline:
+                raise DatabaseBusy(str(error.orig)) from error
+            saved = 0
+        if saved == 1:
+            for name, value in changes.items():
+                setattr(draft, name, value)
+            return
+        _reload(draft)
+    raise DatabaseBusy("the assessment kept changing while it was being saved")
 
 
 def section_questions(bank: Bank, answers: Mapping[str, Any], section_id: str) -> list:
