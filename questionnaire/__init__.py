@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 
 from questionnaire import config as config_mod
 from questionnaire.banks import BankRegistry
+from questionnaire.drafts import DraftStore
 from questionnaire.extensions import csrf, db, migrate
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         engine = db.engine
+    app.extensions["drafts"] = DraftStore(engine)
     app.extensions["banks"] = BankRegistry(
         app.config["QUESTIONS_PATH"],
         check_seconds=app.config["BANK_CHECK_SECONDS"],

@@ -5,18 +5,18 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaire import answers as answers_mod
 from questionnaire.bank import Bank
 from questionnaire.banks import BankRegistry
+from questionnaire.drafts import Draft, DraftStore
 from questionnaire.extensions import db
 from questionnaire.models import (
     DRAFT,
@@ -161,70 +161,14 @@ def tidy_answers(bank: Bank, answers: Mapping[str, Any], must_have: list[str]) -
     return kept, must
 
 
-@dataclass
-class Draft:
-    """What a step page reads and writes of an assessment.
-
-    Step pages are the most frequent requests, so they load these columns and save them
-    with plain SQL instead of through the ORM, whose unit of work cost a step ~1 ms.
-    The save is guarded by ``row_version`` exactly as the ORM's own saves are.
-    """
-
-    id: int
-    status: str
-    answers: dict
-    must_have: list
-    progress: dict
-    bank_sha256: str
-    updated_at: datetime
-    submitted_at: datetime | None
-    row_version: int
-
-    @property
-    def submitted(self) -> bool:
-        return self.status == SUBMITTED
-
-
-_ASSESSMENTS = Assessment.__table__
-_DRAFT_COLUMNS = [getattr(_ASSESSMENTS.c, name) for name in Draft.__dataclass_fields__]
-_DRAFT_BY_TOKEN_HASH = select(*_DRAFT_COLUMNS).where(
-    _ASSESSMENTS.c.token_hash == bindparam("token_hash")
-)
-_DRAFT_BY_ID = select(*_DRAFT_COLUMNS).where(_ASSESSMENTS.c.id == bindparam("id"))
-# Built once, like the lookups: building the statement was a third of a save's cost.
-_SAVE_STEP = (
-    update(_ASSESSMENTS)
-    .where(
-        _ASSESSMENTS.c.id == bindparam("draft_id"),
-        _ASSESSMENTS.c.row_version == bindparam("read_version"),
-        _ASSESSMENTS.c.status == DRAFT,
-    )
-    .values(
-        answers=bindparam("new_answers"),
-        must_have=bindparam("new_must_have"),
-        progress=bindparam("new_progress"),
-        updated_at=bindparam("new_updated_at"),
-        row_version=bindparam("new_row_version"),
-    )
-)
+def drafts() -> DraftStore:
+    return current_app.extensions["drafts"]
 
 
 def find_draft(token: str) -> Draft | None:
     if not token or len(token) > 64:
         return None
-    # A connection of its own, not the ORM session: a read needs no unit of work.
-    with db.engine.connect() as connection:
-        row = connection.execute(_DRAFT_BY_TOKEN_HASH, {"token_hash": hash_token(token)}).first()
-    return Draft(**row._mapping) if row else None
-
-
-def _reload(draft: Draft) -> None:
-    with db.engine.connect() as connection:
-        row = connection.execute(_DRAFT_BY_ID, {"id": draft.id}).first()
-    if row is None:
-        raise AlreadySubmitted  # deleted meanwhile: nothing to save into
-    for name, value in row._mapping.items():
-        setattr(draft, name, value)
+    return drafts().find(hash_token(token))
 
 
 def save_section(
@@ -265,23 +209,21 @@ def save_section(
             "row_version": draft.row_version + 1,
         }
         try:
-            with db.engine.begin() as connection:  # commits, or rolls back on an error
-                saved = connection.execute(
-                    _SAVE_STEP,
-                    {"draft_id": draft.id, "read_version": draft.row_version}
-                    | {f"new_{name}": value for name, value in changes.items()},
-                ).rowcount
+            saved = drafts().save(draft, changes)
         except OperationalError as error:
             if not is_lock_timeout(error):
                 raise
             if attempt == SAVE_ATTEMPTS - 1 or time.monotonic() >= deadline:
                 raise DatabaseBusy(str(error.orig)) from error
-            saved = 0
-        if saved == 1:
+            saved = False
+        if saved:
             for name, value in changes.items():
                 setattr(draft, name, value)
             return
-        _reload(draft)
+        current = drafts().get(draft.id)
+        if current is None:
+            raise AlreadySubmitted  # deleted meanwhile: nothing to save into
+        vars(draft).update(vars(current))  # the caller goes on from the row as saved
     raise DatabaseBusy("the assessment kept changing while it was being saved")
 
 

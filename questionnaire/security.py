@@ -52,16 +52,21 @@ ERROR_TITLES = {
 }
 
 
+_HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in HEADERS.items()}
+
+
 def add_headers(response):
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
+    # One pass over what the response already has, instead of a lookup per header.
+    present = {name.lower() for name in response.headers.keys()}
+    response.headers.extend(v for k, v in _HEADERS_BY_KEY.items() if k not in present)
     if request.endpoint == "static":
         if "v" in request.args and response.status_code == 200:
             # asset_url() names the file's content in ?v=, so this URL never changes meaning.
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
     elif request.endpoint:
         # Pages hold buyer answers or staff data: never keep them in shared caches.
-        response.headers.setdefault("Cache-Control", "no-store")
+        if "cache-control" not in present:
+            response.headers["Cache-Control"] = "no-store"
     return response
 
 
