@@ -39,6 +39,8 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench_report import reference_seconds  # noqa: E402  (bench/ is the script's folder)
+
 from questionnaire import answers as answers_mod  # noqa: E402
 from questionnaire.bank import load_bank  # noqa: E402
 from questionnaire.scoring import score, visible_answers  # noqa: E402
@@ -389,6 +391,7 @@ def main() -> None:
     tmp = Path(tempfile.mkdtemp(prefix="trustcheck-bench-"))
     os.environ.pop("DATABASE_URL", None)  # the benchmark is defined on SQLite
     results: dict = {}
+    reference = [reference_seconds()]
     try:
         results.update(bench_bank2000(tmp))
         results.update(bench_step_latency(tmp, runs=30 if args.quick else 100))
@@ -398,6 +401,8 @@ def main() -> None:
         )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    reference.append(reference_seconds())
+    results["_machine_reference_s"] = " ".join(f"{r:.2f}" for r in reference)
 
     print(f"{'measure':<26}{'value':>12}  target")
     for key, value in results.items():
