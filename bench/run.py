@@ -47,6 +47,7 @@ from questionnaire.scoring import score, visible_answers  # noqa: E402
 from tests.factories import random_answers, random_bank_dict  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
+BUYER = {"company": "Bench Ltd", "name": "Bench", "email": "bench@example.com", "consent": "y"}
 TARGETS = {
     "pdf_fresh_s": ("<=", 1.0),
     "pdf_cached_s": ("<=", 0.02),
@@ -134,13 +135,7 @@ def bench_step_latency(tmp: Path, runs: int) -> dict:
     html = client.get("/").get_data(as_text=True)
     response = client.post(
         "/",
-        data={
-            "company": "Bench Ltd",
-            "name": "Bench",
-            "email": "bench@example.com",
-            "consent": "y",
-            "csrf_token": CSRF.search(html).group(1),
-        },
+        data={**BUYER, "csrf_token": CSRF.search(html).group(1)},
     )
     url = response.location.split("?")[0]
     answers, must = full_answers(bank)
@@ -196,13 +191,7 @@ def start_buyer(base: str, bank) -> tuple[str, str, str]:
 
     opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar), NoRedirect)
     html = opener.open(base + "/").read().decode()
-    data = {
-        "company": "Bench Ltd",
-        "name": "Bench",
-        "email": "bench@example.com",
-        "consent": "y",
-        "csrf_token": CSRF.search(html).group(1),
-    }
+    data = {**BUYER, "csrf_token": CSRF.search(html).group(1)}
     try:
         opener.open(base + "/", urllib.parse.urlencode(data).encode())
         raise RuntimeError("start did not redirect")
