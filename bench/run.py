@@ -171,10 +171,12 @@ end
 """
 
 
-def wrk(url: str, seconds: int, script: Path | None = None) -> float:
+def wrk(url: str, seconds: int, script: Path | None = None, cookie: str = "") -> float:
     command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", str(script)]
+    if cookie:  # as the buyer's browser sends it; without it every page sets a new session
+        command += ["-H", f"Cookie: {cookie}"]
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
     if "Non-2xx or 3xx" in out:
         raise RuntimeError(f"wrk saw errors:\n{out}")
@@ -254,7 +256,7 @@ def bench_throughput(tmp: Path, seconds: int, rounds: int) -> dict:
             trivial.append(wrk(server.url + "/healthz", seconds))
             step.append(wrk(server.url + path, seconds, script))
             ratios.append(step[-1] / trivial[-1])
-        step_get = wrk(server.url + path, seconds)
+        step_get = wrk(server.url + path, seconds, cookie=cookie)
         errors = server.log_errors()
     if errors:
         raise RuntimeError("server errors during the throughput run:\n" + "\n".join(errors[:5]))
