@@ -77,7 +77,13 @@ def check_credentials(email: str, password: str) -> User | None:
     if user is None or len(password) > MAX_PASSWORD_LENGTH:
         check_password_hash(_DUMMY_HASH, password[:MAX_PASSWORD_LENGTH])
         return None
-    return user if check_password_hash(user.password_hash, password) else None
+    return user if password_matches(user, password) else None
+
+
+def password_matches(user: User, password: str) -> bool:
+    return len(password) <= MAX_PASSWORD_LENGTH and check_password_hash(
+        user.password_hash, password
+    )
 
 
 # --- throttling ------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from flask import (
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField
-from wtforms.validators import InputRequired, Length
+from wtforms.validators import EqualTo, InputRequired, Length
 
 from questionnaire import access, admin, auth, listing, users
 from questionnaire import operations as ops
@@ -54,6 +54,37 @@ class LoginForm(FlaskForm):
         validators=[
             InputRequired("Enter your password"),
             Length(max=auth.MAX_PASSWORD_LENGTH, message="Enter your password"),
+        ],
+    )
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(
+        "Current password",
+        validators=[
+            InputRequired("Enter your current password"),
+            Length(max=auth.MAX_PASSWORD_LENGTH, message="Enter your current password"),
+        ],
+    )
+    new = PasswordField(
+        "New password",
+        description=f"At least {auth.MIN_PASSWORD_LENGTH} characters. A few unrelated words "
+        "make a password that is long and easy to remember.",
+        validators=[
+            InputRequired("Enter a new password"),
+            Length(
+                min=auth.MIN_PASSWORD_LENGTH,
+                max=auth.MAX_PASSWORD_LENGTH,
+                message=f"Use {auth.MIN_PASSWORD_LENGTH} to {auth.MAX_PASSWORD_LENGTH} "
+                "characters for your new password",
+            ),
+        ],
+    )
+    confirm = PasswordField(
+        "New password again",
+        validators=[
+            InputRequired("Enter your new password again"),
+            EqualTo("new", "The two new passwords are not the same"),
         ],
     )
 
@@ -152,6 +183,46 @@ def logout():
     auth.end_session(signed_in_user())
     flash("You have signed out.", "success")
     return redirect(url_for("sales.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+def change_password():
+    """A person's own password: an admin-set one is known to the admin until changed."""
+    form = PasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user, address, now = signed_in_user(), auth.client_address(), utcnow()
+        # Wrong current passwords count towards the sign-in throttle: a session left open
+        # must not become a way to guess the password faster than the sign-in page allows.
+        if auth.is_throttled(user.email, address, now):
+            status = 429
+            form.current.errors.append(
+                "Too many wrong passwords. Try again in "
+                f"{int(auth.THROTTLE_WINDOW.total_seconds() // 60)} minutes."
+            )
+        elif not auth.password_matches(user, form.current.data):
+            auth.record_attempt(user.email, address, False, now)
+            status = 400
+            form.current.errors.append("Your current password is not right")
+        elif form.new.data == form.current.data:
+            status = 400
+            form.new.errors.append("Choose a password different from your current one")
+        else:
+            users.reset_password(user, form.new.data)  # also ends the user's other sessions
+            auth.start_session(user, now)  # this one goes on, on a fresh session
+            flash(
+                "Your password has been changed. Any other sessions of yours have ended.", "success"
+            )
+            return redirect(url_for("sales.assessments"))
+    elif request.method == "POST":
+        status = 400
+    fields = ("current", "new", "confirm")
+    html = render_template(
+        "sales/change_password.html",
+        form=form,
+        errors=[(form[n].id, "", m) for n in fields for m in form[n].errors],
+    )
+    return html, status
 
 
 # --- the list and the export -----------------------------------------------------------

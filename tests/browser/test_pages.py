@@ -237,6 +237,19 @@ def access_log(page, site):
     expect(page.get_by_role("region", name="Access log")).to_contain_text("Ada Admin")
 
 
+def change_password_with_errors(page, site):
+    """Reached from the footer of every sales page; sent empty, so nothing changes (the
+    other pages' sessions depend on this password staying as it is)."""
+    page.goto(site.url + "/sales/")
+    page.get_by_role("link", name="Change your password").click()
+    heading(page, "Change your password")
+    page.get_by_role("button", name="Change password").click()
+    problem(page)
+    expect(page.get_by_label("New password", exact=True)).to_have_attribute(
+        "autocomplete", "new-password"
+    )
+
+
 BUYER, STAFF = "buyer", "staff"  # who looks: nobody signed in, or a signed-in admin
 PAGES = {
     "start": (BUYER, start_page),
@@ -263,6 +276,7 @@ PAGES = {
     "admin": (STAFF, admin_page),
     "admin-account-created": (STAFF, admin_account_created),
     "access-log": (STAFF, access_log),
+    "change-password-errors": (STAFF, change_password_with_errors),
 }
 
 

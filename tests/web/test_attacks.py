@@ -435,6 +435,11 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         },
         "sales.login": {"email": "ada@provider.example", "password": PASSWORD},
         "sales.admin.create_user": {"email": "eve@x.example", "name": "Eve", "role": "admin"},
+        "sales.change_password": {
+            "current": PASSWORD,
+            "new": "another-long-password",
+            "confirm": "another-long-password",
+        },
     }
     routes = post_routes(app)
     assert set(routes) == {
@@ -444,6 +449,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "wizard.delete",
         "sales.login",
         "sales.logout",
+        "sales.change_password",
         "sales.admin.create_user",
         "sales.admin.disable_user",
         "sales.admin.enable_user",
@@ -474,6 +480,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.login": 302,
         "wizard.submit": 302,
         "wizard.delete": 302,
+        "sales.change_password": 302,
         "sales.logout": 302,
     }
     for endpoint, status in expected.items():
@@ -481,6 +488,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
             url = app.url_for(endpoint, **{k: v for k, v in args.items() if k in routes[endpoint]})
         response = client.post(url, data={**forms.get(endpoint, {}), "csrf_token": good})
         assert response.status_code == status, (endpoint, response.status_code)
+        if endpoint == "sales.change_password":  # on to a fresh session, with a new token
+            assert response.location.endswith("/sales/")
+            good = CSRF_FIELD.search(page(client.get("/sales/"))).group(1)
     assert database_state(app) != before
 
 

@@ -900,3 +900,66 @@ def test_users_check_says_how_to_create_the_first_account(app, runner):
     assert "users create you@example.com --role admin" in result.output
     add_user(app, "boss@provider.example", "admin")
     assert runner.invoke(args=["users", "check"]).output == ""
+
+
+# --- changing one's own password ----------------------------------------------------------
+
+NEW_PASSWORD = "plum-lantern-orbit-tide"
+CHANGE = "/sales/account/password"
+
+
+def change(client, current=PASSWORD, new=NEW_PASSWORD, confirm=None):
+    data = {"current": current, "new": new, "confirm": new if confirm is None else confirm}
+    return client.post(CHANGE, data=data)
+
+
+def test_a_person_changes_their_own_password(app, sales):
+    other_device = app.test_client()
+    assert sign_in(other_device, "sam@provider.example").status_code == 302
+    assert "Change your password" in page(sales.get("/sales/"))  # linked from every page
+
+    response = change(sales)
+    assert response.status_code == 302 and response.location.endswith("/sales/")
+    assert "Your password has been changed" in page(sales.get(response.location))
+    assert sales.get("/sales/").status_code == 200  # this session carries on ...
+    assert redirects_to_sign_in(other_device.get("/sales/"))  # ... the others end
+    fresh = app.test_client()
+    assert sign_in(fresh, "sam@provider.example", PASSWORD).status_code == 400
+    assert sign_in(fresh, "sam@provider.example", NEW_PASSWORD).status_code == 302
+
+
+@pytest.mark.parametrize(
+    ("current", "new", "confirm", "message"),
+    [
+        ("wrong-password-here", NEW_PASSWORD, None, "Your current password is not right"),
+        ("", NEW_PASSWORD, None, "Enter your current password"),
+        (PASSWORD, "too-short", None, "Use 12 to 200 characters"),
+        (PASSWORD, NEW_PASSWORD, "plum-lantern-orbit-tidy", "two new passwords are not the same"),
+        (PASSWORD, PASSWORD, None, "different from your current one"),
+    ],
+)
+def test_a_refused_change_says_why_and_keeps_the_old_password(
+    app, sales, current, new, confirm, message
+):
+    response = change(sales, current, new, confirm)
+    assert response.status_code == 400
+    html = page(response)
+    assert "There is a problem" in html and message in html
+    assert NEW_PASSWORD not in html and PASSWORD not in html  # never echoed back
+    assert sign_in(app.test_client(), "sam@provider.example", PASSWORD).status_code == 302
+
+
+def test_wrong_current_passwords_count_towards_the_sign_in_throttle(app, sales):
+    for _ in range(auth.MAX_FAILURES):
+        assert change(sales, current="wrong-password-here").status_code == 400
+    response = change(sales)  # the right password, now too late
+    assert response.status_code == 429 and "Too many wrong passwords" in page(response)
+    assert sign_in(app.test_client(), "sam@provider.example", PASSWORD).status_code == 429
+    with app.app_context():
+        sam = auth.find_user("sam@provider.example")
+        assert auth.password_matches(sam, PASSWORD)  # unchanged
+
+
+def test_changing_a_password_needs_a_signed_in_session(client):
+    assert redirects_to_sign_in(client.get(CHANGE))
+    assert redirects_to_sign_in(change(client))
