@@ -161,14 +161,14 @@ def tidy_answers(bank: Bank, answers: Mapping[str, Any], must_have: list[str]) -
     return kept, must
 
 
-def drafts() -> DraftStore:
+def draft_store() -> DraftStore:
     return current_app.extensions["drafts"]
 
 
 def find_draft(token: str) -> Draft | None:
     if not token or len(token) > 64:
         return None
-    return drafts().find(hash_token(token))
+    return draft_store().find(hash_token(token))
 
 
 def save_section(
@@ -209,7 +209,7 @@ def save_section(
             "row_version": draft.row_version + 1,
         }
         try:
-            saved = drafts().save(draft, changes)
+            saved = draft_store().save(draft, changes)
         except OperationalError as error:
             if not is_lock_timeout(error):
                 raise
@@ -220,7 +220,7 @@ def save_section(
             for name, value in changes.items():
                 setattr(draft, name, value)
             return
-        current = drafts().get(draft.id)
+        current = draft_store().get(draft.id)
         if current is None:
             raise AlreadySubmitted  # deleted meanwhile: nothing to save into
         vars(draft).update(vars(current))  # the caller goes on from the row as saved

@@ -46,7 +46,7 @@ def test_a_read_gives_the_row_with_python_values(app, draft):
 def test_a_save_round_trips_through_the_column_types(app, draft):
     found, token = draft
     wanted = changes(found)
-    assert ops.drafts().save(found, wanted) is True
+    assert ops.draft_store().save(found, wanted) is True
     again = ops.find_draft(token)
     assert {name: getattr(again, name) for name in SAVED} == wanted
     db.session.expire_all()  # the ORM reads what the driver wrote, identically
@@ -57,9 +57,9 @@ def test_a_save_round_trips_through_the_column_types(app, draft):
 
 def test_a_save_on_a_stale_read_changes_nothing(app, draft):
     found, token = draft
-    assert ops.drafts().save(found, changes(found, answers={"mfa": "yes"})) is True
+    assert ops.draft_store().save(found, changes(found, answers={"mfa": "yes"})) is True
     # ``found`` still carries the version it was read with: another request saved since.
-    assert ops.drafts().save(found, changes(found, answers={"mfa": "no"})) is False
+    assert ops.draft_store().save(found, changes(found, answers={"mfa": "no"})) is False
     assert ops.find_draft(token).answers == {"mfa": "yes"}
 
 
@@ -70,7 +70,7 @@ def test_a_submitted_assessment_is_never_saved_over(app, draft):
     db.session.commit()
     current = ops.find_draft(token)
     assert current.submitted
-    assert ops.drafts().save(current, changes(current)) is False
+    assert ops.draft_store().save(current, changes(current)) is False
     assert ops.find_draft(token).answers == {}
 
 
@@ -89,7 +89,7 @@ def test_save_section_applies_a_page_on_top_of_a_save_made_meanwhile(app, draft,
 
 def test_driver_errors_come_out_as_sqlalchemy_errors_without_the_answers(app, draft):
     found, _ = draft
-    store = ops.drafts()
+    store = ops.draft_store()
     store._save.sql = store._save.sql.replace("assessments", "no_such_table")
     with pytest.raises(DBAPIError) as caught:  # OperationalError on SQLite, Programming… on PG
         store.save(found, changes(found, answers={"secret": "do not log me"}))
