@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from questionnaire import create_app
+from questionnaire import operations as ops
 from questionnaire.bank import load_bank
 from questionnaire.config import sqlalchemy_url
 from questionnaire.extensions import db
@@ -165,3 +166,12 @@ def bank():
 @pytest.fixture
 def example() -> dict:
     return json.loads(EXAMPLE_ANSWERS.read_text())
+
+
+def stored_assessment(app, token: str):
+    """The assessment behind a buyer's token as stored now, detached from the session so
+    its columns can be read after the app context ends."""
+    with app.app_context():
+        assessment = ops.find_by_token(token)
+        db.session.expunge(assessment)
+        return assessment

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 
 from questionnaire.extensions import db
-from questionnaire.models import Assessment, hash_token
-from tests.conftest import Buyer
+from questionnaire.models import Assessment
+from tests.conftest import Buyer, stored_assessment
 
 NOTES = "Typed while the database was locked: <keep> this & that."
 
@@ -72,15 +72,6 @@ def held_lock(app, assessment_id: int | None = None):
         engine.dispose()
 
 
-def stored(app, token) -> Assessment:
-    with app.app_context():
-        row = db.session.scalar(
-            select(Assessment).where(Assessment.token_hash == hash_token(token))
-        )
-        db.session.expunge(row)
-        return row
-
-
 def timed(call):
     started = time.monotonic()
     response = call()
@@ -104,13 +95,13 @@ def test_every_connection_gets_the_lock_timeout(impatient):
 def test_a_save_waits_for_a_lock_held_elsewhere_then_succeeds(app, buyer, bank, example):
     token = buyer.start()
     data = buyer.section_data(bank, "security", {**example["answers"], "security_notes": NOTES})
-    with held_lock(app, stored(app, token).id) as lock:
+    with held_lock(app, stored_assessment(app, token).id) as lock:
         threading.Timer(1.5, lock.release).start()
         response, seconds = timed(lambda: buyer.step("security", data))
         assert lock.released
     assert response.status_code == 302, response.get_data(as_text=True)
     assert seconds >= 1.4  # it waited for the lock instead of failing
-    row = stored(app, token)
+    row = stored_assessment(app, token)
     assert row.answers["security_notes"] == NOTES
     assert row.progress == {"security": "complete"}
 
@@ -121,7 +112,7 @@ def test_a_lock_past_the_timeout_shows_the_page_again_as_typed_and_saves_nothing
     buyer = Buyer(impatient.test_client())
     token = buyer.start()
     data = buyer.section_data(bank, "security", {**example["answers"], "security_notes": NOTES})
-    with held_lock(impatient, stored(impatient, token).id):
+    with held_lock(impatient, stored_assessment(impatient, token).id):
         response, seconds = timed(lambda: buyer.step("security", data))
     html = response.get_data(as_text=True)
     assert response.status_code == 503
@@ -129,11 +120,11 @@ def test_a_lock_past_the_timeout_shows_the_page_again_as_typed_and_saves_nothing
     assert "Typed while the database was locked: &lt;keep&gt; this &amp; that." in html
     assert 'name="user_sign_in" value="second_factor" checked' in html
     assert seconds < 5  # bounded: about one lock timeout, not a hung worker
-    row = stored(impatient, token)
+    row = stored_assessment(impatient, token)
     assert row.answers == {} and row.progress == {}  # nothing half-saved
     again = buyer.step("security", data)  # the buyer presses the button again
     assert again.status_code == 302 and again.location.endswith("/step/privacy")
-    assert stored(impatient, token).answers["security_notes"] == NOTES
+    assert stored_assessment(impatient, token).answers["security_notes"] == NOTES
 
 
 def test_submit_and_start_past_the_timeout_get_a_clear_page_and_change_nothing(
@@ -142,11 +133,11 @@ def test_submit_and_start_past_the_timeout_get_a_clear_page_and_change_nothing(
     buyer = Buyer(impatient.test_client())
     token = buyer.start()
     buyer.answer_all(bank, example["answers"], example["must_have"])
-    with held_lock(impatient, stored(impatient, token).id):
+    with held_lock(impatient, stored_assessment(impatient, token).id):
         response = buyer.submit()
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "nothing was saved" in response.get_data(as_text=True)
-    assert stored(impatient, token).status == "draft"
+    assert stored_assessment(impatient, token).status == "draft"
 
     with impatient.app_context():
         count = db.session.scalar(select(func.count(Assessment.id)))
@@ -162,5 +153,5 @@ def test_submit_and_start_past_the_timeout_get_a_clear_page_and_change_nothing(
         assert db.session.scalar(select(func.count(Assessment.id))) == count
 
     assert buyer.submit().status_code == 302  # once the lock is gone, both work
-    assert stored(impatient, token).status == "submitted"
+    assert stored_assessment(impatient, token).status == "submitted"
     newcomer.start(company="Later Ltd")

@@ -13,15 +13,14 @@ from types import SimpleNamespace
 
 import pytest
 from pypdf import PdfReader
-from sqlalchemy import select
 
 from questionnaire import create_app
 from questionnaire.extensions import db
-from questionnaire.models import Assessment, hash_token, utcnow
+from questionnaire.models import utcnow
 from questionnaire.report import ReportError, report_context
 from questionnaire.scoring import score
 from tests import factories
-from tests.conftest import Buyer
+from tests.conftest import Buyer, stored_assessment
 from tests.unit.conftest import SMALL_BANK
 
 # The small bank of the unit tests, with the uptime question marked as availability (so
@@ -75,7 +74,10 @@ def example(tmp_path_factory):
     bank = app.extensions["banks"].current()
     token = submit(Buyer(app.test_client()), bank)
     yield SimpleNamespace(
-        app=app, bank=bank, assessment=row(app, token), pdf=pdf_of(app, token).read_bytes()
+        app=app,
+        bank=bank,
+        assessment=stored_assessment(app, token),
+        pdf=pdf_of(app, token).read_bytes(),
     )
     with app.app_context():
         db.engine.dispose()
@@ -94,18 +96,9 @@ def submit(buyer, bank, answers=ANSWERS, must_have=MUST_HAVE, company="Acme Ltd"
     return buyer.token
 
 
-def row(app, token) -> Assessment:
-    with app.app_context():
-        assessment = db.session.scalar(
-            select(Assessment).where(Assessment.token_hash == hash_token(token))
-        )
-        db.session.expunge(assessment)
-        return assessment
-
-
 def pdf_of(app, token) -> Path:
     with app.app_context():
-        assessment = db.session.merge(row(app, token))
+        assessment = db.session.merge(stored_assessment(app, token))
         return app.extensions["reports"].pdf_path(assessment)
 
 
@@ -359,7 +352,7 @@ def test_the_key_covers_what_is_printed(app, buyer, report_bank):
     token = submit(buyer, report_bank)
     service = app.extensions["reports"]
     with app.app_context():
-        assessment = db.session.merge(row(app, token))
+        assessment = db.session.merge(stored_assessment(app, token))
         before = service.job(assessment).key
         assessment.company = "Another Ltd"
         assert service.job(assessment).key != before
@@ -417,7 +410,7 @@ def test_result_page_has_a_download_pdf_button(client, buyer, report_bank):
 
 def test_purge_also_deletes_the_pdfs_of_assessments_that_are_gone(app, runner, buyer, service):
     buyer.start()
-    kept_id = row(app, buyer.token).id
+    kept_id = stored_assessment(app, buyer.token).id
     service.directory.mkdir(parents=True)
     kept = service.directory / f"{kept_id}-{'a' * 64}.pdf"
     gone = service.directory / f"{kept_id + 1}-{'b' * 64}.pdf"
@@ -448,7 +441,7 @@ def test_submit_renders_in_the_background_and_delete_removes_the_pdf(
     token = submit(buyer, report_bank)
     assert wait_until(lambda: service.renders == 1)
     with app.app_context():
-        assert service.is_ready(db.session.merge(row(app, token)))
+        assert service.is_ready(db.session.merge(stored_assessment(app, token)))
     assert client.get(f"/a/{token}/report.pdf").status_code == 200
     assert service.renders == 1  # the download was a file read
     assert len(list(service.directory.glob("*.pdf"))) == 1
@@ -462,7 +455,7 @@ def test_a_pdf_drawn_while_its_assessment_is_deleted_does_not_stay(
     service.prerender = True
     token = submit(buyer, report_bank)
     with app.app_context():
-        service.discard(db.session.merge(row(app, token)))
+        service.discard(db.session.merge(stored_assessment(app, token)))
     assert wait_until(lambda: not service._inflight)
     assert list(service.directory.glob("*.pdf")) == []
 
