@@ -214,40 +214,21 @@ def start_buyer(base: str, bank) -> tuple[str, str, str]:
     return path, cookie, urllib.parse.urlencode(fields)
 
 
-def wait_until_quiet(timeout: float = 60) -> None:
-    """Until the machine's CPUs are mostly idle for a second. A fresh gunicorn worker
-    starts its PDF render process, which spends a few seconds loading WeasyPrint and
-    drawing a warm-up page; measured meanwhile, the first runs got half the CPU."""
-    deadline = time.monotonic() + timeout
-
-    def busy_idle() -> tuple[int, int]:
-        fields = [int(x) for x in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-        return sum(fields[:8]) - fields[3] - fields[4], fields[3] + fields[4]
-
-    while time.monotonic() < deadline:
-        busy0, idle0 = busy_idle()
-        time.sleep(1)
-        busy1, idle1 = busy_idle()
-        if (idle1 - idle0) > 4 * (busy1 - busy0):  # under 20% busy
-            return
-
-
 def bench_throughput(tmp: Path, seconds: int, rounds: int) -> dict:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: `make bench` installs it (Debian package wrk)")
     bank = load_bank(ROOT / "questions.yaml")
     with LiveServer(tmp, "bench", workers=2, REPORT_PRERENDER="0") as server:
         path, cookie, body = start_buyer(server.url, bank)
-        wait_until_quiet()
         script = tmp / "mix.lua"
         lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
         script.write_text(WRK_MIX.format(path=path, cookie=cookie, body=lua_body))
         trivial, step, ratios = [], [], []
         wrk(server.url + "/healthz", 1)  # warm up both workers
-        # ... and the database: a new SQLite database's write-ahead log grows for its
-        # first ~1,000 pages (a few thousand saves), and appending is slower than reusing
-        # it as a database in service does. Measured through that, the first pairs of
-        # runs came out at half the later ones.
+        # ... and the rest: each worker's PDF render process finishes its ~1 s start-up,
+        # and a new SQLite database's write-ahead log grows to its working size (~1,000
+        # pages, a few thousand saves; appending costs a save ~0.1 ms more than reusing
+        # it, as a database in service does).
         wrk(server.url + path, 10, script)
         for _ in range(rounds):
             # Each step run is divided by the trivial run just before it: the machine's
