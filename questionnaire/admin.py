@@ -13,6 +13,7 @@ from wtforms.validators import Email, InputRequired, Length
 from questionnaire import access, auth, listing, users
 from questionnaire.banks import BankUnavailable
 from questionnaire.extensions import db
+from questionnaire.forms import tidy
 from questionnaire.models import User
 
 bp = Blueprint("admin", __name__)
@@ -31,6 +32,7 @@ class NewUserForm(FlaskForm):
     name = StringField(
         "Full name",
         description="Buyers see this name in the list of who has opened their answers.",
+        filters=[tidy],
         validators=[InputRequired("Enter the person's name"), Length(max=200)],
     )
     role = RadioField(

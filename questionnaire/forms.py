@@ -7,13 +7,24 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
+from questionnaire.qtypes import one_line
+
+
+def tidy(value):
+    return one_line(value) if isinstance(value, str) else value
+
 
 class StartForm(FlaskForm):
     company = StringField(
         "Company or organisation",
+        filters=[tidy],
         validators=[InputRequired("Enter your company or organisation"), Length(max=200)],
     )
-    name = StringField("Your name", validators=[InputRequired("Enter your name"), Length(max=200)])
+    name = StringField(
+        "Your name",
+        filters=[tidy],
+        validators=[InputRequired("Enter your name"), Length(max=200)],
+    )
     email = EmailField(
         "Work email address",
         description="We use it only so the provider's sales team can contact you about this assessment.",

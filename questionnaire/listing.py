@@ -18,6 +18,7 @@ from sqlalchemy import Select, func, select
 
 from questionnaire.extensions import db
 from questionnaire.models import DRAFT, SUBMITTED, Assessment, BankSnapshot
+from questionnaire.qtypes import one_line
 
 PAGE_SIZE = 25
 MAX_QUERY = 100
@@ -130,7 +131,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         sort = "newest"  # drafts have no score yet
     return Filters(
         status=status,
-        q=" ".join((args.get("q") or "").split())[:MAX_QUERY],
+        q=one_line(args.get("q") or "")[:MAX_QUERY],
         rating=(args.get("rating") or "")[:100],
         deal_breakers=deal_breakers if deal_breakers in DEAL_BREAKER_CHOICES else "",
         date_from=date_from,

@@ -580,6 +580,16 @@ def test_search_treats_wildcards_as_plain_characters(app, sales):
     assert "No submitted assessments match your filters" in page(sales.get("/sales/?q=%25"))
 
 
+def test_control_characters_in_a_search_or_a_sign_in_are_no_error(app, sales, client):
+    """A NUL is a valid URL escape, but PostgreSQL refuses it in text."""
+    add_assessments(app, 30)
+    response = sales.get("/sales/?q=nobody%00here")
+    assert response.status_code == 200
+    assert "No submitted assessments match your filters" in page(response)
+    assert sign_in(client, "sam@provider\x00.example").status_code == 400  # no such person
+    assert sign_in(client, "sam@provider.example\x00").status_code == 302  # end trimmed
+
+
 def test_a_page_past_the_end_shows_the_last_page(app, sales):
     rows = [r for r in add_assessments(app, 80, seed=4) if r["status"] == "submitted"]
     html = page(sales.get("/sales/?page=999"))

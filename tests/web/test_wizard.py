@@ -180,6 +180,16 @@ def test_bad_values_are_rejected_with_a_message_and_nothing_saved(
     assert stored(app, buyer.token).answers == {}
 
 
+def test_control_characters_become_spaces_and_names_stay_on_one_line(app, buyer):
+    """Pasted text can carry characters that print as nothing; PostgreSQL refuses NUL."""
+    buyer.start(company=" Acme\x00 Ltd\t\n", name="Ann\x0bBuyer")
+    row = stored(app, buyer.token)
+    assert (row.company, row.contact_name) == ("Acme Ltd", "Ann Buyer")
+    notes = "one\x00two\r\nthree\x0cfour\rfive\x7f"
+    assert buyer.step("security", {"security_notes": notes}, "save").status_code == 302
+    assert stored(app, buyer.token).answers["security_notes"] == "one two\nthree four\nfive"
+
+
 def test_unknown_fields_are_ignored_and_bad_must_haves_rejected(app, buyer):
     buyer.start()
     assert (
