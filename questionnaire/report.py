@@ -51,6 +51,7 @@ from questionnaire.config import ConfigError
 from questionnaire.extensions import db
 from questionnaire.models import Assessment
 from questionnaire.presenter import result_view
+from questionnaire.qtypes import one_line
 from questionnaire.workers import RenderError, RenderTimeout, shared_pool
 
 log = logging.getLogger(__name__)
@@ -166,8 +167,12 @@ def report_context(
         "lang": LANG,
         "report_id": report_id,
         "title": f"Due-diligence report: {view['provider']} for {company}",
-        "subject": f"How {view['provider']}'s documented commitments meet the requirements "
-        f"of {company}, scored with method {view['method']}",
+        # Metadata is one line: no tab or line break from a name reaches an attribute.
+        "subject": one_line(
+            f"How {view['provider']}'s documented commitments meet the requirements "
+            f"of {company}, scored with method {view['method']}"
+        ),
+        "keywords": one_line(f"due diligence, cloud, {view['provider']}, {view['method']}"),
         "buyer": {"company": company, "contact": contact.strip()},
         "submitted": {
             "text": submitted_at.astimezone(UTC).strftime("%-d %B %Y"),

@@ -5,19 +5,22 @@ from __future__ import annotations
 import http.server
 import json
 import re
+import subprocess
 import threading
 import time
 from io import BytesIO
 from pathlib import Path
 from types import SimpleNamespace
+from xml.etree import ElementTree
 
 import pytest
+import tinyhtml5
 from pypdf import PdfReader
 
 from questionnaire import create_app
 from questionnaire.extensions import db
 from questionnaire.models import utcnow
-from questionnaire.report import ReportError, report_context
+from questionnaire.report import ReportError, render_html, report_context
 from questionnaire.scoring import score
 from tests import factories
 from tests.conftest import Buyer, stored_assessment
@@ -177,6 +180,73 @@ def test_report_is_tagged_with_language_title_author_and_subject(example):
     assert meta.author == "Trustcheck"
     assert "Acme Ltd" in meta.subject and "fit/1" in meta.subject
     assert embedded_files(example.pdf) == []
+
+
+def report_with(example, company: str, contact: str, notes: str) -> dict:
+    assessment = example.assessment
+    return report_context(
+        example.bank,
+        {**assessment.answers, "notes": notes},  # unscored: the stored result still holds
+        assessment.must_have,
+        assessment.result,
+        company=company,
+        contact=contact,
+        submitted_at=assessment.submitted_at,
+        report_id="TC-000001",
+    )
+
+
+def tree(root) -> list[tuple]:
+    """Every element in document order, as what the layout reads from it. (HTML parsers
+    keep ``xmlns`` as an attribute, XML parsers turn it into the tag's namespace.)"""
+    return [
+        (
+            e.tag,
+            {k: v for k, v in e.attrib.items() if not k.endswith("}xmlns")},
+            e.text or "",
+            e.tail or "",
+        )
+        for e in root.iter()
+    ]
+
+
+HOSTILE_TEXT = [
+    ("Acme Ltd", "Ann Buyer", ANSWERS["notes"]),
+    (
+        'Acme "Co" & <Sons>\t\'quoted\' ]]> <!ENTITY x "y"> &amp; &#0;',
+        "Zoë Ångström 名前\n<b>",
+        "Line one\r\nLine two <![CDATA[x]]> <!-- c --> <?pi?> &lt; \u00a0 \U0001f512 end",
+    ),
+]
+
+
+@pytest.mark.parametrize(("company", "contact", "notes"), HOSTILE_TEXT)
+def test_report_markup_reads_the_same_to_html_and_xml_parsers(example, company, contact, notes):
+    """The render process parses a report with expat when it is well-formed XML and with
+    WeasyPrint's HTML5 parser otherwise (pdfrender.ReportHTML): right only while the
+    template writes markup both read into the same tree, whatever the buyer typed."""
+    html = render_html(example.app, report_with(example, company, contact, notes), utcnow())
+    as_html = tree(tinyhtml5.parse(html, namespace_html_elements=False))
+    as_xml = tree(ElementTree.fromstring(html))
+    assert as_xml == as_html
+    assert len(as_xml) > 300
+
+
+def test_a_report_that_is_not_xml_is_drawn_from_the_html_parse(example, service):
+    """A character XML forbids sends the report to the HTML5 parser. Buyers' text is
+    cleaned of them (qtypes.clean_text), but an editor's YAML may still hold one, written
+    as an escape: here a form feed in the notes."""
+    notes = "Before the break\x0cafter the break"
+    html = render_html(example.app, report_with(example, "Acme Ltd", "Ann", notes), utcnow())
+    with pytest.raises(ElementTree.ParseError):
+        ElementTree.fromstring(html)
+    pdf = service.pool.render(html, timeout=20).pdf
+    # poppler's reading of the text (pypdf's is thrown by the form feed's glyph)
+    text = flat(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    )
+    assert "Before the break" in text and "after the break" in text
+    assert "How this score was computed" in text
 
 
 def test_page_count_grows_with_the_bank(example, service):
