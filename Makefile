@@ -1,7 +1,11 @@
 # Two commands matter: `make run` (serve the app) and `make test` (the whole suite).
 # Each creates .venv and installs what it needs on first use.
 
-PYTHON ?= python3
+# Debian's own Python 3.11: built with profile-guided and link-time optimisation, it
+# renders a report ~30% faster and serves ~25% more requests a second than a plain
+# source build of 3.11 (docs/performance.md). Any Python 3.11 works: make PYTHON=...
+PYTHON ?= /usr/bin/python3.11
+PYTHON_DEBS := python3.11 python3.11-venv
 VENV := .venv
 BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app questionnaire
@@ -15,6 +19,7 @@ TEST_DEBS := chromium poppler-utils nodejs
 .PHONY: run serve bench test lint format system-deps test-system-deps clean
 
 $(STAMP): pyproject.toml
+	[ "$(PYTHON)" != /usr/bin/python3.11 ] || scripts/install-debian-packages $(PYTHON_DEBS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
