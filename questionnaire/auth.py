@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from questionnaire.extensions import db, login_manager
 from questionnaire.models import LoginAttempt, User
-from questionnaire.qtypes import one_line
+from questionnaire.text import one_line
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_LENGTH = 200  # scrypt hashes any length; the bound keeps a request cheap

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length
 
-from questionnaire.qtypes import one_line
+from questionnaire.text import one_line
 
 
 def tidy(value):

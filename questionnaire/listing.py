@@ -18,7 +18,7 @@ from sqlalchemy import Select, func, select
 
 from questionnaire.extensions import db
 from questionnaire.models import DRAFT, SUBMITTED, Assessment, BankSnapshot
-from questionnaire.qtypes import one_line
+from questionnaire.text import one_line
 
 PAGE_SIZE = 25
 MAX_QUERY = 100

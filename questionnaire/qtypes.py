@@ -13,32 +13,15 @@ Pure: no Flask, no database, no PDF.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from questionnaire.text import clean_text
 from questionnaire.yamlsrc import LineDict
 
 TEXT_MAX_LENGTH = 2000
-# Control characters other than tab and line breaks: pasted from other programs, they
-# print as nothing, PostgreSQL refuses NUL in text, and they are not allowed in XML.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(value: str) -> str:
-    """A buyer's text with line endings made ``\\n`` and control characters made spaces."""
-    value = value.replace("\r\n", "\n").replace("\r", "\n")
-    return CONTROL_CHARACTERS.sub(" ", value).strip()
-
-
-def one_line(value: str) -> str:
-    """A name typed into a one-line field: control characters and runs of spaces, tabs
-    or line breaks made one space."""
-    return " ".join(CONTROL_CHARACTERS.sub(" ", value).split())
-
-
 YES, NO = "yes", "no"
 
 

@@ -51,7 +51,7 @@ from questionnaire.config import ConfigError
 from questionnaire.extensions import db
 from questionnaire.models import Assessment
 from questionnaire.presenter import result_view
-from questionnaire.qtypes import one_line
+from questionnaire.text import one_line
 from questionnaire.workers import RenderError, RenderTimeout, shared_pool
 
 log = logging.getLogger(__name__)
