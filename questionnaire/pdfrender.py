@@ -94,8 +94,8 @@ class ReportHTML(weasyprint.HTML):
     (``tests/web/test_report.py`` compares them): ``<!DOCTYPE html>``, closed void
     elements, explicit ``<tbody>``, ``xmlns`` on inline SVG. Python's expat then parses
     a report in ~3 ms where WeasyPrint's pure-Python HTML5 parser takes ~90 ms. Anything
-    that is not well-formed XML (a control character in a buyer's text, say) goes to the
-    HTML5 parser as before. The XML holds no entity declarations: buyer text is escaped
+    that is not well-formed XML (a control character written as an escape in the bank's
+    YAML, say; buyers' text is cleaned of them) goes to the HTML5 parser as before. The XML holds no entity declarations: buyer text is escaped
     before it gets here, and the doctype has no internal subset.
     """
 
