@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import EmailField, RadioField, SelectChoice, StringField
-from wtforms.validators import Email, InputRequired, Length
+from wtforms.validators import DataRequired, Email, InputRequired, Length
 
 from questionnaire import access, auth, listing, users
 from questionnaire.banks import BankUnavailable
@@ -33,7 +33,7 @@ class NewUserForm(FlaskForm):
         "Full name",
         description="Buyers see this name in the list of who has opened their answers.",
         filters=[tidy],
-        validators=[InputRequired("Enter the person's name"), Length(max=200)],
+        validators=[DataRequired("Enter the person's name"), Length(max=200)],
     )
     role = RadioField(
         "Role",

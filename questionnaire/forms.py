@@ -18,12 +18,12 @@ class StartForm(FlaskForm):
     company = StringField(
         "Company or organisation",
         filters=[tidy],
-        validators=[InputRequired("Enter your company or organisation"), Length(max=200)],
+        validators=[DataRequired("Enter your company or organisation"), Length(max=200)],
     )
     name = StringField(
         "Your name",
         filters=[tidy],
-        validators=[InputRequired("Enter your name"), Length(max=200)],
+        validators=[DataRequired("Enter your name"), Length(max=200)],
     )
     email = EmailField(
         "Work email address",

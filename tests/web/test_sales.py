@@ -467,12 +467,15 @@ def test_an_admin_creates_a_sales_user_who_can_sign_in(app, admin):
     assert client.get("/sales/admin/").status_code == 403
 
 
-def test_creating_an_account_twice_or_with_a_bad_email_is_refused(app, admin):
+def test_creating_an_account_twice_or_with_a_bad_email_or_no_name_is_refused(app, admin):
     data = {"email": "alex@provider.example", "name": "Again", "role": "sales"}
     response = admin.post("/sales/admin/users", data=data)
     assert response.status_code == 400 and "There is already an account" in page(response)
     response = admin.post("/sales/admin/users", data={**data, "email": "not-an-email"})
     assert response.status_code == 400 and "correct format" in page(response)
+    blank_name = {**data, "email": "blank@provider.example", "name": " \t "}
+    response = admin.post("/sales/admin/users", data=blank_name)
+    assert response.status_code == 400 and "Enter the person&#39;s name" in page(response)
 
 
 def test_an_admin_cannot_lock_themselves_out(app, admin):

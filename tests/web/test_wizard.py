@@ -40,8 +40,9 @@ def test_start_page_says_what_how_long_and_what_is_stored(client, bank):
     assert "minutes" in html and "90 days" in html and "sales team" in html
 
 
-def test_start_needs_company_name_email_and_consent(client):
-    response = client.post("/", data={"company": "", "name": "", "email": "not-an-email"})
+@pytest.mark.parametrize("blank", ["", "   ", "\t\x00 "])
+def test_start_needs_company_name_email_and_consent(client, blank):
+    response = client.post("/", data={"company": blank, "name": blank, "email": "not-an-email"})
     html = page(response)
     assert response.status_code == 400
     assert "There is a problem" in html
