@@ -132,11 +132,11 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
     return Filters(
         status=status,
         q=one_line(args.get("q") or "")[:MAX_QUERY],
-        rating=(args.get("rating") or "")[:100],
+        rating=one_line(args.get("rating") or "")[:100],
         deal_breakers=deal_breakers if deal_breakers in DEAL_BREAKER_CHOICES else "",
         date_from=date_from,
         date_to=date_to,
-        bank_version=(args.get("bank_version") or "")[:64],
+        bank_version=one_line(args.get("bank_version") or "")[:64],
         sort=sort,
         page=page,
         errors=tuple(errors),

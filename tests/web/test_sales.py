@@ -586,9 +586,12 @@ def test_search_treats_wildcards_as_plain_characters(app, sales):
 def test_control_characters_in_a_search_or_a_sign_in_are_no_error(app, sales, client):
     """A NUL is a valid URL escape, but PostgreSQL refuses it in text."""
     add_assessments(app, 30)
-    response = sales.get("/sales/?q=nobody%00here")
+    query = "q=nobody%00here&rating=Strong%00fit&bank_version=1%00&date_from=2026%00-01-01"
+    response = sales.get(f"/sales/?{query}")
     assert response.status_code == 200
     assert "No submitted assessments match your filters" in page(response)
+    assert fetch(sales, f"/sales/export.csv?{query}").status_code == 200
+    assert sales.get("/sales/admin/access-log?assessment=1%00").status_code in (200, 403)
     assert sign_in(client, "sam@provider\x00.example").status_code == 400  # no such person
     assert sign_in(client, "sam@provider.example\x00").status_code == 302  # end trimmed
 
