@@ -9,6 +9,9 @@ Covered here:
 - CSRF: a missing or wrong token is a 400 on every POST route of the URL map; nothing changes.
 - Other assessments' tokens and ids are 404 on every route; a buyer cannot reach /sales.
 - Oversized bodies are 413 on the start form, a step and the sales sign-in.
+- Junk (NUL and other control characters, broken UTF-8, quotes, very long values) in every
+  query parameter and form field: never a 5xx, on SQLite and PostgreSQL; nothing stored
+  keeps a control character.
 - Security headers on every response: each GET route, errors (400/404/405/413/500/503),
   redirects, downloads and static files.
 
@@ -43,6 +46,7 @@ from questionnaire import operations as ops
 from questionnaire.extensions import db
 from questionnaire.listing import FORMULA_STARTS
 from questionnaire.models import AccessEvent, Assessment, LoginAttempt, User, hash_token
+from questionnaire.text import CONTROL_CHARACTERS
 from questionnaire.users import create_user
 from tests.conftest import Buyer
 from tests.web.test_report import Listener, embedded_files, squash, text_of
@@ -492,6 +496,70 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
             assert response.location.endswith("/sales/")
             good = CSRF_FIELD.search(page(client.get("/sales/"))).group(1)
     assert database_state(app) != before
+
+
+# --- junk in every parameter --------------------------------------------------------------
+
+JUNK = ("\x00", "a\x00b", "\x0b\x0c\x1b\x7f", "%ff%fe", "' OR 1=1 --", "\u202e" + "x" * 3000)
+QUERY_PARAMETERS = (
+    "return new next status sort deal_breakers date_from date_to page q rating bank_version"
+    " assessment v"
+).split()
+
+
+def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
+    make_app, bank, example
+):
+    """PostgreSQL refuses NUL in text, so a NUL that reached a query was a 500 there."""
+    app = make_app(**FAST)
+    with app.app_context():
+        create_user("ada@provider.example", "admin", PASSWORD, "Ada")
+    client = app.test_client()  # an admin who is also filling in an assessment
+    sign_in(client, "ada@provider.example")
+    buyer = Buyer(client)
+    token = buyer.start()
+    buyer.answer_all(bank, example["answers"], example["must_have"])
+    number = assessment_id(app, token)
+    args = {"token": token, "section_id": "security", "assessment_id": number, "user_id": 1}
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        with app.test_request_context():
+            url = app.url_for(rule.endpoint, **{k: args[k] for k in rule.arguments})
+        for junk in JUNK:
+            query = "&".join(f"{name}={junk}" for name in QUERY_PARAMETERS)
+            response = fetch(client, f"{url}?{query}")
+            assert response.status_code < 500, (rule.endpoint, junk, response.status_code)
+            checked += 1
+    assert checked >= 15 * len(JUNK)
+
+    notes = next(q.id for q in bank.questions if q.type == "text")
+    section = bank.question(notes).section_id
+    step = buyer.section_data(bank, section, example["answers"], example["must_have"])
+    forms = {
+        "/": {"company": "Acme", "name": "Ann", "email": "ann@acme.example", "consent": "y"},
+        buyer.url(f"/step/{section}"): {**step, notes: "fine", "action": "save"},
+        "/sales/login": {"email": "ada@provider.example", "password": "wrong"},
+        "/sales/admin/users": {"email": "eve@x.example", "name": "Eve", "role": "sales"},
+        "/sales/account/password": {"current": "wrong", "new": "x" * 12, "confirm": "x" * 12},
+    }
+    for url, form in forms.items():
+        for field in form:
+            for junk in JUNK:
+                response = client.post(url, data={**form, field: junk})
+                assert response.status_code < 500, (url, field, junk, response.status_code)
+        client = app.test_client() if url == "/sales/login" else client
+        sign_in(client, "ada@provider.example")  # a wrong password may have ended the session
+
+    with app.app_context():
+        stored = db.session.execute(
+            select(Assessment.company, Assessment.contact_name, Assessment.answers)
+        ).all()
+    for company, name, answers in stored:
+        texts = [company, name, *(v for v in answers.values() if isinstance(v, str))]
+        assert not any(CONTROL_CHARACTERS.search(t) for t in texts), texts
+    assert ("a b", "Ann") in {(company, name) for company, name, _ in stored}  # NUL cleaned
 
 
 # --- other people's tokens and ids --------------------------------------------------------
