@@ -22,6 +22,7 @@ from questionnaire.text import clean_text
 from questionnaire.yamlsrc import LineDict
 
 TEXT_MAX_LENGTH = 2000
+MAX_NUMBER_DIGITS = 15  # beyond any figure a question asks for, and within a float's precision
 YES, NO = "yes", "no"
 
 
@@ -456,6 +457,10 @@ class Number(QuestionType):
             raise AnswerError("enter a number, like 99.9") from None
         if not number.is_finite():
             raise AnswerError("enter a number, like 99.9")
+        if number.adjusted() >= MAX_NUMBER_DIGITS:  # int() of 1e999999999 takes minutes
+            raise AnswerError(
+                f"enter a number with at most {MAX_NUMBER_DIGITS} digits before the decimal point"
+            )
         value = int(number) if number == number.to_integral_value() else float(number)
         return self.parse(q, value)
 

@@ -164,6 +164,8 @@ def test_overview_lists_each_section_state(client, buyer, bank, example):
         ("min_uptime", "lots", "Enter a number, like 99.9"),
         ("min_uptime", "101", "101 is above the maximum 100"),
         ("min_uptime", "89.5", "89.5 is below the minimum 90"),
+        ("min_uptime", "1e999999999", "at most 15 digits before the decimal point"),
+        ("min_uptime", "9" * 5000, "at most 15 digits before the decimal point"),
         ("support_phone", "martian_hours", "is not an option"),
         ("incident_reviews", "maybe", 'expected "yes" or "no"'),
         ("security_notes", "x" * 2001, "the limit is 2,000"),
