@@ -10,18 +10,28 @@ import click
 from flask import Flask
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter
 
 from questionnaire import config as config_mod
 from questionnaire.banks import BankRegistry
 from questionnaire.drafts import DraftStore
 from questionnaire.extensions import csrf, db, migrate
+from questionnaire.models import MAX_ROW_ID
 
 log = logging.getLogger(__name__)
 MIGRATIONS = str(Path(__file__).with_name("migrations"))
 
 
+class RowIdConverter(IntegerConverter):
+    """``<id:name>`` in a route: a row id, 1 to MAX_ROW_ID; any other number is a 404."""
+
+    def __init__(self, url_map):
+        super().__init__(url_map, min=1, max=MAX_ROW_ID)
+
+
 def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["id"] = RowIdConverter
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_mod.DEFAULTS)
     app.config.update(config_mod.from_environment(app.instance_path))

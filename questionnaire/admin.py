@@ -14,7 +14,7 @@ from questionnaire import access, auth, listing, users
 from questionnaire.banks import BankUnavailable
 from questionnaire.extensions import db
 from questionnaire.forms import tidy
-from questionnaire.models import User
+from questionnaire.models import User, row_id
 
 bp = Blueprint("admin", __name__)
 LOG_PAGE_SIZE = 50
@@ -117,12 +117,12 @@ def create_user():
     return render_template("sales/password.html", user=user_view(user), password=password, new=True)
 
 
-@bp.post("/users/<int:user_id>/disable")
+@bp.post("/users/<id:user_id>/disable")
 def disable_user(user_id: int):
     return change_active(user_id, False)
 
 
-@bp.post("/users/<int:user_id>/enable")
+@bp.post("/users/<id:user_id>/enable")
 def enable_user(user_id: int):
     return change_active(user_id, True)
 
@@ -139,7 +139,7 @@ def change_active(user_id: int, active: bool):
     return redirect(url_for("sales.admin.index"))
 
 
-@bp.post("/users/<int:user_id>/reset-password")
+@bp.post("/users/<id:user_id>/reset-password")
 def reset_password(user_id: int):
     user = user_or_404(user_id)
     not_yourself(user, "reset the password of")
@@ -156,10 +156,10 @@ def user_view(user: User) -> dict:
 @bp.get("/access-log")
 def access_log():
     try:
-        page = max(1, int(request.args.get("page", 1)))
+        page = max(1, min(int(request.args.get("page", 1)), listing.MAX_PAGE))
     except ValueError:
         page = 1
-    assessment_id = request.args.get("assessment", type=int)
+    assessment_id = request.args.get("assessment", type=row_id)
     data = access.log_page(page, LOG_PAGE_SIZE, assessment_id)
     pages = max(1, -(-data["total"] // LOG_PAGE_SIZE))
     return render_template(

@@ -22,6 +22,7 @@ from questionnaire.text import one_line
 
 PAGE_SIZE = 25
 MAX_QUERY = 100
+MAX_PAGE = 1_000_000  # a page number past this is the last page anyway
 STATUS_LABELS = {SUBMITTED: "Submitted", DRAFT: "Drafts"}
 SORTS = {
     "newest": "Newest first",
@@ -122,7 +123,7 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         errors.append(("date_to", "To date must be the same as or after the from date"))
         date_to = None
     try:
-        page = max(1, min(int(args.get("page", 1)), 1_000_000))
+        page = max(1, min(int(args.get("page", 1)), MAX_PAGE))
     except (TypeError, ValueError):
         page = 1
     status = status if status in STATUS_LABELS else SUBMITTED

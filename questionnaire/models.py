@@ -24,6 +24,17 @@ from questionnaire.extensions import db
 
 DRAFT, SUBMITTED = "draft", "submitted"
 ROLES = ("sales", "admin")
+# Row ids are INTEGER columns: PostgreSQL's end at 2**31 - 1, and an id past that in a URL
+# is no row (rather than an overflow error from the database driver).
+MAX_ROW_ID = 2**31 - 1
+
+
+def row_id(text: str) -> int:
+    """An id typed into a URL; ValueError if it cannot name a row."""
+    value = int(text)
+    if not 1 <= value <= MAX_ROW_ID:
+        raise ValueError(f"{text!r} is not a row id")
+    return value
 
 
 def utcnow() -> datetime:

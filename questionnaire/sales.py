@@ -299,7 +299,7 @@ def assessment_or_404(assessment_id: int) -> Assessment:
     return assessment
 
 
-@bp.get("/assessments/<int:assessment_id>")
+@bp.get("/assessments/<id:assessment_id>")
 def assessment(assessment_id: int):
     found = assessment_or_404(assessment_id)
     bank = ops.bank_of(found)
@@ -347,7 +347,7 @@ def contact_details(assessment: Assessment) -> dict:
     }
 
 
-@bp.get("/assessments/<int:assessment_id>/report.pdf")
+@bp.get("/assessments/<id:assessment_id>/report.pdf")
 def pdf(assessment_id: int):
     found = assessment_or_404(assessment_id)
     if not found.submitted:
@@ -371,7 +371,7 @@ def pdf(assessment_id: int):
     return response
 
 
-@bp.get("/assessments/<int:assessment_id>/answers.json")
+@bp.get("/assessments/<id:assessment_id>/answers.json")
 def answers_json(assessment_id: int):
     found = assessment_or_404(assessment_id)
     body = json.dumps(ops.export_answers(found), indent=2, ensure_ascii=False)

@@ -500,7 +500,17 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
 
 # --- junk in every parameter --------------------------------------------------------------
 
-JUNK = ("\x00", "a\x00b", "\x0b\x0c\x1b\x7f", "%ff%fe", "' OR 1=1 --", "\u202e" + "x" * 3000)
+JUNK = (
+    "\x00",
+    "a\x00b",
+    "\x0b\x0c\x1b\x7f",
+    "%ff%fe",
+    "' OR 1=1 --",
+    "\u202e" + "x" * 3000,
+    "9" * 25,  # past any database integer
+    "-1",
+    "1e999999999",
+)
 QUERY_PARAMETERS = (
     "return new next status sort deal_breakers date_from date_to page q rating bank_version"
     " assessment v"
@@ -605,11 +615,13 @@ def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, exa
         ids = {"assessment_id", "user_id"} & rule.arguments
         if not ids:
             continue
-        with app.test_request_context():
-            url = app.url_for(rule.endpoint, **dict.fromkeys(ids, 999_999))
-        for method in {"GET", "POST"} & rule.methods:
-            response = fetch(admin_client, url, method)
-            assert response.status_code == 404, (rule.endpoint, method)
+        for bad in (999_999, 2**31, 10**25):  # no such row; past a database integer
+            with app.test_request_context():
+                url = app.url_for(rule.endpoint, **dict.fromkeys(ids, 999_999))
+            url = url.replace("999999", str(bad))
+            for method in {"GET", "POST"} & rule.methods:
+                response = fetch(admin_client, url, method)
+                assert response.status_code == 404, (rule.endpoint, bad, method)
     assert fetch(admin_client, f"/sales/assessments/{number}").status_code == 200  # control
 
 
