@@ -68,8 +68,11 @@ def assess_command(
         data = json.loads(Path(answers_file).read_text(encoding="utf-8"))
     except OSError as exc:
         raise click.ClickException(f"{answers_file}: cannot read: {exc.strerror}") from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise click.ClickException(f"{answers_file}: not valid JSON: {exc}") from None
+    except ValueError as exc:  # not UTF-8, not JSON, or a number with over 4,300 digits
+        reason = str(exc).split(";")[0]  # not Python's advice on raising the digit limit
+        raise click.ClickException(f"{answers_file}: not valid JSON: {reason}") from None
+    except RecursionError:
+        raise click.ClickException(f"{answers_file}: not valid JSON: nested too deeply") from None
     try:
         answers = check_file(bank, data)
     except AnswersInvalid as exc:

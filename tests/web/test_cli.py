@@ -118,13 +118,25 @@ def test_assess_lists_every_problem_at_once(runner, tmp_path, bank_file):
     assert "'uptime'" in result.output and "'smime'" in result.output and "'zzz'" in result.output
 
 
-@pytest.mark.parametrize("content", ["{not json", '["a list"]', '{"must_have": []}'])
-def test_assess_rejects_a_file_that_is_not_an_answers_object(runner, tmp_path, bank_file, content):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{not json", "not valid JSON"),
+        ('["a list"]', ""),
+        ('{"must_have": []}', ""),
+        ('{"answers": {"uptime": ' + "9" * 5000 + "}}", "integer string conversion"),
+        ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
+    ],
+    ids=["broken", "list", "no-answers", "huge-number", "deep"],
+)
+def test_assess_rejects_a_file_that_is_not_an_answers_object(
+    runner, tmp_path, bank_file, content, message
+):
     path = tmp_path / "answers.json"
     path.write_text(content)
     result = runner.invoke(args=["assess", str(path), "--bank", str(bank_file)])
     assert result.exit_code == 1
-    assert "Traceback" not in result.output
+    assert message in result.output and "Traceback" not in result.output
 
 
 def test_commands_other_than_run_need_no_secret_key(bank_file, monkeypatch):
