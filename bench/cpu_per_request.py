@@ -72,11 +72,8 @@ def main() -> None:
     bank = load_bank(run.ROOT / "questions.yaml")
     with LiveServer(tmp, "cpu", workers=2, REPORT_PRERENDER="0") as server:
         path, cookie, body = run.start_buyer(server.url, bank)
-        lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
-        mix = tmp / "mix.lua"
-        mix.write_text(run.WRK_MIX.format(path=path, cookie=cookie, body=lua_body))
-        posts = tmp / "post.lua"
-        posts.write_text(mix.read_text().replace("i % 2 == 0", "true"))
+        mix = run.mix_script(tmp, path, cookie, body)
+        posts = run.mix_script(tmp, path, cookie, body, posts_only=True)
         run.wrk(server.url + "/healthz", 1)
         run.wrk(server.url + path, 10, mix)  # the same warm-up as `make bench`
         kinds = [

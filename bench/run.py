@@ -171,6 +171,17 @@ end
 """
 
 
+def mix_script(folder: Path, path: str, cookie: str, body: str, posts_only: bool = False) -> Path:
+    """A wrk script for a step: GET and POST in turn, or only POSTs."""
+    lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
+    script = WRK_MIX.format(path=path, cookie=cookie, body=lua_body)
+    if posts_only:
+        script = script.replace("i % 2 == 0", "true")
+    target = folder / ("posts.lua" if posts_only else "mix.lua")
+    target.write_text(script)
+    return target
+
+
 def wrk(url: str, seconds: int, script: Path | None = None, cookie: str = "") -> float:
     command = ["wrk", "-t1", "-c4", f"-d{seconds}s", "--latency"]
     if script:
@@ -220,9 +231,7 @@ def bench_throughput(tmp: Path, seconds: int, rounds: int) -> dict:
     bank = load_bank(ROOT / "questions.yaml")
     with LiveServer(tmp, "bench", workers=2, REPORT_PRERENDER="0") as server:
         path, cookie, body = start_buyer(server.url, bank)
-        script = tmp / "mix.lua"
-        lua_body = body.replace("\\", "\\\\").replace('"', '\\"')
-        script.write_text(WRK_MIX.format(path=path, cookie=cookie, body=lua_body))
+        script = mix_script(tmp, path, cookie, body)
         trivial, step, ratios = [], [], []
         wrk(server.url + "/healthz", 1)  # warm up both workers
         # ... and the rest: each worker's PDF render process finishes its ~1 s start-up,
