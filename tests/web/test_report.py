@@ -234,7 +234,7 @@ def test_report_markup_reads_the_same_to_html_and_xml_parsers(example, company, 
 
 def test_a_report_that_is_not_xml_is_drawn_from_the_html_parse(example, service):
     """A character XML forbids sends the report to the HTML5 parser. Buyers' text is
-    cleaned of them (qtypes.clean_text), but an editor's YAML may still hold one, written
+    cleaned of them (text.clean_text), but an editor's YAML may still hold one, written
     as an escape: here a form feed in the notes."""
     notes = "Before the break\x0cafter the break"
     html = render_html(example.app, report_with(example, "Acme Ltd", "Ann", notes), utcnow())
