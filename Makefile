@@ -14,9 +14,10 @@ STAMP := $(VENV)/.installed-stamp
 # WeasyPrint draws with Pango; the report uses DejaVu Sans.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
-TEST_DEBS := chromium poppler-utils nodejs
+# The report-queue tests start throw-away redis-servers.
+TEST_DEBS := chromium poppler-utils nodejs redis-server
 
-.PHONY: run serve bench test lint format system-deps test-system-deps clean
+.PHONY: run serve serve-worker bench test lint format system-deps test-system-deps clean
 
 $(STAMP): pyproject.toml
 	[ "$(PYTHON)" != /usr/bin/python3.11 ] || scripts/install-debian-packages $(PYTHON_DEBS)
@@ -44,7 +45,12 @@ run: $(STAMP) system-deps instance/secret_key
 # BIND address); needs SECRET_KEY (or instance/secret_key) and optionally DATABASE_URL.
 serve: $(STAMP) system-deps instance/secret_key
 	$(FLASK) db upgrade
-	$(BIN)/gunicorn --config gunicorn.conf.py "questionnaire:create_app()"
+	$(BIN)/gunicorn --config gunicorn.conf.py "questionnaire.app:create_app()"
+
+# A report worker: draws the PDFs that web processes put on the REPORT_QUEUE_URL queue
+# (redis://host:port/db; docs/deploy.md). Run one or more beside `make serve`.
+serve-worker: $(STAMP) system-deps instance/secret_key
+	$(FLASK) reports worker
 
 # axe-core checks pages for accessibility in the browser tests (injected by the tests only).
 AXE := .cache/node/node_modules/axe-core/axe.min.js
@@ -54,18 +60,19 @@ $(AXE):
 
 # The benchmark: a readable table, then one JSON line with the figures (docs/performance.md).
 bench: $(STAMP) system-deps
-	scripts/install-debian-packages wrk
+	scripts/install-debian-packages wrk redis-server
 	$(BIN)/python bench/run.py
 
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
-test: $(STAMP) test-system-deps $(AXE)
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+test: $(STAMP) test-system-deps $(AXE) lint
 	$(BIN)/pytest
 
+# Style, the layers' import contracts (pyproject.toml) and the core's types.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -19,7 +19,7 @@ errorlog = "-"
 # Behind a reverse proxy, trust its X-Forwarded-* headers only from these addresses.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 # Buyer tokens live in URLs: keep them out of the access log.
-logger_class = "questionnaire.serving.RedactingLogger"
+logger_class = "questionnaire.web.serving.RedactingLogger"
 # The app's own log lines (a broken questions.yaml, a failed render) get a time, a level
 # and the logger's name, like gunicorn's: one format for every line of the log.
 logconfig_dict = {
@@ -38,14 +38,28 @@ logconfig_dict = {
 }
 
 
+def on_starting(server):
+    """Say so when the app can be reached from other machines with no proxy in front."""
+    from questionnaire.web.serving import proxy_warning
+
+    try:
+        hops = int(os.environ.get("TRUSTED_PROXY_HOPS") or 0)
+    except ValueError:
+        hops = 0  # the app itself refuses to start with a bad value, and says why
+    warning = proxy_warning(server.cfg.bind, hops)
+    if warning:
+        server.log.warning(warning)
+
+
 def post_worker_init(worker):
-    """Once a worker has loaded the app: start its PDF render process now, so the first
-    report does not wait for WeasyPrint to load, and move everything loaded so far (the
-    bank, templates, SQLAlchemy's tables) out of the garbage collector's sight, so its
-    full collections stop rescanning ~100,000 objects that live as long as the worker."""
+    """Once a worker has loaded the app: start its PDF render process now (none with a
+    report queue), so the first report does not wait for WeasyPrint to load, and move
+    everything loaded so far (the bank, templates, SQLAlchemy's tables) out of the garbage
+    collector's sight, so its full collections stop rescanning ~100,000 objects that live
+    as long as the worker."""
     import gc
 
     reports = worker.wsgi.extensions.get("reports")
     if reports is not None:
-        reports.pool.warm()
+        reports.warm()
     gc.freeze()

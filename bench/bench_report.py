@@ -29,9 +29,10 @@ from werkzeug.serving import make_server
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from questionnaire import create_app  # noqa: E402
-from questionnaire import operations as ops  # noqa: E402
-from questionnaire.extensions import db  # noqa: E402
+from questionnaire.app import create_app  # noqa: E402
+from questionnaire.core import progress  # noqa: E402
+from questionnaire.store import operations as ops  # noqa: E402
+from questionnaire.store.db import db  # noqa: E402
 
 
 def submitted_assessment(app, answers_file: Path):
@@ -39,10 +40,10 @@ def submitted_assessment(app, answers_file: Path):
     data = json.loads(answers_file.read_text())
     bank = app.extensions["banks"].current()
     assessment, token = ops.start_assessment(bank, "Acme Ltd", "Ann Buyer", "ann@acme.example")
-    assessment.answers, assessment.must_have = ops.tidy_answers(
+    assessment.answers, assessment.must_have = progress.tidy_answers(
         bank, data["answers"], data["must_have"]
     )
-    assessment.progress = {s.id: ops.COMPLETE for s in bank.sections}
+    assessment.progress = {s.id: progress.COMPLETE for s in bank.sections}
     db.session.commit()
     ops.submit(assessment, bank)
     return assessment, token
@@ -89,7 +90,7 @@ def main() -> None:
         fresh, inside, reference = [], [], []
         for _ in range(args.runs):
             reference.append(reference_seconds())
-            service.discard(assessment)
+            service.discard(assessment.id)
             started = time.perf_counter()
             path = service.pdf_path(assessment)
             fresh.append(time.perf_counter() - started)

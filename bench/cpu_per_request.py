@@ -21,7 +21,7 @@ from pathlib import Path
 
 import run  # bench/run.py, the script's folder
 
-from questionnaire.bank import load_bank
+from questionnaire.core.bank import load_bank
 from tests.live import LiveServer
 
 TICKS = os.sysconf("SC_CLK_TCK")

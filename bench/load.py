@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from questionnaire.bank import load_bank  # noqa: E402
-from questionnaire.scoring import score, visible_answers  # noqa: E402
+from questionnaire.core.bank import load_bank  # noqa: E402
+from questionnaire.core.scoring import score, visible_answers  # noqa: E402
 from tests.factories import random_answers  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
 
@@ -156,7 +156,7 @@ def verify(database_url: str, bank, sent: dict[str, tuple[dict, list[str]]]) -> 
     from sqlalchemy import create_engine, text
 
     from questionnaire.config import sqlalchemy_url
-    from questionnaire.models import hash_token
+    from questionnaire.store.models import hash_token
 
     engine = create_engine(sqlalchemy_url(database_url))
     problems = []

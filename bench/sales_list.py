@@ -26,14 +26,15 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from questionnaire import answers as answers_mod  # noqa: E402
-from questionnaire import create_app  # noqa: E402
-from questionnaire import operations as ops  # noqa: E402
-from questionnaire.bank import parse_bank  # noqa: E402
-from questionnaire.extensions import db  # noqa: E402
-from questionnaire.models import AccessEvent, Assessment, BankSnapshot, utcnow  # noqa: E402
-from questionnaire.scoring import score  # noqa: E402
-from questionnaire.users import create_user  # noqa: E402
+from questionnaire.app import create_app  # noqa: E402
+from questionnaire.core import answers as answers_mod  # noqa: E402
+from questionnaire.core import progress  # noqa: E402
+from questionnaire.core.bank import parse_bank  # noqa: E402
+from questionnaire.core.scoring import score  # noqa: E402
+from questionnaire.store import operations as ops  # noqa: E402
+from questionnaire.store.accounts import create_user  # noqa: E402
+from questionnaire.store.db import db  # noqa: E402
+from questionnaire.store.models import AccessEvent, Assessment, BankSnapshot, utcnow  # noqa: E402
 from tests.factories import random_answers  # noqa: E402
 
 WORDS = (
@@ -51,7 +52,7 @@ def results_for(bank, count: int) -> list[tuple[dict, dict, list]]:
     out = []
     for seed in range(count):
         answers, must = random_answers(bank, seed)
-        answers, must = ops.tidy_answers(bank, answers, must)
+        answers, must = progress.tidy_answers(bank, answers, must)
         checked = answers_mod.check(bank, answers, must)
         result = score(bank, checked.values, checked.must_have).to_dict()
         out.append((result, checked.values, list(checked.must_have)))

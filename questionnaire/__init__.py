@@ -1,99 +1,19 @@
-"""Trustcheck: a cloud-provider due-diligence questionnaire (Flask app factory)."""
+"""Trustcheck: a cloud-provider due-diligence questionnaire.
+
+The package's layers, lowest first (import-linter holds the order, see pyproject.toml):
+``core`` (the pure domain), ``store`` (the database), ``reports`` (the PDF),
+``web`` (the pages), ``cli`` (the commands) and ``app`` (the factory). Importing this
+package imports none of them, so ``import questionnaire.core.scoring`` loads no Flask.
+"""
 
 from __future__ import annotations
 
-import logging
-import secrets
-from pathlib import Path
-
-import click
-from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from werkzeug.routing import IntegerConverter
-
-from questionnaire import config as config_mod
-from questionnaire.banks import BankRegistry
-from questionnaire.drafts import DraftStore
-from questionnaire.extensions import csrf, db, migrate
-from questionnaire.models import MAX_ROW_ID
-
-log = logging.getLogger(__name__)
-MIGRATIONS = str(Path(__file__).with_name("migrations"))
+import importlib
 
 
-class RowIdConverter(IntegerConverter):
-    """``<id:name>`` in a route: a row id, 1 to MAX_ROW_ID; any other number is a 404."""
-
-    def __init__(self, url_map):
-        super().__init__(url_map, min=1, max=MAX_ROW_ID)
-
-
-def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(__name__, instance_relative_config=True)
-    app.url_map.converters["id"] = RowIdConverter
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    app.config.update(config_mod.DEFAULTS)
-    app.config.update(config_mod.from_environment(app.instance_path))
-    if test_config:
-        app.config.update(test_config)
-    if not app.config.get("SECRET_KEY"):
-        if not (app.debug or app.testing or _made_for_a_command()):
-            raise config_mod.ConfigError(
-                "SECRET_KEY is not set. Set the SECRET_KEY environment variable, or put a "
-                f"random value in {Path(app.instance_path) / 'secret_key'} (make run does this)."
-            )
-        # Commands such as `questions validate` sign nothing that outlives them.
-        app.config["SECRET_KEY"] = secrets.token_hex(32)
-
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = config_mod.engine_options(app.config)
-    db.init_app(app)
-    migrate.init_app(app, db, directory=MIGRATIONS)
-    csrf.init_app(app)
-
-    from questionnaire import cli, report, sales, security, snapshots, wizard
-
-    with app.app_context():
-        engine = db.engine
-    app.extensions["drafts"] = DraftStore(engine)
-    app.extensions["banks"] = BankRegistry(
-        app.config["QUESTIONS_PATH"],
-        check_seconds=app.config["BANK_CHECK_SECONDS"],
-        keep=lambda bank: snapshots.keep(engine, bank),
-        fallback=lambda: snapshots.newest(engine),
-    )
-
-    security.init_app(app)
-    wizard.init_app(app)
-    report.init_app(app)
-    sales.init_app(app)
-    cli.init_app(app)
-    app.add_url_rule("/healthz", "healthz", healthz)
-    return app
-
-
-def _made_for_a_command() -> bool:
-    """True when a `flask` command other than `run` is loading the app: an editor
-    validating questions.yaml needs no secret key, a server does."""
-    context = click.get_current_context(silent=True)
-    return context is not None and context.info_name != "run"
-
-
-def healthz():
-    """For load balancers and uptime checks: the process is up and serving."""
-    return "ok\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
-
-
-@event.listens_for(Engine, "connect")
-def _sqlite_pragmas(dbapi_connection, connection_record):
-    """WAL lets readers work while a buyer's save is written. (The busy timeout, which makes
-    concurrent writers wait for the lock instead of failing, is set at connect time from
-    DATABASE_LOCK_TIMEOUT: see config.engine_options.)"""
-    module = type(dbapi_connection).__module__
-    if not module.startswith("sqlite3"):
-        return
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def __getattr__(name: str):
+    # `flask --app questionnaire` and gunicorn's "questionnaire:create_app()" look for the
+    # factory here; it is imported only when asked for.
+    if name == "create_app":
+        return importlib.import_module("questionnaire.app").create_app
+    raise AttributeError(f"module 'questionnaire' has no attribute {name!r}")

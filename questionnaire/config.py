@@ -1,44 +1,217 @@
-"""Configuration from the environment, with defaults that suit `make run`."""
+"""Configuration from the environment, with defaults that suit `make run`.
+
+Every setting the app reads from the environment is parsed here, once, by ``setting``:
+a value of the wrong kind stops the app with a ConfigError naming the variable.
+"""
 
 from __future__ import annotations
 
 import os
+from email.utils import parseaddr
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from questionnaire.bank import PROJECT_ROOT
+from email_validator import EmailNotValidError, validate_email
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 class ConfigError(RuntimeError):
     """The app cannot start safely with this configuration."""
 
 
-def _int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    if value is None or value == "":
+_KINDS = {bool: "1 or 0", int: "a whole number", float: "a number"}
+
+
+def setting(name: str, default):
+    """An environment variable as the type of its default (unset or blank: the default)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
         return default
+    if isinstance(default, str):
+        return raw
     try:
-        return int(value)
-    except ValueError:
-        raise ConfigError(f"{name} must be a whole number, got {value!r}") from None
+        if isinstance(default, bool):
+            return {"1": True, "true": True, "0": False, "false": False}[raw.lower()]
+        return type(default)(raw)
+    except (KeyError, ValueError):
+        raise ConfigError(f"{name} must be {_KINDS.get(type(default), '')}, got {raw!r}") from None
+
+
+def unless_testing(name: str) -> bool | None:
+    """A 1/0 switch whose default is "on, except under TESTING": None when unset, for
+    create_app to decide once it knows whether the app is under test."""
+    return setting(name, False) if os.environ.get(name, "").strip() else None
+
+
+def default_questions_path() -> Path:
+    """``QUESTIONS_PATH`` from the environment, else questions.yaml at the project root."""
+    return Path(os.environ.get("QUESTIONS_PATH") or PROJECT_ROOT / "questions.yaml")
+
+
+# REPORT_* settings of the PDF report (see README).
+REPORT_DEFAULTS = {
+    "REPORT_TIMEOUT_SECONDS": 20.0,  # a render running longer is killed
+    "REPORT_WAIT_SECONDS": 8.0,  # a download waits this long, then says "being prepared"
+    "REPORT_RETRY_SECONDS": 60.0,  # a failed render is not retried sooner than this
+    "REPORT_WORKERS": 1,  # render processes per web process (each about 80 MB)
+    "REPORT_MEMORY_MB": 1024,  # address-space limit of a render process
+    # Bump to redraw every cached PDF when the report changes in a way the cache key
+    # would not notice (e.g. how its context is built).
+    "REPORT_TEMPLATE_VERSION": "1",
+    # Renders waiting: per web process, or on the Redis queue when there is one. Past it, a
+    # report is drawn when someone asks for it and there is room again.
+    "REPORT_QUEUE_LIMIT": 200,
+    # redis://host:port/db: web processes enqueue renders for `flask reports worker`
+    # processes and never render themselves. Unset: each web process renders its own.
+    "REPORT_QUEUE_URL": "",
+}
+# A download waits in a web worker, whose requests gunicorn kills after 60 s (WEB_TIMEOUT).
+MAX_REPORT_WAIT_SECONDS = 30.0
+QUEUE_URL_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 def from_environment(instance_path: str) -> dict:
     instance = Path(instance_path)
     database_url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'trustcheck.db'}"
-    return {
+    config = {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _read_secret(instance / "secret_key"),
         "SQLALCHEMY_DATABASE_URI": sqlalchemy_url(database_url),
-        "QUESTIONS_PATH": os.environ.get("QUESTIONS_PATH") or str(PROJECT_ROOT / "questions.yaml"),
+        "QUESTIONS_PATH": str(default_questions_path()),
         "REPORTS_DIR": os.environ.get("REPORTS_DIR") or str(PROJECT_ROOT / "reports"),
-        "DRAFT_RETENTION_DAYS": _int("DRAFT_RETENTION_DAYS", 90),
-        "SUBMITTED_RETENTION_DAYS": _int("SUBMITTED_RETENTION_DAYS", 730),
-        "SALES_IDLE_MINUTES": _int("SALES_IDLE_MINUTES", 30),
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 256 * 1024),
-        "DATABASE_LOCK_TIMEOUT": _int("DATABASE_LOCK_TIMEOUT", 10),
+        "DRAFT_RETENTION_DAYS": setting("DRAFT_RETENTION_DAYS", 90),
+        "SUBMITTED_RETENTION_DAYS": setting("SUBMITTED_RETENTION_DAYS", 730),
+        "SALES_IDLE_MINUTES": setting("SALES_IDLE_MINUTES", 30),
+        "MAX_CONTENT_LENGTH": setting("MAX_CONTENT_LENGTH", 256 * 1024),
+        "DATABASE_LOCK_TIMEOUT": setting("DATABASE_LOCK_TIMEOUT", 10),
+        # Assessments one address may start in an hour, across every web process (0: any).
+        "START_LIMIT_PER_HOUR": setting("START_LIMIT_PER_HOUR", 30),
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         # Proxies in front of the app that may set X-Forwarded-For/-Proto (0: trust none).
-        "TRUSTED_PROXY_HOPS": _int("TRUSTED_PROXY_HOPS", 0),
+        "TRUSTED_PROXY_HOPS": setting("TRUSTED_PROXY_HOPS", 0),
     }
+    config.update({name: setting(name, default) for name, default in REPORT_DEFAULTS.items()})
+    config.update(webhook_settings())
+    check_report_settings(config)
+    # Render at submit; unset means "yes, except under TESTING" (decided in create_app).
+    config["REPORT_PRERENDER"] = unless_testing("REPORT_PRERENDER")
+    config.update(mail_settings())
+    return config
+
+
+# MAIL_* settings, named as Flask-Mail and Flask-Mailman name them (see README). With
+# MAIL_SERVER blank the app sends no e-mail and shows nothing about e-mail.
+MAIL_DEFAULTS = {
+    "MAIL_SERVER": "",
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": "",
+    "MAIL_PASSWORD": "",
+    "MAIL_DEFAULT_SENDER": "",
+    "MAIL_TIMEOUT": 10.0,  # seconds for each step of talking to the mail server
+    "SALES_NOTIFY_EMAILS": "",  # comma-separated
+    # Where people reach the app, e.g. https://trustcheck.example.com: links in e-mails
+    # start with it, never with the Host header of the request that sent them.
+    "PUBLIC_URL": "",
+}
+
+
+def mail_settings() -> dict:
+    """The MAIL_* settings from the environment (checked by ``check_mail`` in create_app,
+    after any test configuration is applied)."""
+    return {name: setting(name, default) for name, default in MAIL_DEFAULTS.items()}
+
+
+def check_mail(settings: dict) -> dict:
+    """The MAIL_* settings of an app's config, made consistent; ConfigError names what is
+    wrong. SALES_NOTIFY_EMAILS becomes a tuple of addresses; the rest are checked only
+    when MAIL_SERVER is set, as nothing reads them otherwise."""
+    config = {name: settings.get(name, default) for name, default in MAIL_DEFAULTS.items()}
+    recipients = config["SALES_NOTIFY_EMAILS"] or ""
+    if isinstance(recipients, str):
+        recipients = recipients.split(",")
+    config["SALES_NOTIFY_EMAILS"] = tuple(
+        _address("SALES_NOTIFY_EMAILS", part) for part in recipients if part.strip()
+    )
+    config["PUBLIC_URL"] = public = str(config.get("PUBLIC_URL") or "").rstrip("/")
+    if not config.get("MAIL_SERVER"):
+        if public and not _is_base_url(public):  # webhooks link to it too
+            raise ConfigError(f"PUBLIC_URL must be an http:// or https:// address, got {public!r}")
+        return config
+    if config["MAIL_USE_TLS"] and config["MAIL_USE_SSL"]:
+        raise ConfigError("MAIL_USE_TLS and MAIL_USE_SSL cannot both be set: choose one")
+    if not 1 <= config["MAIL_PORT"] <= 65535:
+        raise ConfigError(f"MAIL_PORT must be a port number, got {config['MAIL_PORT']}")
+    if not 0 < config["MAIL_TIMEOUT"] <= 30:
+        raise ConfigError("MAIL_TIMEOUT must be more than 0 and at most 30 seconds")
+    sender = config.get("MAIL_DEFAULT_SENDER") or ""
+    if not sender:
+        raise ConfigError("MAIL_DEFAULT_SENDER is needed when MAIL_SERVER is set")
+    _address("MAIL_DEFAULT_SENDER", parseaddr(sender)[1] if "<" in sender else sender)
+    if not _is_base_url(public):
+        raise ConfigError(
+            "PUBLIC_URL is needed when MAIL_SERVER is set: the address people open the app "
+            "at, like https://trustcheck.example.com, for the links in e-mails"
+        )
+    return config
+
+
+def _is_base_url(text: str) -> bool:
+    """An address links can start with: http(s), a host, and nothing after the path."""
+    parts = urlsplit(text)
+    return (
+        parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and not any(c in text for c in "?#\r\n ")
+    )
+
+
+def _address(name: str, text: str) -> str:
+    try:
+        return validate_email(text.strip(), check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise ConfigError(f"{name} must hold e-mail addresses, got {text.strip()!r}") from None
+
+
+def webhook_settings() -> dict:
+    """WEBHOOK_*. The URL comes from the operator, not from users, but only http(s) is
+    ever sent to, and a URL without its secret stops the app. Payloads link to the
+    sales page on PUBLIC_URL (read and checked with the MAIL_* settings)."""
+    url = setting("WEBHOOK_URL", "")
+    secret = setting("WEBHOOK_SECRET", "")
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ConfigError(f"WEBHOOK_URL must be an http:// or https:// URL, got {url!r}")
+        if len(secret) < 16:
+            raise ConfigError(
+                "WEBHOOK_SECRET must be set, at least 16 characters, with WEBHOOK_URL"
+            )
+    return {
+        "WEBHOOK_URL": url,
+        "WEBHOOK_SECRET": secret,
+        "WEBHOOK_TIMEOUT_SECONDS": setting("WEBHOOK_TIMEOUT_SECONDS", 5.0),
+        # Deliver in a background thread; unset means "yes, except under TESTING".
+        "WEBHOOK_BACKGROUND": unless_testing("WEBHOOK_BACKGROUND"),
+    }
+
+
+def check_report_settings(config: dict) -> None:
+    wait = config["REPORT_WAIT_SECONDS"]
+    if not 0 <= wait <= MAX_REPORT_WAIT_SECONDS:
+        raise ConfigError(
+            f"REPORT_WAIT_SECONDS must be between 0 and {MAX_REPORT_WAIT_SECONDS:g} (a download "
+            f"waits in a web worker, which is stopped after 60 s), got {wait:g}"
+        )
+    if config["REPORT_QUEUE_LIMIT"] < 1:
+        raise ConfigError("REPORT_QUEUE_LIMIT must be at least 1")
+    url = config["REPORT_QUEUE_URL"]
+    if url and not url.startswith(QUEUE_URL_SCHEMES):
+        raise ConfigError(
+            f"REPORT_QUEUE_URL must start with {', '.join(QUEUE_URL_SCHEMES)}; it starts "
+            f"with {url.split(':', 1)[0][:20]!r}"  # not the rest: it may hold a password
+        )
 
 
 def sqlalchemy_url(database_url: str) -> str:

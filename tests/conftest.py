@@ -1,7 +1,12 @@
-"""App fixtures for web tests: a throw-away database and a copy of a bank per test."""
+"""App fixtures for web tests: a throw-away database and a copy of a bank per test.
+
+With TRUSTCHECK_TEST_QUEUE=1 every app made here renders its reports through a queue on a
+redis-server started for the session, with a worker on a thread (tests/support.py).
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -11,11 +16,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from questionnaire import create_app
-from questionnaire import operations as ops
-from questionnaire.bank import load_bank
+from questionnaire.app import create_app
 from questionnaire.config import sqlalchemy_url
-from questionnaire.extensions import db
+from questionnaire.core.bank import load_bank
+from questionnaire.store import operations as ops
+from questionnaire.store.db import db
+from questionnaire.store.models import Assessment
+from tests.live import QUEUE_MODE, REDIS_MISSING, REQUIRE_REDIS, RedisServer
+from tests.support import ThreadWorker, add_user, assessment_id, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BANK = ROOT / "questions.yaml"
@@ -26,6 +34,13 @@ EXAMPLE_ANSWERS = ROOT / "examples" / "answers.json"
 def bank_path(tmp_path) -> Path:
     path = tmp_path / "questions.yaml"
     shutil.copy(SHIPPED_BANK, path)
+    return path
+
+
+def bank_file(tmp_path: Path, text: str) -> Path:
+    """A questions.yaml holding ``text``: for a test module's own ``bank_path`` fixture."""
+    path = tmp_path / "questions.yaml"
+    path.write_text(text)
     return path
 
 
@@ -67,21 +82,66 @@ def app_config(tmp_path, bank_path, database_uri) -> dict:
     }
 
 
+@pytest.fixture(scope="session")
+def redis_installed() -> None:
+    """Queue tests need Debian's redis-server. Without it they are skipped, except where
+    TRUSTCHECK_REQUIRE_REDIS=1 (.ci/run): there a missing server is a failure."""
+    if shutil.which("redis-server") is None:
+        if REQUIRE_REDIS:
+            pytest.fail(REDIS_MISSING, pytrace=False)
+        pytest.skip(REDIS_MISSING)
+
+
+@pytest.fixture(scope="session")
+def redis_server(redis_installed, tmp_path_factory):
+    """A redis-server for the session's queue tests."""
+    with RedisServer(tmp_path_factory.mktemp("redis")) as server:
+        yield server
+
+
+_databases = itertools.cycle(range(1, RedisServer.DATABASES))
+
+
 @pytest.fixture
-def make_app(app_config):
-    """Apps with config overrides; their connections are closed after the test."""
-    made = []
+def queue_url(redis_server):
+    """Makes REPORT_QUEUE_URLs, each an empty database of the session's redis-server
+    (database 0 is left to tests that take the server down and up again)."""
+
+    def make() -> str:
+        number = next(_databases)
+        with redis_server.client(number) as client:
+            client.flushdb()
+        return redis_server.url(number)
+
+    return make
+
+
+@pytest.fixture
+def make_app(app_config, request):
+    """Apps with config overrides; their connections are closed after the test. In queue
+    mode each gets a queue of its own and a worker for it (unless the test gives a queue)."""
+    made, workers = [], []
 
     def make(create_tables: bool = True, **overrides):
+        queued = QUEUE_MODE and "REPORT_QUEUE_URL" not in overrides  # else the test's own
+        if queued:
+            overrides["REPORT_QUEUE_URL"] = request.getfixturevalue("queue_url")()
         app = create_app({**app_config, **overrides})
         made.append(app)
         if create_tables:
             with app.app_context():
                 db.create_all()
+        if queued:
+            workers.append(ThreadWorker(app))
         return app
 
     yield make
+    for worker in workers:
+        worker.stop()
     for app in made:
+        mailer = app.extensions.get("mailer")
+        if mailer is not None:  # its sender thread may still be recording an outcome
+            assert mailer.wait_until_idle(30)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -134,11 +194,20 @@ class Buyer:
         )
 
     def section_data(self, bank, section_id, answers, must_have=()) -> dict:
-        data = {}
+        """The form a buyer posts for these answers ("not_sure" on a number question is its
+        "Not sure" box, posted as not_sure=<question id>)."""
+        data: dict = {}
+        unsure = []
         for q in bank.section(section_id).questions:
-            if q.id in answers:
+            if q.id not in answers:
+                continue
+            if q.type == "number" and answers[q.id] == "not_sure":
+                unsure.append(q.id)
+            else:
                 data[q.id] = form_value(q, answers[q.id])
-        data["must_have"] = [m for m in must_have if m in data]
+        if unsure:
+            data["not_sure"] = unsure
+        data["must_have"] = [m for m in must_have if m in data or m in unsure]
         return data
 
     def answer_all(self, bank, answers, must_have=()):
@@ -155,6 +224,20 @@ class Buyer:
 @pytest.fixture
 def buyer(client) -> Buyer:
     return Buyer(client)
+
+
+def signed_in(app, email: str, role: str, name: str):
+    """A new browser with a new staff account signed in."""
+    add_user(app, email, role, name)
+    client = app.test_client()
+    assert sign_in(client, email).status_code == 302
+    return client
+
+
+@pytest.fixture
+def sales(app):
+    """A signed-in sales person's browser (Sam Seller, sam@provider.example)."""
+    return signed_in(app, "sam@provider.example", "sales", "Sam Seller")
 
 
 @pytest.fixture
@@ -175,3 +258,34 @@ def stored_assessment(app, token: str):
         assessment = ops.find_by_token(token)
         db.session.expunge(assessment)
         return assessment
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server on loopback that keeps what it receives (tests.support.MailCatcher)."""
+    from tests.support import MailCatcher
+
+    with MailCatcher() as catcher:
+        yield catcher
+
+
+@pytest.fixture
+def small_bank():
+    """The small bank of every question type (tests/support.py), as a Bank."""
+    from questionnaire.core.bank import parse_bank
+    from tests.support import SMALL_BANK
+
+    return parse_bank(SMALL_BANK, "small.yaml")
+
+
+@pytest.fixture
+def submitted(app, buyer, bank, example):
+    """A buyer's submitted example assessment: (its id, a question it asks the provider)."""
+    token = buyer.start(company="Harbour & Finch Ltd")
+    buyer.answer_all(bank, example["answers"], example["must_have"])
+    assert buyer.submit().status_code == 302
+    number = assessment_id(app, token)
+    with app.app_context():
+        result = db.session.get(Assessment, number).result
+    asked = next(f["id"] for f in result["follow_ups"] if f["status"] == "ask_provider")
+    return number, asked

@@ -6,17 +6,21 @@ import random
 
 import yaml
 
-from questionnaire.bank import Bank, parse_bank
+from questionnaire.core.bank import Bank, parse_bank
 
 TYPES = ("yesno", "choice", "multi", "number", "text")
 
 
 def bank_dict(sections: list[dict], version: str = "t1") -> dict:
     return {
-        "schema": 1,
+        "schema": 2,
         "version": version,
         "title": "Generated bank",
-        "provider": {"name": "Example Cloud", "source": "Example Trust page"},
+        "provider": {
+            "name": "Example Cloud",
+            "source": "Example Trust page",
+            "as_of": "2025-09-01",
+        },
         "ratings": [
             {"min": 85, "label": "Strong fit"},
             {"min": 60, "label": "Fit with gaps"},

@@ -1,10 +1,16 @@
-"""A real server for browser tests, load runs and benchmarks: gunicorn on a free loopback
-port over a fresh database migrated with Alembic, as a deployment runs it."""
+"""Real servers for browser tests, fault tests, load runs and benchmarks: gunicorn on a free
+loopback port over a fresh database migrated with Alembic, as a deployment runs it; a
+throw-away redis-server; report workers (`flask reports worker`).
+
+With TRUSTCHECK_TEST_QUEUE=1 (the third run of `.ci/run`) every LiveServer renders its
+reports through a queue: its own redis-server and one worker process beside gunicorn.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -13,11 +19,18 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+import redis
 from sqlalchemy import create_engine, text
 
 from questionnaire.config import sqlalchemy_url
 
 ROOT = Path(__file__).resolve().parent.parent
+QUEUE_MODE = os.environ.get("TRUSTCHECK_TEST_QUEUE") == "1"
+REQUIRE_REDIS = os.environ.get("TRUSTCHECK_REQUIRE_REDIS") == "1"
+REDIS_MISSING = (
+    "redis-server is not installed (Debian package redis-server: `make test` installs it); "
+    "the report-queue tests need it"
+)
 
 
 def free_port() -> int:
@@ -54,15 +67,129 @@ def fresh_database(name: str, tmp: Path) -> tuple[str, object]:
     return base.rsplit("/", 1)[0] + f"/{database}", drop
 
 
-class LiveServer:
-    """``with LiveServer(tmp, "name") as server:`` serves the app at ``server.url``."""
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    return [int(child) for child in out.split()]
 
-    def __init__(self, tmp: Path, name: str, bank: Path | None = None, workers: int = 2, **env):
+
+class RedisServer:
+    """``with RedisServer(tmp) as server:`` a redis-server on a free loopback port, keeping
+    nothing on disk; ``server.url(db)`` names one of its databases."""
+
+    DATABASES = 256
+
+    def __init__(self, tmp: Path):
+        self.tmp = tmp
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> RedisServer:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def client(self, db: int = 0) -> redis.Redis:
+        return redis.Redis.from_url(self.url(db), socket_connect_timeout=1, socket_timeout=5)
+
+    def start(self) -> None:
+        """Start (again: on the same port, empty)."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError(REDIS_MISSING)
+        self.log = self.tmp / f"redis-{self.port}.log"
+        self.process = subprocess.Popen(
+            [binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
+             "--appendonly", "no", "--dir", str(self.tmp), "--logfile", str(self.log),
+             "--databases", str(self.DATABASES)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with self.client() as client:
+                    client.ping()
+                return
+            except redis.ConnectionError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"redis-server did not start: {self.log}") from None
+                time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+class LiveWorker:
+    """A `flask --app questionnaire reports worker` process with a server's environment."""
+
+    def __init__(self, env: dict, log: Path):
+        self.env, self.log = env, log
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> LiveWorker:
+        with self.log.open("a") as output:
+            self.process = subprocess.Popen(
+                [venv_bin("flask"), "--app", "questionnaire", "reports", "worker"],
+                env=self.env,
+                cwd=ROOT,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        return self
+
+    def render_pids(self) -> list[int]:
+        """The worker's WeasyPrint process (once it has started one)."""
+        return children(self.process.pid)
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait()
+
+    def stop(self) -> None:
+        """SIGTERM: RQ's warm shutdown, after the job in hand."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+class LiveServer:
+    """``with LiveServer(tmp, "name") as server:`` serves the app at ``server.url``.
+
+    ``database_url`` serves an existing database (another server's) instead of a fresh one;
+    ``queue`` (default: TRUSTCHECK_TEST_QUEUE) renders reports through a redis-server and a
+    worker of the server's own, unless ``env`` names a REPORT_QUEUE_URL already.
+    """
+
+    def __init__(
+        self,
+        tmp: Path,
+        name: str,
+        bank: Path | None = None,
+        workers: int = 2,
+        database_url: str | None = None,
+        queue: bool = QUEUE_MODE,
+        **env,
+    ):
         self.tmp, self.name, self.workers = tmp, name, workers
         self.bank = bank or ROOT / "questions.yaml"
+        self.shared_database = database_url
+        self.own_queue = queue and "REPORT_QUEUE_URL" not in env
         self.extra_env = env
         self.process: subprocess.Popen | None = None
         self.drop = None
+        self.redis: RedisServer | None = None
+        self.worker: LiveWorker | None = None
 
     def __enter__(self) -> LiveServer:
         self.start()
@@ -73,7 +200,14 @@ class LiveServer:
 
     def start(self) -> None:
         port = free_port()
-        self.database_url, self.drop = fresh_database(self.name, self.tmp)
+        if self.shared_database:
+            self.database_url, self.drop = self.shared_database, None
+        else:
+            self.database_url, self.drop = fresh_database(self.name, self.tmp)
+        if self.own_queue:
+            self.redis = RedisServer(self.tmp)
+            self.redis.start()
+            self.extra_env["REPORT_QUEUE_URL"] = self.redis.url()
         self.bank_path = self.tmp / f"{self.name}-questions.yaml"
         shutil.copy(self.bank, self.bank_path)
         self.env = {
@@ -83,7 +217,10 @@ class LiveServer:
             "QUESTIONS_PATH": str(self.bank_path),
             "REPORTS_DIR": str(self.tmp / f"{self.name}-reports"),
             "BIND": f"127.0.0.1:{port}",
+            "PUBLIC_URL": f"http://127.0.0.1:{port}",  # links in e-mails, when mail is on
             "WEB_CONCURRENCY": str(self.workers),
+            # Every simulated buyer comes from 127.0.0.1: a test of the limit sets its own.
+            "START_LIMIT_PER_HOUR": "0",
             **self.extra_env,
         }
         self.flask("db", "upgrade")
@@ -108,6 +245,8 @@ class LiveServer:
                 self.stop()
                 raise RuntimeError(f"the server did not start:\n{self.log.read_text()[-3000:]}")
             time.sleep(0.1)
+        if self.own_queue:
+            self.worker = LiveWorker(self.env, self.tmp / f"{self.name}-worker.log").start()
 
     def healthy(self) -> bool:
         try:
@@ -117,6 +256,9 @@ class LiveServer:
             return False
 
     def stop(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+            self.worker = None
         if self.process is not None:
             self.process.terminate()
             try:
@@ -128,6 +270,9 @@ class LiveServer:
         if self.drop:
             self.drop()
             self.drop = None
+        if self.redis is not None:
+            self.redis.stop()
+            self.redis = None
 
     def flask(self, *args: str, input: str | None = None) -> str:
         """Run a `flask --app questionnaire` command against this server's database."""
@@ -145,10 +290,7 @@ class LiveServer:
 
     def worker_pids(self) -> list[int]:
         """gunicorn's worker processes (children of the arbiter)."""
-        out = subprocess.run(
-            ["pgrep", "-P", str(self.process.pid)], capture_output=True, text=True
-        ).stdout
-        return [int(pid) for pid in out.split()]
+        return children(self.process.pid)
 
     def log_errors(self) -> list[str]:
         """Lines of the server log that report an unhandled error."""

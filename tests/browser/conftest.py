@@ -30,6 +30,7 @@ AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 AXE_REPORTS = ROOT / "test-artifacts" / "axe"
 SMALL_BANK = Path(__file__).with_name("small_bank.yaml")
+NOT_SURE_BANK = Path(__file__).with_name("not_sure_bank.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +67,37 @@ def small_server(browser_tmp):
         REPORT_PRERENDER="0",
         REPORT_WAIT_SECONDS="0",
         TRUSTED_PROXY_HOPS="1",
+    )
+
+
+@pytest.fixture(scope="session")
+def not_sure_server(browser_tmp):
+    """The app with a one-page bank of every scored type and a same-page condition on a
+    scored question: "Not sure" with the page's script and without it."""
+    yield from _serve("not_sure", NOT_SURE_BANK, browser_tmp)
+
+
+@pytest.fixture(scope="session")
+def mailbox():
+    """A real SMTP server on loopback that keeps every message the mail server sends."""
+    from tests.support import MailCatcher
+
+    with MailCatcher() as catcher:
+        yield catcher
+
+
+@pytest.fixture(scope="session")
+def mail_server(browser_tmp, mailbox):
+    """The small bank with e-mail on, sending to ``mailbox``; the sales team is told too."""
+    yield from _serve(
+        "mail",
+        SMALL_BANK,
+        browser_tmp,
+        REPORT_PRERENDER="0",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(mailbox.port),
+        MAIL_DEFAULT_SENDER="Trustcheck <trustcheck@provider.example>",
+        SALES_NOTIFY_EMAILS="sales@provider.example",
     )
 
 
@@ -117,6 +149,17 @@ def context(browser, axe_source):
 @pytest.fixture
 def page(context):
     return context.new_page()
+
+
+@pytest.fixture
+def no_script_page(browser):
+    """A page in a browser with JavaScript off, as some buyers' browsers are."""
+    context = browser.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture(scope="session")

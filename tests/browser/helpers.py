@@ -7,7 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import token_of
+from tests.browser.conftest import screenshot, token_of
 
 
 def group(page, prompt: str):
@@ -49,7 +49,7 @@ def answer_basics(page):
     """Section 1 of the small bank: encryption yes, no location rule, ISO 27001."""
     expect(page).to_have_title(re.compile("The basics – Section 1 of 2"))
     group(page, ENCRYPTION).get_by_label("Yes").check()
-    group(page, LOCATION).get_by_label("No").check()
+    group(page, LOCATION).get_by_label("No", exact=True).check()
     group(page, CERTIFICATIONS).get_by_label("ISO 27001").check()
     page.get_by_role("button", name="Save and continue").click()
 
@@ -92,3 +92,13 @@ def sign_in(page, server, email: str, password: str):
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     expect(page.get_by_role("heading", name="Assessments", level=1)).to_be_visible()
+
+
+def fits_a_phone(page, name: str) -> None:
+    """The page at 320 px is no wider than the screen; screenshots at 320 and 1280 px."""
+    page.set_viewport_size({"width": 320, "height": 640})
+    width = page.evaluate("document.documentElement.scrollWidth")
+    screenshot(page, name)
+    page.set_viewport_size({"width": 1280, "height": 900})
+    screenshot(page, name)
+    assert width <= 320, f"{name} is {width} px wide on a 320 px screen"

@@ -73,7 +73,7 @@ def site(browser, small_server, admin) -> Site:
 
 
 def link_id(link) -> int:
-    return int(re.search(r"/assessments/(\d+)$", link.get_attribute("href")).group(1))
+    return int(re.search(r"/assessments/(\d+)(?:\?|$)", link.get_attribute("href")).group(1))
 
 
 def heading(page, name) -> None:

@@ -21,8 +21,8 @@ from typing import Any
 
 from werkzeug.datastructures import MultiDict
 
-from questionnaire.bank import Bank
-from questionnaire.scoring import visible_answers
+from questionnaire.core.bank import Bank
+from questionnaire.core.scoring import visible_answers
 
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 REQUEST_TIMEOUT = 30
@@ -116,6 +116,12 @@ class Browser:
             f"/a/{token}/step/{section_id}",
             [("csrf_token", page.csrf()), ("action", "next"), *fields],
         )
+
+    def submit(self, token: str) -> Reply:
+        """Submit from the check-answers page, as the button there does."""
+        page = self.get(f"/a/{token}/check")
+        assert page.status == 200, (page.status, page.text[:300])
+        return self.post(f"/a/{token}/submit", [("csrf_token", page.csrf())])
 
     def sign_in(self, email: str, password: str) -> None:
         page = self.get("/sales/login")

@@ -7,11 +7,16 @@ from __future__ import annotations
 import http.client
 import re
 import threading
+import time
 
-from questionnaire.bank import load_bank
+import pytest
+from markupsafe import escape
+
+from questionnaire.core.bank import load_bank
 from tests.conftest import SHIPPED_BANK
 from tests.faults.conftest import Browser, kill_workers, unexpected_log_errors, wait_for
 from tests.live import LiveServer
+from tests.support import FAST, add_user, page, sign_in
 
 GOOD = load_bank(SHIPPED_BANK)
 NEW_VERSION, NEW_TITLE = "2099.1.1", "Top questions to ask a cloud provider, revised"
@@ -185,3 +190,71 @@ def test_a_process_started_while_the_file_is_broken_serves_the_last_good_bank(
     registry = restarted.extensions["banks"]
     assert registry.current().sha256 == GOOD.sha256 and registry.last_error is not None
     assert f"starts on the last good bank stored, version {GOOD.version}" in caplog.text
+
+
+def nested(depth: int) -> str:
+    """One key nested ``depth`` levels deep, at the end of a good bank."""
+    return GOOD.source + "notes: " + "[" * depth + "x" + "]" * depth + "\n"
+
+
+def alias_bomb(n: int) -> str:
+    """n sections, each an alias of one section whose questions are n aliases of one: a
+    small file whose checks would visit n * n questions."""
+    questions = "[" + ", ".join(["*q"] * n) + "]"
+    sections = "[" + ", ".join(["*s"] * n) + "]"
+    return (
+        'version: "1"\ntitle: Bomb\n'
+        "question: &q {id: q, prompt: Q, type: yesno, weight: 1}\n"
+        f"section: &s {{id: s, title: S, questions: {questions}}}\n"
+        f"sections: {sections}\n"
+    )
+
+
+HOSTILE = {
+    "nested 400 deep": (nested(400), "nested more than 64 levels deep"),
+    "an alias bomb": (alias_bomb(4000), "counting each repeat of an alias"),
+    "over 2 MB": (GOOD.source + "notes: |\n" + "  x\n" * 600_000, "the most a bank may be"),
+    "too many values": (GOOD.source + "notes: [" + "1," * 250_000 + "1]\n", "more than 250,000"),
+    # The most work a file can ask for: as many values as allowed, each a number to convert.
+    "the most values allowed": (
+        'version: "1"\ntitle: T\nnotes: [' + "1," * 249_990 + "1]\nsections: []\n",
+        "'sections' must be a non-empty list",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_a_hostile_bank_file_is_an_error_with_a_line_and_the_site_stays_up(
+    make_app, bank_path, kind
+):
+    text, message = HOSTILE[kind]
+    app = make_app(**FAST)
+    add_user(app, "ada@provider.example", role="admin")
+    client = app.test_client()
+    assert client.get("/").status_code == 200  # the good bank, loaded and stored
+    bank_path.write_text(text)
+    started = time.process_time()  # CPU time: the test's own work, however busy the machine
+    response = client.get("/")
+    assert time.process_time() - started < 3  # the reader's work is bounded
+    assert response.status_code == 200 and f"<h1>{GOOD.title}</h1>" in page(response)
+    problems = [str(p) for p in app.extensions["banks"].last_error.problems]
+    assert any(re.match(rf"{re.escape(str(bank_path))}:\d+: .*{message}", p) for p in problems)
+    assert sign_in(client, "ada@provider.example").status_code == 302
+    admin = client.get("/sales/admin/")
+    assert admin.status_code == 200 and str(escape(message)) in page(admin)
+
+    restarted = make_app(create_tables=False)  # a new worker, after a crash or a recycle
+    response = restarted.test_client().get("/")
+    assert response.status_code == 200 and f"<h1>{GOOD.title}</h1>" in page(response)
+    assert restarted.extensions["banks"].last_error is not None
+
+
+@pytest.mark.parametrize("kind", HOSTILE)
+def test_questions_validate_names_the_line_of_a_hostile_file(runner, tmp_path, kind):
+    text, message = HOSTILE[kind]
+    path = tmp_path / "hostile.yaml"
+    path.write_text(text)
+    result = runner.invoke(args=["questions", "validate", str(path)])
+    assert result.exit_code == 1
+    assert re.search(rf"^{re.escape(str(path))}:\d+: .*{message}", result.output, re.M)
+    assert "Traceback" not in result.output

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from questionnaire.bank import load_bank
+from questionnaire.core.bank import load_bank
 from tests.conftest import EXAMPLE_ANSWERS, SHIPPED_BANK
 from tests.faults.conftest import (
     Browser,

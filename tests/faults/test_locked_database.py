@@ -17,8 +17,8 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
-from questionnaire.extensions import db
-from questionnaire.models import Assessment
+from questionnaire.store.db import db
+from questionnaire.store.models import Assessment
 from tests.conftest import Buyer, stored_assessment
 
 NOTES = "Typed while the database was locked: <keep> this & that."

@@ -10,10 +10,10 @@ from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 from sqlalchemy import create_engine, select, text
 
-from questionnaire import create_app
+from questionnaire.app import create_app
 from questionnaire.config import ConfigError
-from questionnaire.extensions import db
-from questionnaire.models import Assessment, utcnow
+from questionnaire.store.db import db
+from questionnaire.store.models import Assessment, utcnow
 
 
 def test_refuses_to_start_without_a_secret_key_outside_debug_and_testing(
@@ -76,3 +76,48 @@ def test_purge_deletes_only_expired_drafts_and_old_submissions(app, runner, buye
     with app.app_context():
         assert [a.company for a in db.session.scalars(select(Assessment))] == ["Co 1"]
     assert len(tokens) == 3
+
+
+def test_upgrading_keeps_every_row_and_deleted_ids_are_never_given_again(app_config, make_app):
+    """Issue 14, item 5: on SQLite a deleted row's id went to the next row. The migration
+    copies the tables into AUTOINCREMENT ones without losing a row (access events hang on
+    assessments by a cascading foreign key)."""
+    app = make_app(create_tables=False)
+    now = utcnow().replace(tzinfo=None)
+    with app.app_context():
+        upgrade(revision="0003")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO bank_snapshots VALUES ('s', '1', 'x', :now)"), {"now": now}
+            )
+            for token in ("t1", "t2"):
+                insert_assessment(connection, token, now)
+            first, second = connection.scalars(text("SELECT id FROM assessments ORDER BY id"))
+            connection.execute(
+                text(
+                    "INSERT INTO access_events (assessment_id, actor, action, created_at)"
+                    " VALUES (:id, 'Ada', 'view', :now)"
+                ),
+                {"id": first, "now": now},
+            )
+        upgrade()
+        with db.engine.begin() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM access_events")) == 1
+            assert connection.scalar(text("SELECT count(*) FROM assessments")) == 2
+            connection.execute(text("DELETE FROM assessments WHERE id = :id"), {"id": second})
+        with db.engine.begin() as connection:
+            insert_assessment(connection, "t3", now)
+            ids = connection.scalars(text("SELECT id FROM assessments ORDER BY id")).all()
+    assert ids[0] == first and ids[1] > second
+
+
+def insert_assessment(connection, token: str, now) -> None:
+    connection.execute(
+        text(
+            "INSERT INTO assessments (token_hash, status, company, contact_name, email,"
+            " search_text, consent, answers, must_have, progress, bank_sha256, bank_version,"
+            " deal_breakers, created_at, updated_at, row_version) VALUES (:token, 'draft',"
+            " 'Co', 'N', 'e@x.example', '', true, '{}', '[]', '{}', 's', '1', 0, :now, :now, 1)"
+        ),
+        {"token": token, "now": now},
+    )

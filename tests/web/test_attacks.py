@@ -22,7 +22,7 @@ Proved elsewhere, exactly as this list asks, and not repeated:
   test_sales.py::test_sign_in_starts_a_fresh_session_with_a_new_csrf_token. (Flask's session
   is a signed cookie with no server-side id: renewing its content is the rotation.)
 - Escaped hostile answers and company fetch nothing and attach nothing in the PDF:
-  tests/web/test_report.py::test_hostile_answers_print_as_text_fetch_nothing_and_attach_nothing
+  tests/reports/test_report.py::test_hostile_answers_print_as_text_fetch_nothing_and_attach_nothing
   and test_raw_markup_that_slipped_past_escaping_still_fetches_nothing (extended below).
 """
 
@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from html.parser import HTMLParser
 from io import BytesIO
 from pathlib import Path
@@ -42,17 +41,38 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy import func, select
 
-from questionnaire import operations as ops
-from questionnaire.extensions import db
-from questionnaire.listing import FORMULA_STARTS
-from questionnaire.models import AccessEvent, Assessment, LoginAttempt, User, hash_token
-from questionnaire.text import CONTROL_CHARACTERS
-from questionnaire.users import create_user
+from questionnaire.core.scoring import score, visible_answers
+from questionnaire.core.text import CONTROL_CHARACTERS
+from questionnaire.store import apitokens
+from questionnaire.store import operations as ops
+from questionnaire.store.accounts import create_user
+from questionnaire.store.db import db
+from questionnaire.store.listing import FORMULA_STARTS
+from questionnaire.store.models import (
+    AccessEvent,
+    Assessment,
+    LoginAttempt,
+    ReadOnlyLink,
+    SentMail,
+    User,
+    hash_token,
+)
 from tests.conftest import Buyer
-from tests.web.test_report import Listener, embedded_files, squash, text_of
+from tests.support import (
+    CSRF_FIELD,
+    FAST,
+    PASSWORD,
+    Listener,
+    assessment_id,
+    embedded_files,
+    fetch,
+    page,
+    redirects_to_sign_in,
+    sign_in,
+    squash,
+    text_of,
+)
 
-PASSWORD = "correct-horse-battery"
-FAST = {"PASSWORD_HASH": "pbkdf2:sha256:1000"}  # production hashes with scrypt
 PAYLOADS = (
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(1)>',
@@ -71,38 +91,6 @@ NAME = hostile("Name") + ', "quoted", and, commas'
 STAFF = hostile("Staff")
 # The worst the email validator lets through: braces, quote, equals, ampersand.
 EMAIL = "{{7*7}}'onmouseover=alert&x@example.com"
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-
-
-def page(response) -> str:
-    return response.get_data(as_text=True)
-
-
-def fetch(client, url, method="GET", **kwargs):
-    """A response read to the end and closed (an open file response warns)."""
-    response = client.open(url, method=method, **kwargs)
-    response.get_data()
-    response.close()
-    return response
-
-
-def sign_in(client, email: str) -> None:
-    form = CSRF_FIELD.search(page(client.get("/sales/login")))
-    data = {"email": email, "password": PASSWORD}
-    if form:
-        data["csrf_token"] = form.group(1)
-    assert client.post("/sales/login", data=data).status_code == 302
-
-
-def assessment_id(app, token: str) -> int:
-    with app.app_context():
-        return db.session.scalar(
-            select(Assessment.id).where(Assessment.token_hash == hash_token(token))
-        )
-
-
-def redirects_to_sign_in(response) -> bool:
-    return response.status_code == 302 and response.location.split("?")[0].endswith("/sales/login")
 
 
 # --- XSS ----------------------------------------------------------------------------------
@@ -120,13 +108,13 @@ def attacked(make_app, bank, example):
     with app.app_context():
         create_user("ada@provider.example", "admin", PASSWORD, STAFF)
     staff = app.test_client()
-    sign_in(staff, "ada@provider.example")
+    assert sign_in(staff, "ada@provider.example").status_code == 302
     buyer = Buyer(app.test_client())
     token = buyer.start(company=COMPANY, name=NAME, email=EMAIL)
     texts = text_answers(bank)
     answers = {**example["answers"], **texts}
     buyer.answer_all(bank, answers, example["must_have"])
-    assert set(texts) <= set(ops.visible_answers(bank, answers))  # every text question shown
+    assert set(texts) <= set(visible_answers(bank, answers))  # every text question shown
     pages = {
         f"step {s.id}": page(buyer.client.get(buyer.url(f"/step/{s.id}"))) for s in bank.sections
     }
@@ -262,7 +250,7 @@ def sales(make_app):
     with app.app_context():
         create_user("sam@provider.example", "sales", PASSWORD, "Sam")
     client = app.test_client()
-    sign_in(client, "sam@provider.example")
+    assert sign_in(client, "sam@provider.example").status_code == 302
     return app, client
 
 
@@ -404,6 +392,8 @@ def database_state(app) -> dict:
             "users": [tuple(r) for r in db.session.execute(users)],
             "events": db.session.scalar(select(func.count(AccessEvent.id))),
             "attempts": db.session.scalar(select(func.count(LoginAttempt.id))),
+            "links": db.session.scalar(select(func.count(ReadOnlyLink.id))),
+            "mails": db.session.scalar(select(func.count(SentMail.id))),
         }
 
 
@@ -420,7 +410,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         create_user("ada@provider.example", "admin", PASSWORD, "Ada")
         colleague = create_user("sam@provider.example", "sales", PASSWORD, "Sam").id
     client = app.test_client()  # an admin who is also filling in an assessment
-    sign_in(client, "ada@provider.example")
+    assert sign_in(client, "ada@provider.example").status_code == 302
     with app.app_context():
         app.config["WTF_CSRF_ENABLED"] = False  # set up the draft without tokens
         buyer = Buyer(client)
@@ -430,7 +420,19 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
     good = CSRF_FIELD.search(page(client.get("/sales/"))).group(1)
     stranger = app.test_client()
     theirs = CSRF_FIELD.search(page(stranger.get("/"))).group(1)  # valid, for another session
-    args = {"token": token, "section_id": "security", "user_id": colleague}
+    number = assessment_id(app, token)
+    asked = next(
+        f.id
+        for f in score(bank, example["answers"], example["must_have"]).follow_ups
+        if f.status == "ask_provider" and bank.question(f.id).type == "yesno"
+    )
+    args = {
+        "token": token,
+        "section_id": "security",
+        "user_id": colleague,
+        "assessment_id": number,
+        "question_id": asked,
+    }
     forms = {
         "wizard.start": {"company": "New", "name": "N", "email": "n@x.example", "consent": "y"},
         "wizard.step": {
@@ -444,13 +446,22 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
             "new": "another-long-password",
             "confirm": "another-long-password",
         },
+        "sales.followup.owner_and_stage": {"owner": "", "stage": "won"},
+        "sales.followup.add_note": {"note": "Call them on Monday"},
+        "sales.followup.written_answer": {"value": "yes", "statement": "We do."},
     }
-    routes = post_routes(app)
+    # The API takes no cookie, only a bearer token, so it has no CSRF token to check:
+    # tests/web/test_api.py proves a signed-in session alone gets 401 there.
+    routes = {e: r for e, r in post_routes(app).items() if not r.startswith("/api/")}
     assert set(routes) == {
         "wizard.start",
         "wizard.step",
         "wizard.submit",
         "wizard.delete",
+        "sharing.revise",
+        "sharing.create_link",
+        "sharing.revoke_link",
+        "emails.email_link",
         "sales.login",
         "sales.logout",
         "sales.change_password",
@@ -458,6 +469,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.admin.disable_user",
         "sales.admin.enable_user",
         "sales.admin.reset_password",
+        "sales.followup.owner_and_stage",
+        "sales.followup.add_note",
+        "sales.followup.written_answer",
     }, "a new POST route: add it to the expected outcomes below"
     before = database_state(app)
     for endpoint in routes:
@@ -483,6 +497,13 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.admin.reset_password": 200,
         "sales.login": 302,
         "wizard.submit": 302,
+        "sharing.create_link": 302,
+        "sharing.revoke_link": 302,
+        "sharing.revise": 302,
+        "emails.email_link": 404,  # e-mail is off in this app
+        "sales.followup.owner_and_stage": 302,
+        "sales.followup.add_note": 302,
+        "sales.followup.written_answer": 302,
         "wizard.delete": 302,
         "sales.change_password": 302,
         "sales.logout": 302,
@@ -513,7 +534,7 @@ JUNK = (
 )
 QUERY_PARAMETERS = (
     "return new next status sort deal_breakers date_from date_to page q rating bank_version"
-    " assessment v"
+    " assessment v owner stage who action per_page"
 ).split()
 
 
@@ -525,12 +546,18 @@ def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
     with app.app_context():
         create_user("ada@provider.example", "admin", PASSWORD, "Ada")
     client = app.test_client()  # an admin who is also filling in an assessment
-    sign_in(client, "ada@provider.example")
+    assert sign_in(client, "ada@provider.example").status_code == 302
     buyer = Buyer(client)
     token = buyer.start()
     buyer.answer_all(bank, example["answers"], example["must_have"])
     number = assessment_id(app, token)
-    args = {"token": token, "section_id": "security", "assessment_id": number, "user_id": 1}
+    args = {
+        "token": token,
+        "section_id": "security",
+        "assessment_id": number,
+        "user_id": 1,
+        "question_id": bank.questions[0].id,
+    }
     checked = 0
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint == "static":
@@ -579,7 +606,7 @@ def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, exa
     admin_client = app.test_client()
     with app.app_context():
         create_user("ada@provider.example", "admin", PASSWORD, "Ada")
-    sign_in(admin_client, "ada@provider.example")
+    assert sign_in(admin_client, "ada@provider.example").status_code == 302
     mine = Buyer(app.test_client())
     token = mine.start()
     mine.answer_all(bank, example["answers"])
@@ -611,15 +638,20 @@ def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, exa
     assert {"wizard.resume", "wizard.step", "wizard.result", "report.download"} <= checked
     assert "report.download" in checked and "wizard.answers_json" in checked
 
+    with app.app_context():
+        api_token = apitokens.create("Probe")
     for rule in app.url_map.iter_rules():
         ids = {"assessment_id", "user_id"} & rule.arguments
         if not ids:
             continue
+        others = {"question_id": bank.questions[0].id} if "question_id" in rule.arguments else {}
+        # The API is reached with its token (a session cookie alone is a 401 there).
+        headers = {"Authorization": f"Bearer {api_token}"} if rule.rule.startswith("/api/") else {}
         for bad in (999_999, 2**31, 10**25):  # no such row; past a database integer
             with app.test_request_context():
-                url = app.url_for(rule.endpoint, **dict.fromkeys(ids, bad))
+                url = app.url_for(rule.endpoint, **dict.fromkeys(ids, bad), **others)
             for method in {"GET", "POST"} & rule.methods:
-                response = fetch(admin_client, url, method)
+                response = fetch(admin_client, url, method, headers=headers)
                 assert response.status_code == 404, (rule.endpoint, bad, method)
     assert fetch(admin_client, f"/sales/assessments/{number}").status_code == 200  # control
 
@@ -701,7 +733,7 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
         create_user("ada@provider.example", "admin", PASSWORD, "Ada")
         colleague = create_user("sam@provider.example", "sales", PASSWORD).id
     staff = app.test_client()
-    sign_in(staff, "ada@provider.example")
+    assert sign_in(staff, "ada@provider.example").status_code == 302
     drafting = Buyer(app.test_client())
     draft = drafting.start()
     done = Buyer(app.test_client())
@@ -731,6 +763,7 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
                 "section_id": "security",
                 "assessment_id": number,
                 "user_id": colleague,
+                "question_id": bank.questions[0].id,
             }
             with app.test_request_context():
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

@@ -8,11 +8,12 @@ import re
 import pytest
 from sqlalchemy import select
 
-from questionnaire import answers as answers_mod
-from questionnaire.extensions import db
-from questionnaire.models import Assessment, hash_token
-from questionnaire.scoring import score
+from questionnaire.core import answers as answers_mod
+from questionnaire.core.scoring import score
+from questionnaire.store.db import db
+from questionnaire.store.models import Assessment, hash_token
 from tests.conftest import SHIPPED_BANK
+from tests.support import page
 
 
 def stored(app, token) -> Assessment:
@@ -22,10 +23,6 @@ def stored(app, token) -> Assessment:
         )
         db.session.expunge(row) if row else None
         return row
-
-
-def page(response) -> str:
-    return response.get_data(as_text=True)
 
 
 # --- start -------------------------------------------------------------------------------
@@ -79,8 +76,9 @@ def test_first_step_shows_the_resume_link_with_a_copy_button(client, buyer):
 def test_step_has_a_field_per_question_named_by_id_and_title_names_the_step(client, buyer, bank):
     buyer.start()
     html = page(client.get(buyer.url("/step/privacy")))
-    assert "<title>Privacy by design – Section 2 of 4 – Trustcheck</title>" in html
-    assert "Section 2 of 4" in html
+    step = f"Section 2 of {len(bank.sections)}"
+    assert f"<title>Privacy by design – {step} – Trustcheck</title>" in html
+    assert step in html
     for q in bank.section("privacy").questions:
         if q.show_if is None:
             assert f'name="{q.id}"' in html
@@ -115,7 +113,10 @@ def test_next_with_a_missing_answer_shows_summary_and_inline_error_and_keeps_inp
         r'id="encryption_at_rest-0"[^>]*checked|checked[^>]*id="encryption_at_rest-0"', html
     )
     assert re.search(r'value="encryption_at_rest"[^>]*checked', html)
-    assert stored(app, buyer.token).answers == {}  # nothing saved until the section is valid
+    assert "Your other answers on this page have been saved" in html
+    row = stored(app, buyer.token)  # what was answered is kept; the section is not complete
+    assert row.answers["encryption_at_rest"] == "yes" and "encryption_in_transit" not in row.answers
+    assert row.must_have == ["encryption_at_rest"] and row.progress == {"security": "visited"}
 
 
 def test_next_saves_the_section_and_goes_on(app, buyer, bank, example):
@@ -155,32 +156,34 @@ def test_overview_lists_each_section_state(client, buyer, bank, example):
     buyer.step("privacy", {"data_ownership": "yes"}, "save")
     html = page(client.get(buyer.url("/overview")))
     states = re.findall(r'class="tag tag-(\w+)"', html)
-    assert states == ["complete", "in_progress", "not_started", "not_started"]
+    assert states == ["complete", "in_progress"] + ["not_started"] * (len(bank.sections) - 2)
 
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("min_uptime", "lots", "Enter a number, like 99.9"),
+        ("min_uptime", "lots", "Enter a percentage, like 99.9"),
+        ("breach_notification_hours", "soon", "Enter a number of hours, like 4"),
+        ("maintenance_hours", "NaN", "Enter a number of hours, like 4"),
         ("min_uptime", "101", "101 is above the maximum 100"),
         ("min_uptime", "89.5", "89.5 is below the minimum 90"),
         ("min_uptime", "1e999999999", "at most 15 digits before the decimal point"),
         ("min_uptime", "9" * 5000, "at most 15 digits before the decimal point"),
         ("support_phone", "martian_hours", "is not an option"),
-        ("incident_reviews", "maybe", 'expected "yes" or "no"'),
+        ("incident_analysis", "maybe", 'expected "yes" or "no"'),
         ("security_notes", "x" * 2001, "the limit is 2,000"),
     ],
 )
-def test_bad_values_are_rejected_with_a_message_and_nothing_saved(
-    app, buyer, field, value, message
+def test_bad_values_are_rejected_with_a_message_and_not_saved(
+    app, buyer, bank, field, value, message
 ):
     buyer.start()
-    section = "transparency" if field != "security_notes" else "security"
-    for action in ("next", "back"):
+    section = bank.question(field).section_id
+    for action in ("next", "back", "save"):
         response = buyer.step(section, {field: value}, action)
         assert response.status_code == 400
         assert message.lower() in page(response).replace("&#34;", '"').lower()
-    assert stored(app, buyer.token).answers == {}
+    assert field not in stored(app, buyer.token).answers
 
 
 def test_control_characters_become_spaces_and_names_stay_on_one_line(app, buyer):
@@ -285,7 +288,9 @@ def test_unknown_section_is_404(client, buyer):
 # --- check, submit, result ---------------------------------------------------------------
 
 
-def test_full_walk_scores_exactly_as_fit1_on_the_same_answers(app, client, buyer, bank, example):
+def test_full_walk_scores_exactly_as_the_core_does_on_the_same_answers(
+    app, client, buyer, bank, example
+):
     buyer.start()
     buyer.answer_all(bank, example["answers"], example["must_have"])
     assert "Check your answers before you submit" in page(client.get(buyer.url("/check")))
@@ -387,14 +392,12 @@ def test_a_bank_edit_mid_draft_leaves_the_draft_on_its_version(
 ):
     buyer.start()
     buyer.step("security", buyer.section_data(bank, "security", example["answers"]))
-    edited = bank_path.read_text().replace('version: "2026.11.1"', 'version: "2026.12.1"')
-    edited = edited.replace(
-        "Must your data be encrypted while it is stored on the provider's servers?",
-        "Is encryption at rest required?",
-    )
+    prompt = bank.question("encryption_at_rest").prompt
+    edited = bank_path.read_text().replace(f'version: "{bank.version}"', 'version: "9999.1.1"')
+    edited = edited.replace(prompt, "Is encryption at rest required?")
     bank_path.write_text(edited)
     html = page(client.get(buyer.url("/step/security")))
-    assert "Must your data be encrypted while it is stored" in html  # the draft's own version
+    assert prompt.replace("'", "&#39;") in html  # the draft's own version
     newcomer = type(buyer)(app.test_client())
     newcomer.start(company="Newco")
     assert "Is encryption at rest required?" in page(
@@ -403,8 +406,8 @@ def test_a_bank_edit_mid_draft_leaves_the_draft_on_its_version(
     buyer.answer_all(bank, example["answers"])
     buyer.submit()
     row = stored(app, buyer.token)
-    assert row.bank_version == "2026.11.1" and row.result["bank_version"] == "2026.11.1"
-    assert stored(app, newcomer.token).bank_version == "2026.12.1"
+    assert row.bank_version == bank.version and row.result["bank_version"] == bank.version
+    assert stored(app, newcomer.token).bank_version == "9999.1.1"
 
 
 def test_a_broken_bank_file_keeps_the_last_good_bank_serving(app, client, bank_path, caplog):
@@ -490,3 +493,14 @@ def test_static_files_are_named_by_their_content_and_cached_for_a_year(client):
     plain = client.get("/static/style.css")
     assert "immutable" not in plain.headers.get("Cache-Control", "")
     plain.close()
+
+
+def test_start_page_inputs_carry_only_valid_spellcheck_values(client):
+    """Names are not dictionary words: spellcheck is off on every field, and never the
+    invalid "None" that a None attribute renders as."""
+    html = page(client.get("/"))
+    fields = re.findall(r'<input[^>]*id="(company|name|email)"[^>]*>', html)
+    assert sorted(fields) == ["company", "email", "name"]
+    for tag in re.findall(r'<input[^>]*id="(?:company|name|email)"[^>]*>', html):
+        assert 'spellcheck="false"' in tag, tag
+    assert 'spellcheck="None"' not in html

@@ -1,0 +1,182 @@
+"""What changed between two versions of the question bank, and what that does to results.
+
+``diff_banks(old, new)`` lists the changes an editor should review (questions added,
+removed, reworded, re-weighted, commitments changed...). ``rescore(new, answers,
+must_have)`` scores answers given on an older bank under a newer one: answers the new
+bank no longer accepts are dropped and named. Both are pure: nothing is written.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from questionnaire.core import answers as answers_mod
+from questionnaire.core.bank import Bank, Question
+from questionnaire.core.conditions import Compare, Condition
+from questionnaire.core.scoring import Result, score
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    kind: str  # bank, section, added, removed, moved, type, reworded, options, weight, ...
+    subject: str  # the question or section id, or "bank"
+    text: str
+
+    def __str__(self) -> str:
+        return f"{self.kind:<10} {self.subject}: {self.text}"
+
+
+def _condition_text(condition: Condition | None) -> str:
+    if condition is None:
+        return "always shown"
+    if isinstance(condition, Compare):
+        operand = (
+            list(condition.operand) if isinstance(condition.operand, tuple) else condition.operand
+        )
+        return f"{condition.question.id} {condition.op} {operand!r}"
+    inner = f" {condition.mode} ".join(_condition_text(item) for item in condition.items)
+    return f"({inner})"
+
+
+def _text(value: object) -> str:
+    return "(none)" if value in (None, "") else repr(str(value))
+
+
+def _weight(question: Question) -> str:
+    return f"{question.weight:g}" if question.scored else "not scored"
+
+
+def _bank_changes(old: Bank, new: Bank) -> Iterable[Change]:
+    if old.title != new.title:
+        yield Change("bank", "bank", f"title {old.title!r} -> {new.title!r}")
+    for name in ("name", "source", "url", "as_of"):
+        before, after = getattr(old.provider, name, None), getattr(new.provider, name, None)
+        if before != after:
+            yield Change("bank", "bank", f"provider {name}: {_text(before)} -> {_text(after)}")
+    bands = [(r.min, r.label) for r in old.ratings], [(r.min, r.label) for r in new.ratings]
+    if bands[0] != bands[1]:
+        yield Change("bank", "bank", f"ratings {bands[0]} -> {bands[1]}")
+    old_sections = {s.id: s for s in old.sections}
+    new_sections = {s.id: s for s in new.sections}
+    for section in new.sections:
+        before = old_sections.get(section.id)
+        if before is None:
+            yield Change("section", section.id, f"added: {section.title!r}")
+        elif before.title != section.title:
+            yield Change("section", section.id, f"title {before.title!r} -> {section.title!r}")
+    for section in old.sections:
+        if section.id not in new_sections:
+            yield Change("section", section.id, f"removed: {section.title!r}")
+
+
+def _option_changes(old: Question, new: Question) -> Iterable[str]:
+    before = {o.key: o for o in old.options}
+    after = {o.key: o for o in new.options}
+    for key, option in after.items():
+        if key not in before:
+            yield f"option {key!r} added ({option.label!r})"
+        elif before[key].label != option.label:
+            yield f"option {key!r} relabelled {before[key].label!r} -> {option.label!r}"
+        elif before[key].requires != option.requires:
+            yield f"option {key!r} now requires {option.requires!r} (was {before[key].requires!r})"
+    for key in before.keys() - after.keys():
+        yield f"option {key!r} removed"
+
+
+def _question_changes(old: Question, new: Question) -> Iterable[Change]:
+    qid = new.id
+    if old.section_id != new.section_id:
+        yield Change("moved", qid, f"section {old.section_id} -> {new.section_id}")
+    if old.type != new.type:
+        yield Change("type", qid, f"{old.type} -> {new.type}")
+    for name in ("prompt", "help", "follow_up", "unit"):
+        if getattr(old, name) != getattr(new, name):
+            yield Change("reworded", qid, f"{name}: {getattr(new, name)!r}")
+    for text in _option_changes(old, new):
+        yield Change("options", qid, text)
+    if (old.min, old.max, old.better) != (new.min, new.max, new.better):
+        yield Change(
+            "options",
+            qid,
+            f"range/direction {old.min}..{old.max} {old.better} -> {new.min}..{new.max} {new.better}",
+        )
+    if _weight(old) != _weight(new):
+        yield Change("weight", qid, f"{_weight(old)} -> {_weight(new)}")
+    if old.commitment != new.commitment:
+        if new.commitment is None:
+            yield Change("commitment", qid, "removed: the buyer is now told to ask the provider")
+        elif old.commitment is None:
+            yield Change("commitment", qid, f"added: value {new.commitment.value!r}")
+        elif old.commitment.value != new.commitment.value:
+            yield Change(
+                "commitment", qid, f"value {old.commitment.value!r} -> {new.commitment.value!r}"
+            )
+        else:
+            yield Change("commitment", qid, "evidence (statement or source) changed")
+    if _condition_text(old.show_if) != _condition_text(new.show_if):
+        yield Change(
+            "condition", qid, f"{_condition_text(old.show_if)} -> {_condition_text(new.show_if)}"
+        )
+
+
+def diff_banks(old: Bank, new: Bank) -> list[Change]:
+    """Every change from ``old`` to ``new``: the bank, its sections, then question by question
+    in the new bank's order, removed questions last."""
+    changes = list(_bank_changes(old, new))
+    for question in new.questions:
+        before = old.by_id.get(question.id)
+        if before is None:
+            changes.append(
+                Change("added", question.id, f"{question.prompt!r} (weight {_weight(question)})")
+            )
+        else:
+            changes.extend(_question_changes(before, question))
+    for question in old.questions:
+        if question.id not in new.by_id:
+            changes.append(Change("removed", question.id, repr(question.prompt)))
+    return changes
+
+
+@dataclass(frozen=True)
+class Rescored:
+    result: Result
+    dropped: tuple[str, ...]  # question ids whose answer the new bank does not accept
+
+
+def rescore(bank: Bank, answers: Mapping[str, Any], must_have: Iterable[str]) -> Rescored:
+    """Score answers given on another version of the bank under ``bank``."""
+    carried = answers_mod.carry_over(bank, answers, must_have)
+    return Rescored(score(bank, carried.values, carried.must_have), carried.dropped)
+
+
+@dataclass(frozen=True, slots=True)
+class Move:
+    """One stored assessment: its result as stored and under the new bank."""
+
+    assessment_id: int
+    company: str
+    score_before: float | None
+    rating_before: str | None
+    score_after: float | None
+    rating_after: str | None
+
+    @property
+    def change(self) -> float:
+        if self.score_before is None or self.score_after is None:
+            return math.inf if self.score_before != self.score_after else 0.0
+        return self.score_after - self.score_before
+
+    @property
+    def band_changed(self) -> bool:
+        return self.rating_before != self.rating_after
+
+
+def biggest_moves(moves: Iterable[Move], count: int) -> list[Move]:
+    """The ``count`` moves with the largest change of score, band changes first."""
+    return heapq.nsmallest(
+        count, moves, key=lambda m: (not m.band_changed, -abs(m.change), m.assessment_id)
+    )

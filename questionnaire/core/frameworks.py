@@ -1,0 +1,67 @@
+"""The frameworks questions are tagged with, as a reader knows them: the UK NCSC Cloud
+Security Principles by number and name, the CSA Cloud Controls Matrix v4 by domain code
+(its text is under CSA's terms, so only the codes are used). Pure."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from questionnaire.core.scoring import STATED, STATUS_LABELS, reference_order
+
+FRAMEWORK_TITLES = {
+    "ncsc": "NCSC Cloud Security Principles",
+    "ccm": "CSA Cloud Controls Matrix v4 domains",
+}
+NCSC_PRINCIPLES = {
+    "1": "Data in transit protection",
+    "2": "Asset protection and resilience",
+    "3": "Separation between users",
+    "4": "Governance framework",
+    "5": "Operational security",
+    "6": "Personnel security",
+    "7": "Secure development",
+    "8": "Supply chain security",
+    "9": "Secure user management",
+    "10": "Identity and authentication",
+    "11": "External interface protection",
+    "12": "Secure service administration",
+    "13": "Audit information for users",
+    "14": "Secure use of the service",
+}
+REFERENCE_NAMES = {"ncsc": NCSC_PRINCIPLES}
+
+
+def reference_label(framework: str, ref: str) -> str:
+    """ "2. Asset protection and resilience" for NCSC; the code itself (such as "CEK") else."""
+    name = REFERENCE_NAMES.get(framework, {}).get(ref)
+    return f"{ref}. {name}" if name else ref
+
+
+def frameworks_view(stored: Mapping[str, Mapping[str, Mapping[str, int]]]) -> list[dict]:
+    """A stored result's ``frameworks`` counts as tables: the known frameworks first, each
+    reference a row of counts in the order of the statuses."""
+    order = [*FRAMEWORK_TITLES, *sorted(set(stored) - set(FRAMEWORK_TITLES))]
+    columns = [{"status": s, "label": STATUS_LABELS[s]} for s in STATED]
+    tables = []
+    for name in order:
+        refs = stored.get(name)
+        if not refs:
+            continue
+        rows = [
+            {
+                "ref": ref,
+                "label": reference_label(name, ref),
+                "counts": [refs[ref].get(c["status"], 0) for c in columns],
+                "total": sum(refs[ref].values()),
+            }
+            for ref in sorted(refs, key=reference_order)
+        ]
+        tables.append(
+            {
+                "id": name,
+                "title": FRAMEWORK_TITLES.get(name, name),
+                "columns": columns,
+                "rows": rows,
+            }
+        )
+    return tables

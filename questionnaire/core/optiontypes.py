@@ -1,0 +1,216 @@
+"""The question types whose answers are the bank's own options: ``choice`` (one) and
+``multi`` (any number). Each option requires an offering of the provider (its own key,
+another key, or nothing); the commitment lists the keys the provider offers. Pure.
+"""
+
+from __future__ import annotations
+
+from questionnaire.core.questiontype import (
+    NOT_SURE,
+    NOT_SURE_LABEL,
+    AnswerError,
+    Option,
+    QuestionType,
+    SpecReader,
+)
+from questionnaire.core.text import did_you_mean
+from questionnaire.core.yamlsrc import LineDict, LineList
+
+
+def _read_options(spec: SpecReader) -> tuple[Option, ...]:
+    raw = spec.raw.get("options")
+    if not raw:
+        spec.error(
+            "options" if raw is not None else None, "a choice or multi question needs options"
+        )
+        return ()
+    if not isinstance(raw, LineList):
+        spec.error("options", "'options' must be a list of {key, label}")
+        return ()
+    found: dict[str, int] = {}
+    pending: list[tuple[LineDict, str, str]] = []
+    for index, item in enumerate(raw):
+        line = raw.line_of(index)
+        if not isinstance(item, LineDict):
+            spec.error_at(line, "each option needs a key and a label")
+            continue
+        key, label = item.get("key"), item.get("label")
+        if key is None:
+            spec.error_at(line, "option without a key")
+            continue
+        if not isinstance(key, str):
+            hint = (
+                " (quote it: YAML reads bare yes/no/on/off as true/false)"
+                if isinstance(key, bool)
+                else ""
+            )
+            spec.error_at(item.line_of("key"), f"option key {key!r} must be a string{hint}")
+            continue
+        if key in found:
+            spec.error_at(
+                item.line_of("key"), f"duplicate option key {key!r} (first on line {found[key]})"
+            )
+            continue
+        if key == NOT_SURE:
+            spec.error_at(
+                item.line_of("key"),
+                f"option key {NOT_SURE!r} is reserved for the answer “{NOT_SURE_LABEL}”",
+            )
+            continue
+        found[key] = item.line_of("key")
+        for extra in item.keys() - {"key", "label", "requires"}:
+            spec.warn_at(
+                item.line_of(extra), f"unknown field {extra!r} in option {key!r} is ignored"
+            )
+        if not isinstance(label, str) or not label.strip():
+            spec.error_at(line, f"option {key!r} needs a label")
+            label = key
+        pending.append((item, key, label))
+    options = []
+    for item, key, label in pending:
+        requires = item.get("requires", key)
+        if requires is not None and requires not in found:
+            spec.error_at(
+                item.line_of("requires"),
+                f"option {key!r} requires {requires!r}, which is not an option"
+                + did_you_mean(requires, found),
+            )
+            requires = key
+        options.append(Option(key=key, label=label, requires=requires))
+    return tuple(options)
+
+
+def _option_keys(q) -> list[str]:
+    return [o.key for o in q.options]
+
+
+class _Options(QuestionType):
+    """Shared by choice and multi: options, each requiring an offering (or nothing)."""
+
+    field_keys = frozenset({"options"})
+
+    def read_spec(self, spec):
+        return {"options": _read_options(spec)}
+
+    def commitment_error(self, q, value):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return f"the commitment of a {self.name} question must be a list of option keys"
+        unknown = [v for v in value if v not in _option_keys(q)]
+        if unknown:
+            return f"commitment names option {unknown[0]!r}, which '{q.id}' does not offer" + (
+                did_you_mean(unknown[0], _option_keys(q))
+            )
+        return None
+
+    def _check_key(self, q, value):
+        if not isinstance(value, str):
+            raise AnswerError(f"expected an option key (a string), got {value!r}")
+        if value not in _option_keys(q):
+            raise AnswerError(
+                f"{value!r} is not an option{did_you_mean(value, _option_keys(q))} "
+                f"(options: {', '.join(_option_keys(q))})"
+            )
+        return value
+
+    def choices(self, q):
+        return [(o.key, o.label) for o in q.options]
+
+    def describe_commitment(self, q, value):
+        labels = [o.label for o in q.options if o.key in value]
+        return "; ".join(labels) if labels else "None of the options"
+
+    def missing(self, q, requirement, offered):
+        if requirement is None:
+            return ()
+        required = {requirement} if isinstance(requirement, str) else requirement
+        return tuple(k for k in _option_keys(q) if k in required and k not in offered)
+
+
+class Choice(_Options):
+    name = "choice"
+    required = True
+    widget = "radios"
+
+    def missing_message(self, q):
+        return f"Select one option, or {NOT_SURE_LABEL}" if q.scored else "Select one option"
+
+    def parse(self, q, value):
+        return self._check_key(q, value)
+
+    def requirement(self, q, answer):
+        return q.option(answer).requires
+
+    def credit(self, q, requirement, offered):
+        return 1.0 if requirement in offered else 0.0
+
+    def describe(self, q, answer):
+        return q.option(answer).label
+
+
+class Multi(_Options):
+    name = "multi"
+    condition_ops = frozenset({"equals", "in", "not", "at_least"})
+    hint = "Select all that apply. Select none if you have no requirement."
+    widget = "checkboxes"
+
+    def operand_error(self, q, op, operand):
+        if op == "at_least":
+            if not isinstance(operand, int) or isinstance(operand, bool) or operand < 0:
+                return "'at_least' on a multi question takes a whole number of options"
+            return None
+        if op not in self.condition_ops:
+            return f"'{op}' cannot be used on a multi question"
+        values = operand if op == "in" else [operand]
+        if op == "in" and not isinstance(operand, list):
+            return "'in' takes a list"
+        for value in values:
+            if value not in _option_keys(q):
+                return f"{value!r} is not an option of '{q.id}'" + did_you_mean(
+                    value, _option_keys(q)
+                )
+        return None
+
+    def parse(self, q, value):
+        if not isinstance(value, list):
+            raise AnswerError(f"expected a list of option keys, got {value!r}")
+        chosen = {self._check_key(q, v) for v in value}
+        return [k for k in _option_keys(q) if k in chosen]  # bank order, no repeats
+
+    def requirement(self, q, answer):
+        required = {q.option(k).requires for k in answer} - {None}
+        return frozenset(required) or None
+
+    def credit(self, q, requirement, offered):
+        return len(requirement & set(offered)) / len(requirement)
+
+    def matches(self, q, op, answer, operand):
+        # A multi answer is a set: "equals x" reads "x is among the chosen".
+        if op == "equals":
+            return operand in answer
+        if op == "not":
+            return operand not in answer
+        if op == "in":
+            return any(k in answer for k in operand)
+        if op == "at_least":
+            return len(answer) >= operand
+        raise ValueError(op)
+
+    def describe(self, q, answer):
+        labels = [q.option(k).label for k in answer]
+        return "; ".join(labels) if labels else "None selected"
+
+    def form_data(self, q, formdata):
+        return formdata.getlist(q.id)
+
+    def from_form(self, q, data):
+        chosen = list(data or [])
+        if NOT_SURE in chosen:
+            if len(chosen) > 1:
+                raise AnswerError(f"Select “{NOT_SURE_LABEL}” or the options that apply, not both")
+            return self.read_answer(q, NOT_SURE)
+        return self.parse(q, chosen)
+
+    def to_form(self, q, answer):
+        if answer == NOT_SURE:
+            return (NOT_SURE,)
+        return tuple(answer or ())

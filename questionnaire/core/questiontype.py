@@ -1,0 +1,170 @@
+"""What every question type is: the base class ``QuestionType`` and what all types share
+(answer errors, "Not sure", numbers in words, options, the bank reader's hooks). The
+types themselves are in ``qtypes.py``. Pure."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeGuard
+
+from questionnaire.core.yamlsrc import LineDict
+
+TEXT_MAX_LENGTH = 2000
+MAX_NUMBER_DIGITS = 15  # beyond any figure a question asks for, and within a float's precision
+YES, NO = "yes", "no"
+NOT_SURE = "not_sure"  # the answer "Not sure", for any scored question
+NOT_SURE_LABEL = "Not sure"
+NOT_SURE_FIELD = "not_sure"  # the posted field a number question's "Not sure" box sends
+
+
+class AnswerError(ValueError):
+    """An answer that does not fit its question (wrong type, unknown option, out of range)."""
+
+
+def is_number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def format_number(value: float | int | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return f"{value:,}" if isinstance(value, int) else f"{value:g}"
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    key: str
+    label: str
+    requires: str | None  # the offering this option needs; None = no requirement
+
+
+class SpecReader:
+    """What a type needs from the bank loader to read its own fields and report errors."""
+
+    def __init__(
+        self,
+        raw: LineDict,
+        error_at: Callable[[int, str], None],
+        warn_at: Callable[[int, str], None],
+    ):
+        self.raw = raw
+        self.error_at = error_at
+        self.warn_at = warn_at
+
+    def error(self, key: str | None, message: str) -> None:
+        """Report at the line of ``key`` in this question (its first line for None)."""
+        self.error_at(self.raw.line_of(key) if key else self.raw.line, message)
+
+
+class QuestionType:
+    name = ""
+    scored = True  # text is never scored
+    default_weight = 1
+    field_keys: frozenset[str] = frozenset()  # extra keys this type reads from the bank
+    condition_ops: frozenset[str] = frozenset({"equals", "in", "not"})
+    required = False  # must be answered before Next (radios); others may stay empty
+    widget = ""  # the macro in templates/_questions.html that draws the field
+    hint = ""  # shown under the help text in the form
+
+    # --- bank side -----------------------------------------------------------
+    def read_spec(self, spec: SpecReader) -> dict:
+        """The type's own fields of a question, checked; errors go to spec.error."""
+        return {}
+
+    def commitment_error(self, q, value) -> str | None:
+        """Why ``value`` cannot be this question's commitment, or None if it fits."""
+        return None
+
+    def commitment_warning(self, q, value) -> str | None:
+        """Why a fitting ``value`` looks like a mistake, or None."""
+        return None
+
+    def operand_error(self, q, op: str, operand) -> str | None:
+        """Why a condition on this question cannot compare with ``operand``."""
+        if op not in self.condition_ops:
+            return f"'{op}' cannot be used on a {self.name} question"
+        values = operand if op == "in" else [operand]
+        if op == "in" and not isinstance(operand, list):
+            return "'in' takes a list"
+        for value in values:
+            try:
+                self.parse(q, value)
+            except AnswerError as exc:
+                hint = (
+                    "; quote it: YAML reads bare yes/no as true/false"
+                    if isinstance(value, bool)
+                    else ""
+                )
+                return f"{value!r} is not a possible answer to '{q.id}' ({exc}{hint})"
+        return None
+
+    # --- answer side -----------------------------------------------------------
+    def read_answer(self, q, value):
+        """An answer normalised: "not_sure" on a scored question, else what ``parse`` makes of
+        it. AnswerError when it does not fit. ``None`` is never passed in."""
+        if isinstance(value, str) and value == NOT_SURE and self.scored:
+            if not q.scored:
+                raise AnswerError(f"{NOT_SURE_LABEL!r} is offered only on scored questions")
+            return NOT_SURE
+        return self.parse(q, value)
+
+    def parse(self, q, value):
+        """The answer normalised, or AnswerError. ``None`` is never passed in."""
+        raise NotImplementedError
+
+    def missing_message(self, q) -> str:
+        """The error when a required answer is left out."""
+        return "Answer this question"
+
+    def requirement(self, q, answer):
+        """What the answer requires of the provider; None when it states no requirement."""
+        return None
+
+    def credit(self, q, requirement, offered) -> float:
+        """Share of the requirement the commitment meets, 0..1 (method fit/2)."""
+        raise NotImplementedError
+
+    def missing(self, q, requirement, offered) -> tuple[str, ...] | None:
+        """The required keys ``offered`` lacks, in option order (empty when none, or when
+        nothing is required); None for a type whose answers are not option keys."""
+        return None
+
+    def matches(self, q, op: str, answer, operand) -> bool:
+        """Condition test against this question's (visible, given) answer."""
+        if op == "equals":
+            return answer == operand
+        if op == "not":
+            return answer != operand
+        if op == "in":
+            return answer in operand
+        raise ValueError(op)
+
+    def describe(self, q, answer) -> str:
+        return str(answer)
+
+    def choices(self, q) -> list[tuple[str, str]]:
+        """The (value, label) options a buyer picks from (empty for typed answers)."""
+        return []
+
+    def describe_commitment(self, q, value) -> str:
+        return str(value)
+
+    # --- form side ---------------------------------------------------------------
+
+    def form_data(self, q, formdata):
+        """This question's raw value in posted form data (a werkzeug MultiDict)."""
+        return formdata.get(q.id)
+
+    def from_form(self, q, data):
+        """Form data to an answer (None = not answered); raises AnswerError."""
+        if data in (None, "", []):
+            return None
+        return self.read_answer(q, data)
+
+    def to_form(self, q, answer):
+        """An answer as the form shows it: a string, a tuple of keys, or None."""
+        return answer

@@ -1,0 +1,196 @@
+"""The provider's written answers to a buyer's follow-ups, and the result revision they make.
+
+A written answer is a commitment given to one buyer in writing: a value in the question's
+own terms, the statement, an optional reference, who gave it and when. Scoring a
+revision means scoring the buyer's answers with the commitments of the answered
+questions replaced (``written_commitments``, given to ``scoring.score``), so the revision
+is scored by whatever method ``score`` implements. Pure: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from questionnaire.core.bank import Bank, Commitment, Question
+from questionnaire.core.dates import day_text
+from questionnaire.core.qtypes import AnswerError, NumberField, is_number
+from questionnaire.core.scoring import FOLLOW_UP_STATUSES
+from questionnaire.core.text import clean_text, one_line, sentence
+
+MAX_STATEMENT = 2000
+MAX_REFERENCE = 500
+NOT_PUBLIC = "not in the public Trust Center"
+
+
+class WrittenAnswerError(ValueError):
+    """A written answer that does not fit its question; the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class WrittenAnswer:
+    question_id: str
+    value: Any  # the commitment's value space: bool, a number, or a tuple of option keys
+    statement: str
+    reference: str
+    author: str  # the staff member's name as it was when they wrote it
+    at: datetime
+
+    @property
+    def evidence(self) -> str:
+        return f"Written answer from {self.author}, {day_text(self.at)}"
+
+    def to_dict(self) -> dict:
+        value = list(self.value) if isinstance(self.value, tuple) else self.value
+        return {
+            "question": self.question_id,
+            "value": value,
+            "statement": self.statement,
+            "reference": self.reference,
+            "author": self.author,
+            "at": self.at.astimezone(UTC).isoformat(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping) -> WrittenAnswer:
+        value = data["value"]
+        return cls(
+            question_id=data["question"],
+            value=tuple(value) if isinstance(value, list) else value,
+            statement=data["statement"],
+            reference=data.get("reference", ""),
+            author=data["author"],
+            at=datetime.fromisoformat(data["at"]),
+        )
+
+
+def answerable(result: Mapping) -> list[str]:
+    """The questions of a stored result the provider may answer in writing: its follow-ups
+    (ask the provider, not met, partly met), in the result's order."""
+    return [f["id"] for f in result["follow_ups"] if f["status"] in FOLLOW_UP_STATUSES]
+
+
+def parse_value(question: Question, raw: Any) -> Any:
+    """A written value as the question's commitment holds it, from a form or JSON.
+
+    yes/no: "yes"/"no" or true/false; number: a number (or its text) within the
+    question's range; choice and multi: the option keys the provider offers.
+    """
+    kind = question.kind
+    if question.type == "yesno":
+        if isinstance(raw, bool):
+            return raw
+        if raw in ("yes", "no"):
+            return raw == "yes"
+        raise WrittenAnswerError('Choose "yes" or "no"')
+    if question.type == "number":
+        try:
+            value = (
+                kind.from_form(question, NumberField(raw.strip())) if isinstance(raw, str) else raw
+            )
+            if value is None or not is_number(value):
+                raise AnswerError("enter a number, like 99.9")
+            return kind.parse(question, value)
+        except AnswerError as exc:
+            raise WrittenAnswerError(sentence(str(exc))) from None
+    if question.type in ("choice", "multi"):
+        keys = [raw] if isinstance(raw, str) else raw
+        if not isinstance(keys, list | tuple):
+            raise WrittenAnswerError("Give the option keys the provider offers, as a list")
+        problem = kind.commitment_error(question, list(keys))
+        if problem:
+            raise WrittenAnswerError(sentence(problem))
+        return tuple(o.key for o in question.options if o.key in keys)  # bank order, no repeats
+    raise WrittenAnswerError(f"A {question.type} question is never scored, so it takes no answer")
+
+
+def make_answer(
+    bank: Bank,
+    answerable_ids: Iterable[str],
+    question_id: str,
+    raw_value: Any,
+    statement: str,
+    reference: str,
+    author: str,
+    at: datetime,
+) -> WrittenAnswer:
+    """A checked written answer; WrittenAnswerError says what is wrong."""
+    if question_id not in set(answerable_ids):
+        raise WrittenAnswerError("That question is not one of this buyer's open follow-ups")
+    question = bank.question(question_id)
+    value = parse_value(question, raw_value)
+    statement = clean_text(statement if isinstance(statement, str) else "")
+    reference = one_line(reference if isinstance(reference, str) else "")
+    if not statement:
+        raise WrittenAnswerError("Write the statement the buyer will read")
+    if len(statement) > MAX_STATEMENT:
+        raise WrittenAnswerError(f"The statement must be at most {MAX_STATEMENT:,} characters")
+    if len(reference) > MAX_REFERENCE:
+        raise WrittenAnswerError(f"The reference must be at most {MAX_REFERENCE:,} characters")
+    return WrittenAnswer(question_id, value, statement, reference, one_line(author), at)
+
+
+def written_commitments(written: Mapping[str, WrittenAnswer]) -> dict[str, Commitment]:
+    """The written answers as commitments, by question id, for ``scoring.score``'s
+    ``commitments``: their evidence names who wrote them and when (and the reference)."""
+    return {
+        qid: Commitment(
+            value=answer.value,
+            statement=answer.statement,
+            source=answer.evidence + (f"; {answer.reference}" if answer.reference else ""),
+        )
+        for qid, answer in written.items()
+    }
+
+
+def latest(answers: Iterable[WrittenAnswer]) -> dict[str, WrittenAnswer]:
+    """The answer in force per question: the last one given."""
+    return {a.question_id: a for a in sorted(answers, key=lambda a: a.at)}
+
+
+def mark_written(
+    view: dict, bank: Bank, written: Mapping[str, WrittenAnswer], original: Mapping
+) -> dict:
+    """Add the written answers to a result view (see presenter.result_view) of the current
+    revision: each answered question gets ``written``, kept apart from its public
+    ``commitment``; the view gets ``written_answers`` (in result order) and ``answered``
+    (how many of the ``original`` result's follow-ups have a written answer)."""
+    entries = []
+    for section in view["sections"]:
+        for item in section["questions"]:
+            answer = written.get(item["id"])
+            if answer is None:
+                continue
+            question = bank.question(item["id"])
+            item["written"] = {
+                "author": answer.author,
+                "date": day_text(answer.at),
+                "at": answer.at.astimezone(UTC).isoformat(),
+                "text": question.kind.describe_commitment(question, answer.value),
+                "statement": answer.statement,
+                "reference": answer.reference,
+                "evidence": answer.evidence,
+                "not_public": NOT_PUBLIC,
+            }
+            entries.append(
+                {
+                    **item["written"],
+                    "id": item["id"],
+                    "prompt": item["prompt"],
+                    "number": item.get("number", ""),
+                }
+            )
+    for item in view["follow_ups"]:
+        item["written"] = written.get(item["id"]) is not None
+    view["written_answers"] = entries
+    view["answered"] = answered_count(original, written)
+    return view
+
+
+def answered_count(original: Mapping, written: Mapping[str, WrittenAnswer]) -> dict:
+    """How many of the buyer's follow-ups the provider has answered in writing."""
+    asked = answerable(original)
+    done = sum(1 for qid in asked if qid in written)
+    return {"answered": done, "asked": len(asked), "open": len(asked) - done}

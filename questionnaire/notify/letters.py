@@ -1,0 +1,87 @@
+"""The e-mails' words: each letter drawn from templates/mail/<name>.txt and .html with plain
+data (the HTML autoescaped, like every page), its subject made one line."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from questionnaire.core.presenter import score_text
+from questionnaire.core.text import one_line
+from questionnaire.notify.mailer import Letter
+
+SUBJECT_NAME_LENGTH = 80
+CAPPED_BY = {  # fit/2's result["capped_by"], in words
+    "deal_breaker": "a must-have that is not fully met",
+    "provisional": "the result being provisional",
+}
+
+
+def subject_name(company: str) -> str:
+    """A company name fit for a Subject header: one line, not too long. (Flask-Mailman
+    also refuses any header with a line break, should one ever get this far.)"""
+    name = one_line(company)
+    if len(name) > SUBJECT_NAME_LENGTH:
+        name = name[: SUBJECT_NAME_LENGTH - 1].rstrip() + "…"
+    return name or "your organisation"
+
+
+def draw(app: Flask, name: str, to: tuple[str, ...], subject: str, **context) -> Letter:
+    env = app.jinja_env
+    context["subject"] = subject
+    return Letter(
+        to=to,
+        subject=subject,
+        text=env.get_template(f"mail/{name}.txt").render(**context),
+        html=env.get_template(f"mail/{name}.html").render(**context),
+    )
+
+
+def outcome(result: dict, deal_breakers: int) -> dict:
+    """What a letter says of a result: score, rating and the flags. fit/1 results have no
+    "provisional" or "capped_by"; a result is called provisional only when it says so."""
+    return {
+        "score": score_text(result.get("score")),
+        "scored": result.get("score") is not None,
+        "rating": result.get("rating") or "",
+        "provisional": result.get("provisional") is True,
+        "capped_by": CAPPED_BY.get(result.get("capped_by") or ""),
+        "deal_breakers": deal_breakers,
+    }
+
+
+def resume_link(app: Flask, buyer: dict, link: str, expires: str) -> Letter:
+    return draw(
+        app,
+        "resume_link",
+        (buyer["email"],),
+        f"Your Trustcheck link for {subject_name(buyer['company'])}",
+        buyer=buyer,
+        link=link,
+        expires=expires,
+    )
+
+
+def confirmation(app: Flask, buyer: dict, result: dict, link: str) -> Letter:
+    return draw(
+        app,
+        "confirmation",
+        (buyer["email"],),
+        f"Your Trustcheck result for {subject_name(buyer['company'])}",
+        buyer=buyer,
+        result=result,
+        link=link,
+    )
+
+
+def sales_notice(app: Flask, to: tuple[str, ...], summary: dict, result: dict, link: str) -> Letter:
+    """To the sales team: the company, the outcome and a link to the sales page; never the
+    buyer's answers or their secret links."""
+    return draw(
+        app,
+        "sales_notice",
+        to,
+        f"Assessment submitted: {subject_name(summary['company'])}, {result['rating'] or 'not rated'}",
+        summary=summary,
+        result=result,
+        link=link,
+    )

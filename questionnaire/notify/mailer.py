@@ -1,0 +1,135 @@
+"""Sending e-mail without making anyone wait: a bounded queue and one sender thread.
+
+A page hands over a finished letter and goes on; the sender thread talks to the mail
+server (Flask-Mailman over SMTP, every step bounded by MAIL_TIMEOUT), tries again after
+a short pause when the server could not be reached, and records the outcome in the
+database (store.mails), where the buyer's page reads it. The letter itself is kept in
+memory only: it may hold the buyer's secret link, and the database keeps none.
+
+Other code uses ``app.extensions["mailer"]`` (a ``Mailer``, or None when MAIL_SERVER is
+not set): ``send``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import smtplib
+import threading
+import time
+from dataclasses import dataclass
+
+from flask import Flask
+from flask_mailman import BadHeaderError, EmailMultiAlternatives, Mail
+
+from questionnaire.store import mails
+
+log = logging.getLogger(__name__)
+
+QUEUE_SIZE = 200  # letters waiting in one web process; past this a letter fails at once
+EXIT_WAIT_SECONDS = 10  # on shutdown, letters still queued get this long to go
+# Refusals that another try will not change: a bad address, a message the server will
+# not take, a header with a line break in it.
+PERMANENT = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, BadHeaderError, ValueError)
+
+
+@dataclass(frozen=True)
+class Letter:
+    """An e-mail ready to go: plain text and the same in HTML."""
+
+    to: tuple[str, ...]
+    subject: str
+    text: str
+    html: str
+
+
+class Mailer:
+    def __init__(self, app: Flask):
+        self.app = app
+        app.config["MAIL_BACKEND"] = "smtp"  # Flask-Mailman would keep mail in memory under TESTING
+        self.mail = Mail(app)
+        self.retry_delays: tuple[float, ...] = (2.0, 10.0)  # pauses before the 2nd and 3rd try
+        self.letters: queue.Queue[tuple[int, Letter]] = queue.Queue(maxsize=QUEUE_SIZE)
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def send(self, assessment_id: int, kind: str, letter: Letter) -> int:
+        """Record the letter and queue it; returns its record's id. Never waits for the
+        mail server. A resume link counts against its hourly limit (raises
+        store.mails.TooMany past it)."""
+        mail_id = (
+            mails.record_resume_link(assessment_id)
+            if kind == mails.RESUME_LINK
+            else mails.record(assessment_id, kind)
+        )
+        self._start()
+        try:
+            self.letters.put_nowait((mail_id, letter))
+        except queue.Full:
+            log.error(
+                "e-mail %s (%s) not sent: %d letters already waiting", mail_id, kind, QUEUE_SIZE
+            )
+            mails.finish(mail_id, "not sent: too many e-mails waiting")
+        return mail_id
+
+    def wait_until_idle(self, seconds: float) -> bool:
+        """Whether every queued letter was dealt with within ``seconds`` (tests, shutdown)."""
+        deadline = time.monotonic() + seconds
+        while self.letters.unfinished_tasks:
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.02)
+        return True
+
+    # --- the sender thread -----------------------------------------------------------------
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="mail-sender", daemon=True)
+                self._thread.start()
+                atexit.register(self.wait_until_idle, EXIT_WAIT_SECONDS)
+
+    def _run(self) -> None:
+        while True:
+            mail_id, letter = self.letters.get()
+            try:
+                with self.app.app_context():
+                    error = self._deliver(letter)
+                    mails.finish(mail_id, error)
+                if error:
+                    log.error("e-mail %s could not be sent: %s", mail_id, error)
+            except Exception:  # noqa: BLE001 - the thread must live on for the next letter
+                log.exception("e-mail %s: recording its outcome failed", mail_id)
+            finally:
+                self.letters.task_done()
+
+    def _deliver(self, letter: Letter) -> str | None:
+        """Send one letter, trying again after a pause if the server could not be
+        reached; None, or why it was not sent (for operators: the log and the record)."""
+        error = None
+        for pause in (0.0, *self.retry_delays):
+            time.sleep(pause)
+            try:
+                # As a context manager the connection is closed even when sending fails
+                # (Flask-Mailman's own send() leaves it open then).
+                with self.mail.get_connection() as connection:
+                    message = EmailMultiAlternatives(
+                        subject=letter.subject,
+                        body=letter.text,
+                        to=list(letter.to),
+                        connection=connection,
+                    )
+                    message.attach_alternative(letter.html, "text/html")
+                    message.send()
+                return None
+            except PERMANENT as exc:
+                return f"refused: {type(exc).__name__}: {exc}"
+            except (OSError, smtplib.SMTPException) as exc:
+                error = f"{type(exc).__name__}: {exc}"
+        return error
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["mailer"] = Mailer(app) if app.config.get("MAIL_SERVER") else None

@@ -1,0 +1,148 @@
+"""Webhooks: the outbox's messages POSTed to WEBHOOK_URL, signed, retried with back-off.
+
+Each body is sent byte for byte as stored, with ``X-Trustcheck-Signature: sha256=<hex>``,
+the HMAC-SHA256 of the body under WEBHOOK_SECRET. A 2xx answer delivers it; anything
+else (another status, a refused or slow connection) is tried again later, for up to 24
+hours (store.outbox). Redirects are not followed. Sending happens in a background thread
+per process (``kick``) or from ``flask webhooks deliver``; never in a page's request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import http.client
+import logging
+import ssl
+import threading
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app
+
+from questionnaire.store import outbox
+from questionnaire.store.models import utcnow
+
+log = logging.getLogger(__name__)
+SCHEMES = ("http", "https")
+MAX_RESPONSE = 4096  # read and dropped: the answer's status is all that counts
+IDLE_WAIT = 60.0  # seconds the thread sleeps when nothing is due
+
+
+class DeliveryError(Exception):
+    """The receiver did not take the message; the text says why, for the admin page."""
+
+
+def signature(body: bytes, secret: str) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
+    """POST once; returns the 2xx status or raises DeliveryError. ``timeout`` bounds the
+    connection and each read."""
+    parts = urlsplit(url)
+    if parts.scheme not in SCHEMES or not parts.hostname:
+        raise DeliveryError("WEBHOOK_URL must be an http or https URL")
+    if parts.scheme == "https":
+        connection: http.client.HTTPConnection = http.client.HTTPSConnection(
+            parts.hostname, parts.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    try:
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read(MAX_RESPONSE)
+    except (OSError, http.client.HTTPException) as exc:
+        raise DeliveryError(f"{type(exc).__name__}: {exc}"[:200]) from None
+    finally:
+        connection.close()
+    if not 200 <= response.status < 300:
+        raise DeliveryError(f"HTTP {response.status} {response.reason}"[:200])
+    return response.status
+
+
+def deliver_due(limit: int = 100) -> tuple[int, int]:
+    """Send what is due now; returns (delivered, failed attempts). Needs an app context."""
+    config = current_app.config
+    url, secret = config.get("WEBHOOK_URL"), config.get("WEBHOOK_SECRET", "")
+    if not url:
+        return 0, 0
+    done = failed = 0
+    for message_id in outbox.due(outbox.WEBHOOK, limit=limit):
+        message = outbox.claim(message_id)
+        if message is None:
+            continue  # another process took it
+        body = message.body.encode()
+        headers = {
+            "Content-Type": "application/json",
+            "User-Agent": "Trustcheck-Webhook/1",
+            "X-Trustcheck-Event": message.event,
+            "X-Trustcheck-Delivery": str(message.id),
+            "X-Trustcheck-Signature": signature(body, secret),
+        }
+        try:
+            post(url, body, headers, config["WEBHOOK_TIMEOUT_SECONDS"])
+        except DeliveryError as exc:
+            log.warning("webhook %s (%s) failed: %s", message.id, message.event, exc)
+            outbox.attempt_failed(message, str(exc))
+            failed += 1
+        else:
+            outbox.delivered(message)
+            done += 1
+    return done, failed
+
+
+class Courier:
+    """One daemon thread per app and process: wakes when kicked or when a retry is due."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()
+
+    def kick(self) -> None:
+        with self.lock:
+            if self.thread is None or not self.thread.is_alive():
+                self.thread = threading.Thread(target=self.run, name="webhooks", daemon=True)
+                self.thread.start()
+        self.wake.set()
+
+    def run(self) -> None:
+        while True:
+            self.wake.wait(self.pause())
+            self.wake.clear()
+            try:
+                with self.app.app_context():
+                    deliver_due()
+            except Exception:  # the thread must outlive a bad moment (a database restart)
+                log.exception("webhook delivery failed")
+
+    def pause(self) -> float:
+        try:
+            with self.app.app_context():
+                following = outbox.next_due(outbox.WEBHOOK)
+        except Exception:
+            log.exception("could not read the webhook outbox")
+            return IDLE_WAIT
+        if following is None:
+            return IDLE_WAIT
+        wait = (following - utcnow()) / timedelta(seconds=1)
+        return min(max(wait, 0.5), IDLE_WAIT)
+
+
+def kick(app: Flask) -> None:
+    """Deliver soon, off the request path (when webhooks and the background are on)."""
+    courier = app.extensions.get("webhooks")
+    if courier is not None:
+        courier.kick()
+
+
+def init_app(app: Flask) -> None:
+    background = app.config.get("WEBHOOK_BACKGROUND")
+    if background is None:
+        background = not app.testing  # tests deliver by calling deliver_due
+    if app.config.get("WEBHOOK_URL") and background:
+        app.extensions["webhooks"] = Courier(app)

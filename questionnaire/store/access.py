@@ -1,0 +1,181 @@
+"""The access log: who at the provider opened or downloaded which buyer's assessment.
+
+Buyers see the events on their own assessment; admins see all of them. Events keep
+the actor's name and role as they were at the time, so renaming or deleting an
+account does not rewrite what a buyer was told.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import Integer, String, func, insert, literal, select
+
+from questionnaire.store.db import db
+from questionnaire.store.listing import like_pattern, start_of
+from questionnaire.store.models import AccessEvent, Assessment, User, UTCDateTime, utcnow
+
+VIEW, PDF, ANSWERS, EXPORT = "view", "pdf", "answers", "export"
+LISTED, ANSWERED = "listed", "answered"
+ACTIONS = {
+    VIEW: "Viewed your answers and result",
+    PDF: "Downloaded the PDF report",
+    ANSWERS: "Downloaded your answers (JSON)",
+    EXPORT: "Exported your contact details and result in a list (CSV)",
+    LISTED: "Read your contact details and result in a list",
+    ANSWERED: "Answered one of your questions in writing",
+}
+STAFF_ACTIONS = {
+    VIEW: "Viewed the assessment",
+    PDF: "Downloaded the PDF report",
+    ANSWERS: "Downloaded the answers (JSON)",
+    EXPORT: "Included it in a CSV export",
+    LISTED: "Read it in a list through the API",
+    ANSWERED: "Answered a follow-up in writing",
+}
+READ_ONLY_ACTOR = "Someone with your read-only link"
+ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
+NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
+BUYER_LIMIT = 100  # the buyer's page lists the latest events, and says how many more
+
+
+def actor_label(user: User) -> str:
+    if not user.name:
+        return NAMELESS.get(user.role, user.role)
+    return f"{user.name} ({ROLE_NAMES.get(user.role, user.role)})"
+
+
+def record(assessment_id: int, user: User, action: str) -> None:
+    add_event(assessment_id, user.id, actor_label(user), action)
+    db.session.commit()
+
+
+def record_read_only(assessment_id: int, action: str) -> None:
+    """A view or download through the buyer's read-only link: nobody signed in."""
+    add_event(assessment_id, None, READ_ONLY_ACTOR, action)
+    db.session.commit()
+
+
+def add_event(assessment_id: int, user_id: int | None, actor: str, action: str) -> None:
+    """An event in the current transaction: it is kept only if the change it records is."""
+    db.session.add(
+        AccessEvent(
+            assessment_id=assessment_id,
+            user_id=user_id,
+            actor=actor,
+            action=action,
+            created_at=utcnow(),
+        )
+    )
+
+
+def record_many(
+    assessment_ids: list[int], user_id: int, actor: str, action: str, at: datetime | None = None
+) -> None:
+    """One event per assessment, written by one INSERT ... SELECT (exports hold thousands).
+
+    Takes the user's id and label rather than the user, so a long export does not
+    reload the account after every commit.
+    """
+    if not assessment_ids:
+        return
+    columns = select(
+        Assessment.id,
+        literal(user_id, Integer),
+        literal(actor, String),
+        literal(action, String),
+        literal(at or utcnow(), UTCDateTime),
+    ).where(Assessment.id.in_(assessment_ids))
+    db.session.execute(
+        insert(AccessEvent).from_select(
+            ["assessment_id", "user_id", "actor", "action", "created_at"], columns
+        )
+    )
+    db.session.commit()
+
+
+def event_view(event: AccessEvent) -> dict:
+    return {
+        "actor": event.actor,
+        "action": event.action,
+        "action_text": ACTIONS.get(event.action, event.action),
+        "at": event.created_at,
+    }
+
+
+def events_for_buyer(assessment_id: int, limit: int = BUYER_LIMIT) -> dict:
+    """The latest events on one assessment, newest first, as plain data for the result page."""
+    events = db.session.scalars(
+        select(AccessEvent)
+        .where(AccessEvent.assessment_id == assessment_id)
+        .order_by(AccessEvent.created_at.desc(), AccessEvent.id.desc())
+        .limit(limit)
+    ).all()
+    total = len(events)
+    if total == limit:
+        total = db.session.scalar(
+            select(func.count(AccessEvent.id)).where(AccessEvent.assessment_id == assessment_id)
+        )
+    return {"events": [event_view(e) for e in events], "total": total}
+
+
+@dataclass(frozen=True)
+class LogFilters:
+    """The access log's filters: who (part of the name), what, when, which assessment."""
+
+    who: str = ""
+    action: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+    assessment_id: int | None = None
+
+    def args(self) -> dict[str, str]:
+        out = {"who": self.who, "action": self.action}
+        out |= {
+            k: getattr(self, k).isoformat() for k in ("date_from", "date_to") if getattr(self, k)
+        }
+        if self.assessment_id:
+            out["assessment"] = str(self.assessment_id)
+        return {k: v for k, v in out.items() if v}
+
+
+def log_page(page: int, per_page: int, filters: LogFilters = LogFilters()) -> dict:
+    """One page of the full log, newest first, for admins.
+
+    The page's ids are picked from the events alone, then joined: joining first would
+    look up an assessment for every event skipped by the OFFSET.
+    """
+    ids = select(AccessEvent.id)
+    if filters.assessment_id is not None:
+        ids = ids.where(AccessEvent.assessment_id == filters.assessment_id)
+    if filters.who:
+        ids = ids.where(func.lower(AccessEvent.actor).like(like_pattern(filters.who), escape="\\"))
+    if filters.action:
+        ids = ids.where(AccessEvent.action == filters.action)
+    if filters.date_from:
+        ids = ids.where(AccessEvent.created_at >= start_of(filters.date_from))
+    if filters.date_to and filters.date_to < date.max:
+        ids = ids.where(AccessEvent.created_at < start_of(filters.date_to + timedelta(days=1)))
+    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    page = min(page, max(1, -(-total // per_page)))
+    chosen = ids.order_by(AccessEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    rows = db.session.execute(
+        select(AccessEvent, Assessment.company)
+        .join(Assessment, Assessment.id == AccessEvent.assessment_id)
+        .where(AccessEvent.id.in_(chosen.scalar_subquery()))
+        .order_by(AccessEvent.id.desc())
+    ).all()
+    return {
+        "total": total,
+        "page": page,
+        "events": [
+            {
+                **event_view(event),
+                "assessment_id": event.assessment_id,
+                "company": company,
+                "user_id": event.user_id,
+            }
+            for event, company in rows
+        ],
+    }

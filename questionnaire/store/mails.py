@@ -1,0 +1,100 @@
+"""The record of e-mails sent about assessments: what kind, when, and whether each went.
+
+Only the outcome is kept, never the message, which may hold a buyer's secret link. The
+record also limits how often a buyer may have their link e-mailed, across every web
+process, since they all share the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from questionnaire.store.db import db
+from questionnaire.store.models import Assessment, SentMail, utcnow
+
+QUEUED, SENT, FAILED = "queued", "sent", "failed"
+RESUME_LINK, CONFIRMATION, SALES_NOTICE = "resume_link", "confirmation", "sales_notice"
+RESUME_LINK_LIMIT = 3  # resume-link e-mails per assessment per window
+RESUME_LINK_WINDOW = timedelta(hours=1)
+ERROR_LENGTH = 300
+
+
+class TooMany(Exception):
+    """The link was e-mailed as often as allowed; ``retry_at`` is when one more may go."""
+
+    def __init__(self, retry_at: datetime):
+        super().__init__(retry_at.isoformat())
+        self.retry_at = retry_at
+
+
+def record(assessment_id: int, kind: str) -> int:
+    """A new e-mail about to be handed to the sender; its id."""
+    mail = SentMail(assessment_id=assessment_id, kind=kind, status=QUEUED, created_at=utcnow())
+    db.session.add(mail)
+    db.session.commit()
+    return mail.id
+
+
+def record_resume_link(assessment_id: int, now: datetime | None = None) -> int:
+    """Like ``record`` for a resume-link e-mail, or TooMany past the limit.
+
+    Two web processes asking at once must not both slip under the limit: the row is
+    written first and then counted with the others, with the assessment's row locked
+    (PostgreSQL; on SQLite the write itself holds the database's one write lock until
+    the commit), so every count sees the rows of those that went before it.
+    """
+    now = now or utcnow()
+    since = now - RESUME_LINK_WINDOW
+    db.session.execute(
+        select(Assessment.id).where(Assessment.id == assessment_id).with_for_update()
+    )
+    mail = SentMail(assessment_id=assessment_id, kind=RESUME_LINK, status=QUEUED, created_at=now)
+    db.session.add(mail)
+    db.session.flush()
+    recent = select(SentMail.created_at).where(
+        SentMail.assessment_id == assessment_id,
+        SentMail.kind == RESUME_LINK,
+        SentMail.created_at > since,
+        SentMail.id != mail.id,
+    )
+    earlier = db.session.scalars(recent.order_by(SentMail.created_at)).all()
+    if len(earlier) >= RESUME_LINK_LIMIT:
+        db.session.rollback()
+        raise TooMany(earlier[-RESUME_LINK_LIMIT] + RESUME_LINK_WINDOW)
+    db.session.commit()
+    return mail.id
+
+
+def finish(mail_id: int, error: str | None = None) -> None:
+    """The sender's outcome: sent, or failed with the reason for operators."""
+    db.session.execute(
+        update(SentMail)
+        .where(SentMail.id == mail_id)
+        .values(
+            status=FAILED if error else SENT,
+            error=error[:ERROR_LENGTH] if error else None,
+            finished_at=utcnow(),
+        )
+    )
+    db.session.commit()
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str
+    created_at: datetime
+    finished_at: datetime | None
+
+
+def latest(assessment_id: int, kind: str) -> Outcome | None:
+    """The newest e-mail of ``kind`` about the assessment, for the buyer's page."""
+    row = db.session.execute(
+        select(SentMail.status, SentMail.created_at, SentMail.finished_at)
+        .where(SentMail.assessment_id == assessment_id, SentMail.kind == kind)
+        .order_by(SentMail.created_at.desc(), SentMail.id.desc())
+        .limit(1)
+    ).first()
+    return Outcome(*row) if row else None

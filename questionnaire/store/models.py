@@ -1,0 +1,321 @@
+"""Database models. Views hand templates plain data, never these objects."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from questionnaire.store.db import db
+
+DRAFT, SUBMITTED = "draft", "submitted"
+ROLES = ("sales", "admin")
+# Row ids are INTEGER columns: PostgreSQL's end at 2**31 - 1, and an id past that in a URL
+# is no row (rather than an overflow error from the database driver).
+MAX_ROW_ID = 2**31 - 1
+# An id is never given twice: a link exported to a CRM (/sales/assessments/<id>) must not
+# open another company after a deletion, and a row gone means deleted (reports check it).
+# PostgreSQL's sequences never go back; SQLite needs AUTOINCREMENT for that.
+NEVER_REUSED = {"sqlite_autoincrement": True}
+
+
+def row_id(text: str) -> int:
+    """An id typed into a URL; ValueError if it cannot name a row."""
+    value = int(text)
+    if not 1 <= value <= MAX_ROW_ID:
+        raise ValueError(f"{text!r} is not a row id")
+    return value
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in, aware UTC datetimes out, on SQLite and PostgreSQL alike."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime; use questionnaire.store.models.utcnow()")
+            value = value.astimezone(UTC).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def hash_token(token: str) -> str:
+    # The token carries >= 128 random bits, so a fast hash is enough to make a stolen
+    # database useless for opening assessments; no salt or slow KDF is needed.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class BankSnapshot(db.Model):
+    """The exact questions.yaml an assessment started on, stored once per content hash."""
+
+    __tablename__ = "bank_snapshots"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Sales list filters: in every list index, so a filtered count never reads the table.
+LISTED = ("search_text", "rating", "deal_breakers", "bank_version", "owner_id", "stage")
+STAGES = ("new", "in_discussion", "answered", "won", "lost")
+
+
+class Assessment(db.Model):
+    __tablename__ = "assessments"
+    # The sales list filters and sorts on these columns only, so each index answers a
+    # page, a count or a search without reading the large rows it passes over; the id
+    # after the sort key is the tie-breaker, so OFFSET pages need no sorting. Single-column
+    # indexes on the filter columns would tempt SQLite into slow plans, so there are none.
+    __table_args__ = (
+        Index("ix_assessments_status_submitted", "status", "submitted_at", "id", *LISTED, "score"),
+        Index("ix_assessments_status_score", "status", "score", "id", *LISTED, "submitted_at"),
+        Index("ix_assessments_status_updated", "status", "updated_at", "id", *LISTED),
+        NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
+    company: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(254))
+    search_text: Mapped[str] = mapped_column(String(700), default="")  # lower-cased, for sales
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
+    must_have: Mapped[list] = mapped_column(JSON, default=list)
+    progress: Mapped[dict] = mapped_column(JSON, default=dict)  # section id -> "visited"|"complete"
+    bank_sha256: Mapped[str] = mapped_column(ForeignKey("bank_snapshots.sha256"))
+    bank_version: Mapped[str] = mapped_column(String(64))
+    result: Mapped[dict | None] = mapped_column(JSON)
+    score: Mapped[float | None] = mapped_column(Float)
+    rating: Mapped[str | None] = mapped_column(String(100))
+    deal_breakers: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Follow-up by the sales team (never shown to the buyer); the current result revision
+    # (0: the submitted result) and its CRM figures (see store.results.apply_result).
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    stage: Mapped[str] = mapped_column(String(16), default="new", server_default="new")
+    result_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    open_follow_ups: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    # Optimistic locking: two tabs saving at once cannot silently overwrite each other.
+    row_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A revision is a new assessment started from a submitted one, which never changes.
+    revision_of_id: Mapped[int | None] = mapped_column(
+        ForeignKey("assessments.id", ondelete="SET NULL"), index=True
+    )
+
+    access_events: Mapped[list[AccessEvent]] = relationship(
+        back_populates="assessment", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __mapper_args__ = {"version_id_col": row_version}
+
+    @property
+    def submitted(self) -> bool:
+        return self.status == SUBMITTED
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = NEVER_REUSED
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    password_hash: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16), default="sales")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Bumped on password reset or disable: sessions carrying an older value end.
+    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses inactive users
+        return self.active
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+    def get_id(self) -> str:
+        return f"{self.id}:{self.session_version}"
+
+
+class AccessEvent(db.Model):
+    """Someone at the provider looked at or downloaded a buyer's assessment."""
+
+    __tablename__ = "access_events"
+    __table_args__ = (
+        Index("ix_access_events_assessment_at", "assessment_id", "created_at"),
+        NEVER_REUSED,  # the access log lists events by id, newest first
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(300))  # name and role at the time
+    action: Mapped[str] = mapped_column(String(32))  # view | pdf | answers | export
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    assessment: Mapped[Assessment] = relationship(back_populates="access_events")
+
+
+class LoginAttempt(db.Model):
+    """Sign-in attempts, kept briefly, for throttling by account and by address."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (
+        Index("ix_login_attempts_email_at", "email", "created_at"),
+        Index("ix_login_attempts_address_at", "address", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    email: Mapped[str] = mapped_column(String(254))
+    address: Mapped[str] = mapped_column(String(64))
+    success: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ReadOnlyLink(db.Model):
+    """The buyer's read-only link to their result: at most one per assessment.
+
+    The link's token is worked out from the buyer's own token and ``nonce`` (see
+    store.read_only), so the buyer's page can show it again; only its hash is stored.
+    """
+
+    __tablename__ = "read_only_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), unique=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SentMail(db.Model):
+    """An e-mail about an assessment and whether it went: never its text, which may hold
+    the buyer's secret link. Also what limits how often a buyer may e-mail their link."""
+
+    __tablename__ = "sent_mails"
+    __table_args__ = (
+        Index("ix_sent_mails_assessment_kind_at", "assessment_id", "kind", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))  # resume_link | confirmation | sales_notice
+    status: Mapped[str] = mapped_column(String(16))  # queued | sent | failed
+    error: Mapped[str | None] = mapped_column(String(300))  # for operators; never shown
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ResultRevision(db.Model):
+    """A result re-scored with the provider's written answers; the submitted result stays
+    in ``assessments.result`` (revision 0). ``written`` holds every written answer in force
+    (see core.written.WrittenAnswer.to_dict). Edited in place until the buyer has seen it
+    (``seen_at``), then only superseded by a new revision."""
+
+    __tablename__ = "result_revisions"
+    __table_args__ = (UniqueConstraint("assessment_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    result: Mapped[dict] = mapped_column(JSON)
+    written: Mapped[list] = mapped_column(JSON)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class InternalNote(db.Model):
+    """A sales team's note on an assessment: never shown to the buyer."""
+
+    __tablename__ = "internal_notes"
+    __table_args__ = (Index("ix_internal_notes_assessment_at", "assessment_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(300))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ApiToken(db.Model):
+    """A bearer token of the CRM API; only its hash is stored (see hash_token)."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class OutboxMessage(db.Model):
+    """A message to send once its change is committed (written in the same transaction):
+    delivered in the background, retried with back-off until it succeeds or expires."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_due", "state", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))  # "webhook"
+    event: Mapped[str] = mapped_column(String(64))
+    assessment_id: Mapped[int | None] = mapped_column(Integer)  # kept after a deletion
+    body: Mapped[str] = mapped_column(Text)  # sent byte for byte as signed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class StartAttempt(db.Model):
+    """An assessment started from an address, kept briefly, to limit starts per address."""
+
+    __tablename__ = "start_attempts"
+    __table_args__ = (Index("ix_start_attempts_address_at", "address", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

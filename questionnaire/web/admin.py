@@ -1,0 +1,176 @@
+"""Admin pages inside the sales workspace (/sales/admin): accounts, the bank in use, the
+full access log. The sales blueprint's guard has already checked sign-in; ``admins_only``
+adds the role check for every endpoint here."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from flask_wtf import FlaskForm
+from wtforms import EmailField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length
+
+from questionnaire.core.text import one_line
+from questionnaire.store import access, accounts, listing, outbox
+from questionnaire.store.banks import BankUnavailable
+from questionnaire.store.db import db
+from questionnaire.store.models import User, row_id
+from questionnaire.web import auth
+from questionnaire.web.forms import error_rows, tidy
+
+bp = Blueprint("admin", __name__)
+LOG_PAGE_SIZE = 50
+
+
+class NewUserForm(FlaskForm):
+    email = EmailField(
+        "Email address",
+        validators=[
+            InputRequired("Enter the person's email address"),
+            Length(max=254),
+            Email("Enter an email address in the correct format, like name@example.com"),
+        ],
+    )
+    name = StringField(
+        "Full name",
+        description="Buyers see this name in the list of who has opened their answers.",
+        filters=[tidy],
+        validators=[DataRequired("Enter the person's name"), Length(max=200)],
+    )
+    role = RadioField(
+        "Role",
+        choices=[
+            SelectChoice("sales", "Sales: find, open, download and export assessments"),
+            SelectChoice(
+                "admin", "Admin: all of that, and manage accounts and see the full access log"
+            ),
+        ],
+        default="sales",
+        validators=[InputRequired("Choose a role")],
+    )
+
+
+@bp.before_request
+def admins_only():
+    auth.require_admin()
+
+
+def not_yourself(user: User, what: str) -> None:
+    if user.id == current_user.id:
+        abort(400, f"You cannot {what} your own account here; ask another admin.")
+
+
+@bp.get("/")
+def index():
+    return render_admin(NewUserForm())
+
+
+def render_admin(form: NewUserForm, status: int = 200):
+    return render_template(
+        "sales/admin.html",
+        form=form,
+        users=accounts.all_users(),
+        bank=bank_status(),
+        errors=error_rows(form, ("email", "name", "role")),
+        me=current_user.id,
+        webhooks=outbox.problems(outbox.WEBHOOK) if current_app.config["WEBHOOK_URL"] else None,
+    ), status
+
+
+def bank_status() -> dict:
+    """The bank new assessments start on, and why the file on disk is not it, if broken."""
+    registry = current_app.extensions["banks"]
+    try:
+        bank = registry.current()  # also re-reads the file if it changed
+    except BankUnavailable:
+        bank = None
+    error = registry.last_error
+    return {
+        "path": registry.path,
+        "version": bank.version if bank else None,
+        "sha256": bank.sha256 if bank else None,
+        "title": bank.title if bank else None,
+        "questions": len(bank.questions) if bank else 0,
+        "sections": len(bank.sections) if bank else 0,
+        "loaded_at": registry.loaded_at,
+        "error_at": error.at if error else None,
+        "problems": [str(p) for p in error.problems] if error else [],
+    }
+
+
+@bp.post("/users")
+def create_user():
+    form = NewUserForm()
+    if not form.validate_on_submit():
+        return render_admin(form, 400)
+    password = accounts.generate_password()
+    try:
+        user = accounts.create_user(form.email.data, form.role.data, password, form.name.data)
+    except accounts.UserError as exc:
+        form.email.errors = [*form.email.errors, str(exc)]
+        return render_admin(form, 400)
+    # Shown in this response only: never redirected through the (readable) session cookie.
+    return render_template("sales/password.html", user=user_view(user), password=password, new=True)
+
+
+@bp.post("/users/<id:user_id>/disable")
+def disable_user(user_id: int):
+    return change_active(user_id, False)
+
+
+@bp.post("/users/<id:user_id>/enable")
+def enable_user(user_id: int):
+    return change_active(user_id, True)
+
+
+def change_active(user_id: int, active: bool):
+    user = db.get_or_404(User, user_id)
+    not_yourself(user, "disable" if not active else "enable")
+    try:
+        accounts.set_active(user, active)
+    except accounts.UserError as exc:
+        abort(400, str(exc))
+    verb = "enabled: they can sign in again" if active else "disabled: their sessions have ended"
+    flash(f"{user.email} is {verb}.", "success")
+    return redirect(url_for("sales.admin.index"))
+
+
+@bp.post("/users/<id:user_id>/reset-password")
+def reset_password(user_id: int):
+    user = db.get_or_404(User, user_id)
+    not_yourself(user, "reset the password of")
+    password = accounts.reset_password(user)
+    return render_template(
+        "sales/password.html", user=user_view(user), password=password, new=False
+    )
+
+
+def user_view(user: User) -> dict:
+    return {"email": user.email, "name": user.name, "role": accounts.ROLE_LABELS[user.role]}
+
+
+@bp.get("/access-log")
+def access_log():
+    page = listing.page_arg(request.args)
+    errors: list = []
+    filters = access.LogFilters(
+        who=one_line(request.args.get("who") or "")[:100],
+        action=action if (action := request.args.get("action", "")) in access.STAFF_ACTIONS else "",
+        date_from=listing.date_arg(request.args, "date_from", "From date", errors),
+        date_to=listing.date_arg(request.args, "date_to", "To date", errors),
+        assessment_id=request.args.get("assessment", type=row_id),
+    )
+    data = access.log_page(page, LOG_PAGE_SIZE, filters)
+    pages = max(1, -(-data["total"] // LOG_PAGE_SIZE))
+    return render_template(
+        "sales/access_log.html",
+        events=data["events"],
+        total=data["total"],
+        page=data["page"],
+        pages=pages,
+        filters=filters,
+        assessment_id=filters.assessment_id,
+        page_links=listing.page_numbers(data["page"], pages),
+        actions=access.STAFF_ACTIONS,
+        errors=[(name, "", message) for name, message in errors],
+    )

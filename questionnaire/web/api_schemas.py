@@ -1,0 +1,147 @@
+"""The CRM API's request and response shapes, as pydantic models.
+
+The endpoints validate with these models and the OpenAPI 3.1 document is assembled from
+their JSON Schemas (pydantic writes JSON Schema 2020-12, the dialect OpenAPI 3.1 uses),
+so the document cannot drift from what the API accepts and returns.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import models_json_schema
+
+from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT
+from questionnaire.store.listing import MAX_PAGE, MAX_QUERY, SORTS
+from questionnaire.store.models import STAGES
+
+MAX_PER_PAGE = 100
+
+
+class ListQuery(BaseModel):
+    """The sales list's filters, and the page."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    status: Literal["submitted", "draft"] = "submitted"
+    q: str = Field("", max_length=MAX_QUERY, description="Part of a company, name or email")
+    rating: str = Field("", max_length=100)
+    deal_breakers: Literal["", "yes", "no"] = ""
+    date_from: date | None = Field(None, description="Dated on or after this day (UTC)")
+    date_to: date | None = Field(None, description="Dated on or before this day (UTC)")
+    bank_version: str = Field("", max_length=64)
+    owner: str = Field("", pattern=r"^(|none|[1-9][0-9]{0,8})$", description="A user id, or none")
+    stage: Literal["", *STAGES] = ""  # type: ignore[valid-type]
+    sort: Literal[tuple(SORTS)] = "newest"  # type: ignore[valid-type]
+    page: int = Field(1, ge=1, le=MAX_PAGE)
+    per_page: int = Field(25, ge=1, le=MAX_PER_PAGE)
+
+
+class Contact(BaseModel):
+    company: str
+    name: str
+    email: str
+
+
+class AssessmentItem(BaseModel):
+    id: int
+    status: Literal["draft", "submitted"]
+    contact: Contact
+    submitted_at: datetime | None
+    updated_at: datetime
+    score: float | None
+    rating: str | None
+    deal_breakers: int | None
+    open_follow_ups: int | None
+    bank_version: str
+    owner: str | None
+    stage: str
+    revision: int
+    url: str
+
+
+class AssessmentPage(BaseModel):
+    items: list[AssessmentItem]
+    page: int
+    per_page: int
+    total: int
+    pages: int
+
+
+class AssessmentDetail(AssessmentItem):
+    result: dict[str, Any] | None = Field(
+        description="The result in force, as `flask assess` prints it; null for a draft"
+    )
+    written_answers: list[WrittenAnswerOut]
+
+
+class WrittenAnswerOut(BaseModel):
+    question: str
+    value: bool | float | list[str]
+    statement: str
+    reference: str
+    author: str
+    at: datetime
+
+
+class ProviderAnswerIn(BaseModel):
+    """A written answer to one of the buyer's follow-ups."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str = Field(max_length=64, description="The question id")
+    value: bool | float | list[str] | str = Field(
+        description='yes/no: true/false (or "yes"/"no"); number: a number; '
+        "choice and multi: the option keys the provider offers"
+    )
+    statement: str = Field(min_length=1, max_length=MAX_STATEMENT)
+    reference: str = Field("", max_length=MAX_REFERENCE)
+
+
+class ProviderAnswerOut(BaseModel):
+    assessment_id: int
+    revision: int
+    question: str
+    score: float | None
+    rating: str | None
+    open_follow_ups: int | None
+
+
+class Error(BaseModel):
+    error: str
+    details: list[dict[str, Any]] = []
+
+
+AssessmentDetail.model_rebuild()
+
+RESPONSES = (AssessmentPage, AssessmentDetail, ProviderAnswerOut, Error)
+
+
+def component_schemas() -> dict[str, dict]:
+    """Every model's JSON Schema, referenced as #/components/schemas/<name>."""
+    _, schemas = models_json_schema(
+        [(m, "serialization") for m in RESPONSES] + [(ProviderAnswerIn, "validation")],
+        ref_template="#/components/schemas/{model}",
+    )
+    return schemas["$defs"]
+
+
+def query_parameters() -> list[dict]:
+    """ListQuery as OpenAPI query parameters."""
+    schema = ListQuery.model_json_schema()
+    parameters = []
+    for name, prop in schema["properties"].items():
+        if "anyOf" in prop:  # "or null": a query string leaves the parameter out instead
+            prop = next(p for p in prop["anyOf"] if p.get("type") != "null")
+        parameters.append(
+            {
+                "name": name,
+                "in": "query",
+                "required": False,
+                "schema": {k: v for k, v in prop.items() if k not in ("title", "description")},
+                **({"description": prop["description"]} if "description" in prop else {}),
+            }
+        )
+    return parameters

@@ -1,0 +1,125 @@
+"""The buyer's e-mails: "Email me this link", and the letters sent when they submit.
+
+Nothing here waits for the mail server: letters go to the app's Mailer (notify.mailer),
+which sends them in the background and records how it went; pages show that record.
+With MAIL_SERVER unset there is no Mailer, these routes are 404s and pages show nothing
+about e-mail.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, url_for
+
+from questionnaire.core.report_context import report_id_of
+from questionnaire.notify import letters
+from questionnaire.notify.mailer import Mailer
+from questionnaire.store import mails
+from questionnaire.store import operations as ops
+from questionnaire.store.models import Assessment, utcnow
+from questionnaire.web import followup, wizard
+from questionnaire.web.security import public_url
+
+log = logging.getLogger(__name__)
+bp = Blueprint("emails", __name__)
+STUCK = timedelta(minutes=10)  # a letter still queued after this was most likely lost
+
+
+def mailer() -> Mailer | None:
+    return current_app.extensions.get("mailer")
+
+
+def buyer_of(assessment: Assessment) -> dict:
+    return {
+        "company": assessment.company,
+        "name": assessment.contact_name,
+        "email": assessment.email,
+    }
+
+
+def when(moment) -> str:
+    return moment.strftime("%-d %B %Y at %H:%M UTC")
+
+
+@bp.post("/a/<token>/email-link")
+def email_link(token: str):
+    """Send the resume link to the address given at the start: only ever that address."""
+    sender = mailer()
+    if sender is None:
+        abort(404)
+    assessment, _ = wizard.load(token)
+    back = url_for("wizard.overview", token=token)
+    letter = letters.resume_link(
+        current_app,
+        buyer_of(assessment),
+        public_url("wizard.resume", token=token),
+        ops.expiry(assessment).strftime("%-d %B %Y"),
+    )
+    try:
+        sender.send(assessment.id, mails.RESUME_LINK, letter)
+    except mails.TooMany as refused:
+        flash(
+            f"Your link has been e-mailed {mails.RESUME_LINK_LIMIT} times in the last hour, "
+            f"which is as often as we send it. You can ask again after "
+            f"{refused.retry_at.strftime('%H:%M UTC')}, or copy the link from this page.",
+            "error",
+        )
+        return redirect(back)
+    flash(
+        f"We are sending your link to {assessment.email}. It should arrive in a few minutes.",
+        "success",
+    )
+    return redirect(back)
+
+
+def after_submit(assessment: Assessment, token: str) -> None:
+    """The buyer's confirmation and the sales team's notice. Never raises: the buyer's
+    submission is saved whatever happens to its e-mails."""
+    sender = mailer()
+    if sender is None:
+        return
+    try:
+        result = letters.outcome(assessment.result or {}, assessment.deal_breakers)
+        sender.send(
+            assessment.id,
+            mails.CONFIRMATION,
+            letters.confirmation(
+                current_app, buyer_of(assessment), result, public_url("wizard.resume", token=token)
+            ),
+        )
+        team = current_app.config["SALES_NOTIFY_EMAILS"]
+        if team:
+            summary = {
+                "company": assessment.company,
+                "name": report_id_of(assessment.id),
+                "revision_of": report_id_of(assessment.revision_of_id)
+                if assessment.revision_of_id
+                else None,
+            }
+            link = followup.sales_url(assessment.id)
+            letter = letters.sales_notice(current_app, team, summary, result, link)
+            sender.send(assessment.id, mails.SALES_NOTICE, letter)
+    except Exception:  # noqa: BLE001 - see the docstring
+        log.exception("the e-mails about assessment %s could not be queued", assessment.id)
+
+
+def status(assessment: Assessment, kind: str) -> dict | None:
+    """The newest e-mail of ``kind`` in words for the buyer's page; None when e-mail is
+    off. ``state`` is "none", "sending", "sent" or "failed"."""
+    if mailer() is None:
+        return None
+    found = mails.latest(assessment.id, kind)
+    shown = {"email": assessment.email, "state": "none", "asked": None, "at": None}
+    if found is None:
+        return shown
+    state = found.status
+    if state == mails.QUEUED:
+        state = "failed" if utcnow() - found.created_at > STUCK else "sending"
+    at = found.finished_at or found.created_at
+    return {**shown, "state": state, "asked": when(found.created_at), "at": when(at)}
+
+
+def init_app(app) -> None:
+    app.register_blueprint(bp)

@@ -1,0 +1,137 @@
+"""Response headers and error pages shared by every part of the app."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from flask import Flask, current_app, jsonify, render_template, request, url_for
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, NotFound
+
+from questionnaire.store.db import db
+from questionnaire.store.operations import DatabaseBusy, Deleted, is_lock_timeout
+
+log = logging.getLogger(__name__)
+BUSY_RETRY_SECONDS = 5
+
+CSP = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
+
+HEADERS = {
+    "Content-Security-Policy": CSP,
+    "Referrer-Policy": "no-referrer",  # buyer tokens live in URLs
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Permissions-Policy": "camera=(), microphone=(), geolocation=(), interest-cohort=()",
+}
+
+ERROR_TITLES = {
+    400: "Something in that request was not right",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "That action is not allowed here",
+    409: "This assessment can no longer be changed",
+    413: "That was too much data to send",
+    429: "Too many attempts",
+    500: "Sorry, something went wrong on our side",
+    503: "The questionnaire is temporarily unavailable",
+}
+
+
+_HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in HEADERS.items()}
+
+
+HSTS = "max-age=31536000"  # a year; not includeSubDomains: other hosts are not ours to decide
+
+
+def add_headers(response):
+    # One pass over what the response already has, instead of a lookup per header.
+    present = {name.lower() for name in response.headers.keys()}
+    response.headers.extend(v for k, v in _HEADERS_BY_KEY.items() if k not in present)
+    if request.is_secure:  # over plain HTTP browsers ignore it; behind a proxy see ProxyFix
+        response.headers["Strict-Transport-Security"] = HSTS
+    if request.endpoint == "static":
+        if "v" in request.args and response.status_code == 200:
+            # asset_url() names the file's content in ?v=, so this URL never changes meaning.
+            response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    elif request.endpoint:
+        # Pages hold buyer answers or staff data: never keep them in shared caches.
+        if "cache-control" not in present:
+            response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def asset_urls(app: Flask):
+    """asset_url(filename): the static file's URL with a hash of its content, so browsers
+    may cache it for a year and a deployment with a new stylesheet is seen at once. Worked
+    out once per file; a page draws three of them."""
+    urls: dict[str, str] = {}
+
+    def asset_url(filename: str) -> str:
+        url = urls.get(filename)
+        if url is None:
+            content = (Path(app.static_folder) / filename).read_bytes()
+            digest = hashlib.sha256(content).hexdigest()[:12]
+            url = urls[filename] = url_for("static", filename=filename, v=digest)
+        return url
+
+    return asset_url
+
+
+def public_url(endpoint: str, **values) -> str:
+    """An address for a message that leaves the app (an e-mail, a webhook): on PUBLIC_URL,
+    never on the Host header of whoever caused it, which anyone can choose; the path alone
+    where PUBLIC_URL is not set (config.check_mail requires it for e-mail)."""
+    return current_app.config.get("PUBLIC_URL", "") + url_for(endpoint, **values)
+
+
+def render_error(error: HTTPException):
+    code = error.code or 500
+    title = ERROR_TITLES.get(code, error.name)
+    message = error.description if code not in (404, 500) else None
+    if request.path.startswith("/api/"):  # the CRM API answers in JSON, errors included
+        return jsonify({"error": message or title, "details": []}), code
+    return render_template("error.html", title=title, message=message, code=code), code
+
+
+def render_busy(error: Exception):
+    """A write gave up waiting for a lock (DATABASE_LOCK_TIMEOUT): its transaction was
+    rolled back whole, so the person can simply try again."""
+    if isinstance(error, OperationalError):
+        if not is_lock_timeout(error):
+            raise error  # any other database failure is a 500, logged with its traceback
+        db.session.rollback()
+    log.warning("%s %s: the database stayed locked: %s", request.method, request.endpoint, error)
+    html = render_template(
+        "error.html",
+        title=ERROR_TITLES[503],
+        message="The database was busy, so nothing was saved. Please go back and try again "
+        "in a moment.",
+        code=503,
+    )
+    return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS)}
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(add_headers)
+    app.add_template_global(asset_urls(app), "asset_url")
+    for code in ERROR_TITLES:
+        app.register_error_handler(code, render_error)
+    app.register_error_handler(DatabaseBusy, render_busy)
+    # Deleted while being changed (the buyer's delete in another tab): gone, like any 404.
+    app.register_error_handler(Deleted, lambda error: render_error(NotFound()))
+    app.register_error_handler(OperationalError, render_busy)

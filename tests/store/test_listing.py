@@ -1,0 +1,228 @@
+"""The sales list's pure parts: reading filters, page links, CSV cells. No app, no database."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+
+import pytest
+
+from questionnaire.store import listing
+from questionnaire.store.listing import Filters, neutralise, page_numbers, parse_filters
+
+
+def test_defaults_are_submitted_newest_first_page_one():
+    assert parse_filters({}) == Filters(status="submitted", sort="newest", page=1)
+    assert not parse_filters({}).active
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        ({"status": "deleted"}, Filters()),
+        ({"sort": "DROP TABLE"}, Filters()),
+        ({"deal_breakers": "maybe"}, Filters()),
+        ({"page": "-4"}, Filters(page=1)),
+        ({"page": "two"}, Filters(page=1)),
+        ({"page": "99999999999"}, Filters(page=1_000_000)),
+    ],
+)
+def test_unknown_values_fall_back_to_the_default(args, expected):
+    assert parse_filters(args) == expected
+
+
+def test_drafts_cannot_be_sorted_by_score():
+    assert parse_filters({"status": "draft", "sort": "score_high"}).sort == "newest"
+
+
+def test_search_is_trimmed_collapsed_and_bounded():
+    assert parse_filters({"q": "  acme \t  ltd "}).q == "acme ltd"
+    assert len(parse_filters({"q": "x" * 500}).q) == listing.MAX_QUERY
+
+
+def test_a_bad_date_is_reported_and_ignored():
+    filters = parse_filters({"date_from": "2026-13-40", "date_to": "2026-11-30"})
+    assert filters.date_from is None and filters.date_to == date(2026, 11, 30)
+    assert filters.errors == (("date_from", "From date must be a real date, like 30 Nov 2026"),)
+
+
+def test_a_to_date_before_the_from_date_is_reported():
+    filters = parse_filters({"date_from": "2026-11-30", "date_to": "2026-11-01"})
+    assert filters.date_to is None
+    assert [name for name, _ in filters.errors] == ["date_to"]
+
+
+def test_args_give_the_same_filters_back_without_defaults():
+    filters = parse_filters(
+        {"q": "acme", "rating": "Strong fit", "date_from": "2026-11-01", "page": "3"}
+    )
+    args = filters.args()
+    assert args == {"q": "acme", "rating": "Strong fit", "date_from": "2026-11-01", "page": "3"}
+    assert parse_filters(args) == filters
+    assert filters.args(page=1) == {"q": "acme", "rating": "Strong fit", "date_from": "2026-11-01"}
+
+
+def test_like_pattern_escapes_wildcards_and_lowers_case():
+    assert listing.like_pattern("100%_Sure\\") == "%100\\%\\_sure\\\\%"
+
+
+@pytest.mark.parametrize(
+    ("current", "last", "expected"),
+    [
+        (1, 1, [1]),
+        (1, 3, [1, 2, 3]),
+        (1, 10, [1, 2, 3, None, 10]),
+        (5, 10, [1, None, 3, 4, 5, 6, 7, None, 10]),
+        (10, 10, [1, None, 8, 9, 10]),
+        (4, 4000, [1, 2, 3, 4, 5, 6, None, 4000]),
+    ],
+)
+def test_page_numbers_show_ends_and_neighbours_with_gaps(current, last, expected):
+    assert page_numbers(current, last) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
+        ("+44 20 7946 0000", "'+44 20 7946 0000"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("Acme = best", "Acme = best"),
+        ("", ""),
+        (None, ""),
+        (3, "3"),
+    ],
+)
+def test_neutralise_makes_formula_cells_text(value, expected):
+    assert neutralise(value) == expected
+
+
+def test_csv_cells_are_neutralised_and_dates_in_minutes():
+    row = {
+        "company": "=cmd|' /C calc'!A0",
+        "contact_name": "@Ann",
+        "email": "ann@example.com",
+        "status": "submitted",
+        "submitted_at": datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
+        "updated_at": datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
+        "score": 86.904,
+        "rating": "Strong fit",
+        "deal_breakers": 0,
+        "bank_version": "2026.11.1",
+        **CRM_COLUMNS,
+    }
+    cells = listing.csv_cells(row, "http://localhost/sales/assessments/7", {})
+    assert cells[:3] == ["'=cmd|' /C calc'!A0", "'@Ann", "ann@example.com"]
+    assert cells[4:7] == ["2026-11-30 09:15", "2026-11-30 09:15", "86.9"]
+
+
+CRM_COLUMNS = {
+    "owner_id": None,
+    "stage": "new",
+    "result_revision": 0,
+    "open_follow_ups": None,
+    "summary": None,
+}
+
+
+def crm(cells: list[str]) -> dict[str, str]:
+    return dict(zip(listing.CSV_HEADER, cells, strict=True))
+
+
+def test_csv_has_what_a_crm_needs_of_a_fit2_result():
+    row = {
+        "company": "Acme",
+        "contact_name": "Ann",
+        "email": "a@x.example",
+        "status": "submitted",
+        "submitted_at": None,
+        "updated_at": None,
+        "score": 70.0,
+        "rating": "Fit with gaps",
+        "deal_breakers": 2,
+        "bank_version": "1",
+        **CRM_COLUMNS,
+        "owner_id": 3,
+        "stage": "in_discussion",
+        "result_revision": 2,
+        "open_follow_ups": 4,
+        "summary": {
+            "deal_breakers": ["mfa", "backups"],
+            "unresolved_must_haves": 1,
+            "coverage": 84.2,
+            "provisional": True,
+            "sections": [{"title": "Security", "score": 80.0}, {"title": "Privacy", "score": None}],
+        },
+    }
+    cells = crm(listing.csv_cells(row, "link", {3: "Sam Seller"}))
+    assert cells["Deal-breaker ids"] == "mfa backups"
+    assert cells["Unresolved must-haves"] == "1" and cells["Coverage (%)"] == "84.2"
+    assert cells["Provisional"] == "yes" and cells["Open follow-ups"] == "4"
+    assert cells["Section scores"] == "Security: 80.0; Privacy: not scored"
+    assert (cells["Owner"], cells["Stage"], cells["Result revision"]) == (
+        "Sam Seller",
+        "in_discussion",
+        "2",
+    )
+
+
+def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero():
+    draft = {
+        "company": "Acme",
+        "contact_name": "Ann",
+        "email": "a@x.example",
+        "status": "draft",
+        "submitted_at": None,
+        "updated_at": None,
+        "score": None,
+        "rating": None,
+        "deal_breakers": 0,
+        "bank_version": "1",
+        **CRM_COLUMNS,
+    }
+    cells = crm(listing.csv_cells(draft, "link", {}))
+    for column in ("Score", "Deal-breakers", "Open follow-ups", "Coverage (%)", "Result revision"):
+        assert cells[column] == "", column
+    fit1 = {
+        **draft,
+        "status": "submitted",
+        "score": 50.0,
+        "open_follow_ups": 0,
+        "summary": {
+            "deal_breakers": [],
+            "unresolved_must_haves": None,
+            "coverage": None,
+            "provisional": None,
+            "sections": [],
+        },
+    }
+    cells = crm(listing.csv_cells(fit1, "link", {}))
+    assert cells["Deal-breakers"] == "0" and cells["Open follow-ups"] == "0"
+    assert cells["Coverage (%)"] == cells["Provisional"] == cells["Unresolved must-haves"] == ""
+
+
+def test_csv_text_starts_with_a_bom_and_header_only_once():
+    first = listing.csv_text([["a", "b"]], header=True)
+    more = listing.csv_text([["c", "d"]])
+    assert first.startswith('\ufeff"Company",') and not more.startswith("\ufeff")
+    rows = list(csv.reader(io.StringIO((first + more).removeprefix("\ufeff"))))
+    assert rows == [list(listing.CSV_HEADER), ["a", "b"], ["c", "d"]]
+
+
+def test_every_csv_cell_is_quoted_so_a_semicolon_locale_cannot_split_out_a_formula():
+    from questionnaire.store.listing import csv_text
+
+    assert csv_text([["a;=1+1", "7"]]) == '"a;=1+1","7"\r\n'
+
+
+def test_a_mailto_link_names_exactly_one_address():
+    from questionnaire.web.sales import mailto
+
+    assert mailto("ann@acme.example") == "mailto:ann@acme.example"
+    assert mailto("x?cc=eve@evil.example&body=hi@acme.example") == (
+        "mailto:x%3Fcc%3Deve@evil.example%26body%3Dhi@acme.example"
+    )
