@@ -77,28 +77,41 @@ class BankRegistry:
             raise BankUnavailable(self.path)
         return self._current
 
-    def _refresh(self) -> None:
-        self._checked = time.monotonic()
+    def _file_stat(self) -> tuple | None:
         try:
             st = os.stat(self.path)
-            stat = (st.st_mtime_ns, st.st_size, st.st_ino)
         except OSError:
-            stat = None
+            return None
+        return (st.st_mtime_ns, st.st_size, st.st_ino)
+
+    def _refresh(self) -> None:
+        self._checked = time.monotonic()
+        stat = self._file_stat()
         if stat == self._stat and (self._current is not None or self.last_error is not None):
             return
-        self._stat = stat
+        bank: Bank | None = None
+        problems: list[Problem] = []
         try:
             bank = self._load()
         except BankInvalid as exc:
-            self.last_error = LoadError(tuple(exc.problems))
+            problems = list(exc.problems)
+        if self._file_stat() != stat:
+            # Changed while it was read: an editor is still writing it. What was read may be
+            # a valid first part of the file, which would then be stored under the new
+            # version and refuse the whole file as a clash. Read it again at the next check.
+            self._stat = None
+            if self._current is None:
+                self._use_fallback()
+            return
+        self._stat = stat
+        if bank is None:
+            self.last_error = LoadError(tuple(problems))
             if self._current is None:
                 self._use_fallback()
             kept = (
                 f"keeping version {self._current.version}" if self._current else "no bank to serve"
             )
-            log.error(
-                "questions.yaml is invalid (%s):\n%s", kept, "\n".join(map(str, exc.problems))
-            )
+            log.error("questions.yaml is invalid (%s):\n%s", kept, "\n".join(map(str, problems)))
             return
         for warning in bank.warnings:
             log.warning("%s", warning)
