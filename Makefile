@@ -64,8 +64,10 @@ bench: $(STAMP) system-deps
 	$(BIN)/python bench/run.py
 
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
+# Two pytest-xdist workers halve the run on two cores (make test TEST_WORKERS=0: one process).
+TEST_WORKERS ?= 2
 test: $(STAMP) test-system-deps $(AXE) lint
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Style, the layers' import contracts (pyproject.toml) and the core's types.
 lint: $(STAMP)

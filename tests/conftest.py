@@ -14,7 +14,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from questionnaire.app import create_app
 from questionnaire.config import sqlalchemy_url
@@ -48,6 +48,28 @@ def postgres_url() -> str | None:
     """The PostgreSQL database the suite runs against when DATABASE_URL names one (.ci/run)."""
     url = os.environ.get("DATABASE_URL", "")
     return url if url.startswith(("postgres://", "postgresql")) else None
+
+
+def pytest_configure(config) -> None:
+    """Under pytest-xdist (``make test`` runs two workers) each worker gets a PostgreSQL
+    database of its own, ``<name>_gw0`` and so on: every test empties the schema it runs on."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    url = postgres_url()
+    if worker is None or url is None:
+        return
+    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{own.database}"'))
+    engine.dispose()
+    os.environ["DATABASE_URL"] = own.render_as_string(hide_password=False)
+
+
+def pytest_collection_modifyitems(items) -> None:
+    """Tests marked ``slow`` (mostly waiting) go first, so that with two workers the rest of
+    the suite runs beside them instead of after them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 def reset_postgres(url: str) -> None:

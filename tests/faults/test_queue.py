@@ -101,6 +101,7 @@ def test_two_app_servers_and_one_worker_serve_a_journey_with_the_pdf_drawn_by_th
         assert unexpected_log_errors(one) == [] and unexpected_log_errors(two) == []
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not QUEUE_MODE,
     reason="waits out RQ's abandoned-job grace (~90 s): run with TRUSTCHECK_TEST_QUEUE=1, "
