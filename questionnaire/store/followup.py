@@ -179,22 +179,32 @@ def give_written_answer(
     return assessment.result_revision
 
 
+MARK_SEEN_TRIES = 5
+
+
 def mark_seen(assessment: Assessment) -> None:
     """The buyer is about to be shown the current revision: from now on it is only ever
-    superseded. Call before reading what to show (see give_written_answer)."""
-    if not assessment.result_revision:
-        return
-    db.session.execute(
-        update(ResultRevision)
-        .where(
-            ResultRevision.assessment_id == assessment.id,
-            ResultRevision.number == assessment.result_revision,
-            ResultRevision.seen_at.is_(None),
+    superseded. Call before reading what to show (see give_written_answer).
+
+    A revision made between marking and reading (staff answering at that moment) is the one
+    shown, so it is marked in turn, until what is read is what was marked."""
+    for _ in range(MARK_SEEN_TRIES):
+        number = assessment.result_revision
+        if not number:
+            return
+        db.session.execute(
+            update(ResultRevision)
+            .where(
+                ResultRevision.assessment_id == assessment.id,
+                ResultRevision.number == number,
+                ResultRevision.seen_at.is_(None),
+            )
+            .values(seen_at=utcnow())
         )
-        .values(seen_at=utcnow())
-    )
-    db.session.commit()
-    db.session.refresh(assessment)  # a revision made meanwhile is the one shown
+        db.session.commit()
+        db.session.refresh(assessment)
+        if assessment.result_revision == number:
+            return
 
 
 # --- owner, stage, notes -----------------------------------------------------------------

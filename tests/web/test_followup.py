@@ -180,3 +180,57 @@ def test_the_access_log_filters_by_who_what_when_and_which(app, sales, submitted
     assert "Sam Seller" in page(admin.get(f"{log}?date_from=2020-01-01&assessment={number}"))
     bad = page(admin.get(f"{log}?date_from=31 Feb 2026"))
     assert "From date must be a real date, like 30 Nov 2026" in bad
+
+
+def test_a_revision_made_while_the_buyer_opens_the_result_is_marked_seen_too(
+    app, sales, buyer, bank, submitted, monkeypatch
+):
+    """Staff answer again in the instant between the buyer's view marking revision 1 seen
+    and reading what to show: the page shows revision 2, so revision 2 is seen too and can
+    no longer be edited under the buyer's eyes."""
+    number, asked = submitted
+    url = f"/sales/assessments/{number}/provider-answers/{asked}"
+    assert sales.post(url, data=answer_form(bank, asked, "First words.")).status_code == 302
+    refresh = db.session.refresh
+    made = []
+
+    def a_revision_made_meanwhile(instance, *args, **kwargs):
+        if not made:  # another connection, as another process would be
+            with db.engine.begin() as connection:
+                first = connection.execute(select(ResultRevision.__table__)).one()
+                connection.execute(
+                    ResultRevision.__table__.insert().values(
+                        assessment_id=number,
+                        number=2,
+                        result=first.result,
+                        written=[{**first.written[0], "statement": "Meanwhile words."}],
+                        author="Sam Seller",
+                    )
+                )
+                connection.execute(
+                    Assessment.__table__.update()
+                    .where(Assessment.id == number)
+                    .values(result_revision=2)
+                )
+            made.append(2)
+        return refresh(instance, *args, **kwargs)
+
+    monkeypatch.setattr(db.session, "refresh", a_revision_made_meanwhile)
+    assert buyer.client.get(buyer.url("/result")).status_code == 200
+    monkeypatch.undo()
+    assert made == [2]
+    with app.app_context():
+        seen = db.session.execute(
+            select(ResultRevision.number, ResultRevision.seen_at).order_by(ResultRevision.number)
+        ).all()
+        assert [(n, at is not None) for n, at in seen] == [(1, True), (2, True)]
+    assert sales.post(url, data=answer_form(bank, asked, "Later words.")).status_code == 302
+    with app.app_context():
+        statements = db.session.scalars(
+            select(ResultRevision.written).order_by(ResultRevision.number)
+        ).all()
+        assert [w[0]["statement"] for w in statements] == [
+            "First words.",
+            "Meanwhile words.",
+            "Later words.",
+        ]
