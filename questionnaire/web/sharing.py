@@ -21,6 +21,11 @@ from questionnaire.web.downloads import buyer_pdf
 
 bp = Blueprint("sharing", __name__)
 
+REVISIONS_LIMITED = (
+    "Too many assessments have been started from your network in the last hour, revisions "
+    "included. Your submitted assessment is unchanged: please try again later."
+)
+
 
 def submitted_or_400(token: str) -> Assessment:
     assessment, _ = wizard.load(token)
@@ -32,7 +37,11 @@ def submitted_or_400(token: str) -> Assessment:
 @bp.post("/a/<token>/revise")
 def revise(token: str):
     original = submitted_or_400(token)
-    revision, new_token, _ = revisions.revise(original, wizard.current_bank_or_503())
+    bank = wizard.current_bank_or_503()
+    if not wizard.may_start():  # each revision is a new assessment: the start limit counts it
+        flash(REVISIONS_LIMITED, "error")
+        return redirect(url_for("wizard.result", token=token))
+    revision, new_token, _ = revisions.revise(original, bank)
     flash(
         f"Your answers are copied into a new draft, {report_id_of(revision.id)}. Change what "
         f"you need, then submit it. Your submitted assessment, {report_id_of(original.id)}, "

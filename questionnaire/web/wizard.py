@@ -88,14 +88,20 @@ STARTS_LIMITED = (
 )
 
 
+def may_start() -> bool:
+    """Whether this address may start one more assessment, a revision included
+    (START_LIMIT_PER_HOUR, counted across every process)."""
+    per_hour = current_app.config["START_LIMIT_PER_HOUR"]
+    return throttle.claim_start(auth.client_address(), utcnow(), per_hour)
+
+
 @bp.route("/", methods=["GET", "POST"])
 def start():
     bank = current_bank_or_503()
     form = StartForm()
     if not form.validate_on_submit():
         return start_page(bank, form, 400 if request.method == "POST" else 200)
-    per_hour = current_app.config["START_LIMIT_PER_HOUR"]
-    if not throttle.claim_start(auth.client_address(), utcnow(), per_hour):
+    if not may_start():
         seconds = int(throttle.START_WINDOW.total_seconds())
         return *start_page(bank, form, 429, STARTS_LIMITED), {"Retry-After": str(seconds)}
     assessment, token = ops.start_assessment(

@@ -105,6 +105,24 @@ def test_revise_uses_the_current_bank_and_names_the_answers_left_behind(
     assert stored_assessment(app, token).bank_version == bank.version
 
 
+def test_revisions_count_against_the_start_limit_and_a_refusal_changes_nothing(
+    app, client, buyer, bank, example
+):
+    token = submitted(buyer, bank, example)  # one start from this address
+    app.config["START_LIMIT_PER_HOUR"] = 2
+    before = snapshot(app, token)
+    revise(client, token)  # the second
+    refused = client.post(f"/a/{token}/revise")
+    assert refused.status_code == 302 and refused.location.endswith(f"/a/{token}/result")
+    html = page(client.get(refused.location))
+    assert "revisions included. Your submitted assessment is unchanged" in html
+    assert snapshot(app, token) == before
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Assessment.id))) == 2
+    elsewhere = client.post(f"/a/{token}/revise", environ_base={"REMOTE_ADDR": "10.0.0.9"})
+    assert re.fullmatch(r".*/a/([^/]+)/check", elsewhere.location)
+
+
 def test_a_draft_cannot_be_revised_or_shared(client, buyer):
     token = buyer.start()
     for path in ("/revise", "/read-only-link", "/read-only-link/revoke"):
