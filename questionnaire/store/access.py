@@ -38,6 +38,7 @@ READ_ONLY_ACTOR = "Someone with your read-only link"
 ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
 NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
 BUYER_LIMIT = 100  # the buyer's page lists the latest events, and says how many more
+READ_ONLY_REPEAT = timedelta(minutes=10)  # see record_read_only
 
 
 def actor_label(user: User) -> str:
@@ -52,9 +53,25 @@ def record(assessment_id: int, user: User, action: str) -> None:
 
 
 def record_read_only(assessment_id: int, action: str) -> None:
-    """A view or download through the buyer's read-only link: nobody signed in."""
-    add_event(assessment_id, None, READ_ONLY_ACTOR, action)
-    db.session.commit()
+    """A view or download through the buyer's read-only link: nobody signed in.
+
+    Anyone holding the link can reload it without end: the same action within
+    READ_ONLY_REPEAT of the last one is not written again, which bounds the rows a link can
+    add and keeps the buyer's list to what tells them something."""
+    now = utcnow()
+    repeated = db.session.scalar(
+        select(AccessEvent.id)
+        .where(
+            AccessEvent.assessment_id == assessment_id,
+            AccessEvent.actor == READ_ONLY_ACTOR,
+            AccessEvent.action == action,
+            AccessEvent.created_at >= now - READ_ONLY_REPEAT,
+        )
+        .limit(1)
+    )
+    if repeated is None:
+        add_event(assessment_id, None, READ_ONLY_ACTOR, action)
+        db.session.commit()
 
 
 def add_event(assessment_id: int, user_id: int | None, actor: str, action: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -209,6 +210,26 @@ def test_the_read_only_link_shows_the_result_and_the_pdf_and_is_listed_for_the_b
     assert "Downloaded the PDF report" in mine
     # The buyer's page shows the same link again later.
     assert f"/v/{shared}" in mine
+
+
+def test_reloading_a_read_only_link_is_listed_once_per_ten_minutes(
+    app, client, buyer, bank, example
+):
+    token = submitted(buyer, bank, example)
+    shared = read_only_link(client, token)
+    colleague = app.test_client()
+    for _ in range(5):
+        assert colleague.get(f"/v/{shared}").status_code == 200
+    for _ in range(2):
+        assert fetch(colleague, f"/v/{shared}/report.pdf").status_code == 200
+    reader = ("Someone with your read-only link",)
+    assert access_events(app, token) == [(*reader, "view"), (*reader, "pdf")]
+    with app.app_context():  # eleven minutes later
+        for event in db.session.scalars(select(AccessEvent)):
+            event.created_at -= timedelta(minutes=11)
+        db.session.commit()
+    assert colleague.get(f"/v/{shared}").status_code == 200
+    assert access_events(app, token) == [(*reader, "view"), (*reader, "pdf"), (*reader, "view")]
 
 
 def test_a_revoked_link_is_a_404_and_a_new_one_is_different(app, client, buyer, bank, example):
