@@ -56,11 +56,11 @@ class Mailer:
 
     def send(self, assessment_id: int, kind: str, letter: Letter) -> int:
         """Record the letter and queue it; returns its record's id. Never waits for the
-        mail server. A resume link counts against its hourly limit (raises
-        store.mails.TooMany past it)."""
+        mail server. A letter to the buyer counts against the hourly limits (raises
+        store.mails.TooMany past them)."""
         mail_id = (
-            mails.record_resume_link(assessment_id)
-            if kind == mails.RESUME_LINK
+            mails.record_to_buyer(assessment_id, kind)
+            if kind in mails.TO_BUYERS
             else mails.record(assessment_id, kind)
         )
         self._start()

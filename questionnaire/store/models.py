@@ -231,6 +231,7 @@ class SentMail(db.Model):
     __tablename__ = "sent_mails"
     __table_args__ = (
         Index("ix_sent_mails_assessment_kind_at", "assessment_id", "kind", "created_at"),
+        Index("ix_sent_mails_kind_at", "kind", "created_at"),  # mails to one address an hour
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -60,10 +60,14 @@ def email_link(token: str):
     try:
         sender.send(assessment.id, mails.RESUME_LINK, letter)
     except mails.TooMany as refused:
+        again = refused.retry_at.strftime("%H:%M UTC")
         flash(
-            f"Your link has been e-mailed {mails.RESUME_LINK_LIMIT} times in the last hour, "
-            f"which is as often as we send it. You can ask again after "
-            f"{refused.retry_at.strftime('%H:%M UTC')}, or copy the link from this page.",
+            f"{assessment.email} has been sent as many e-mails in the last hour as we send "
+            f"to one address. You can ask again after {again}, or copy the link from this page."
+            if refused.to_address
+            else f"Your link has been e-mailed {mails.RESUME_LINK_LIMIT} times in the last "
+            f"hour, which is as often as we send it. You can ask again after {again}, or copy "
+            "the link from this page.",
             "error",
         )
         return redirect(back)
@@ -82,13 +86,17 @@ def after_submit(assessment: Assessment, token: str) -> None:
         return
     try:
         result = letters.outcome(assessment.result or {}, assessment.deal_breakers)
-        sender.send(
-            assessment.id,
-            mails.CONFIRMATION,
-            letters.confirmation(
-                current_app, buyer_of(assessment), result, public_url("wizard.resume", token=token)
-            ),
+        confirmation = letters.confirmation(
+            current_app, buyer_of(assessment), result, public_url("wizard.resume", token=token)
         )
+        try:
+            sender.send(assessment.id, mails.CONFIRMATION, confirmation)
+        except mails.TooMany:
+            log.warning(
+                "no confirmation for assessment %s: its address has had as many e-mails "
+                "this hour as one address gets",
+                assessment.id,
+            )
         team = current_app.config["SALES_NOTIFY_EMAILS"]
         if team:
             summary = {

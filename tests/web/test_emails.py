@@ -106,7 +106,7 @@ def test_the_hourly_limit_holds_when_many_ask_at_once(app, buyer):
         with app.app_context():
             barrier.wait()
             try:
-                mails.record_resume_link(number)
+                mails.record_to_buyer(number, mails.RESUME_LINK)
                 results.append("recorded")
             except mails.TooMany:
                 results.append("refused")
@@ -119,6 +119,41 @@ def test_the_hourly_limit_holds_when_many_ask_at_once(app, buyer):
     for thread in threads:
         thread.join(30)
     assert sorted(results) == ["recorded"] * 3 + ["refused"] * 3
+
+
+def test_one_address_gets_at_most_ten_emails_an_hour_whatever_assessments_name_it(
+    app, client, buyer, smtp
+):
+    """Anyone can start assessments with someone else's address and have the link sent:
+    ten e-mails an hour reach that address, however many assessments ask."""
+    for n in range(mails.ADDRESS_LIMIT):
+        buyer.start(
+            company=f"Flood {n}", email="Victim@Example.org" if n % 2 else "victim@example.org"
+        )
+        assert client.post(buyer.url("/email-link")).status_code == 302
+    token = buyer.start(company="Flood 10", email="victim@example.org")
+    refused = page(client.post(buyer.url("/email-link"), follow_redirects=True))
+    assert "victim@example.org has been sent as many e-mails in the last hour" in refused
+    assert outcomes(app, token, mails.RESUME_LINK) == []
+    assert len(smtp.wait_for(mails.ADDRESS_LIMIT)) == mails.ADDRESS_LIMIT
+    other = buyer.start(email="someone.else@example.org")  # other addresses are not held up
+    client.post(buyer.url("/email-link"))
+    assert outcomes(app, other, mails.RESUME_LINK) == ["sent"]
+
+
+def test_a_confirmation_past_the_address_limit_is_not_sent_and_the_rest_goes_on(
+    app, client, buyer, bank, example, smtp
+):
+    for n in range(mails.ADDRESS_LIMIT):
+        buyer.start(company=f"Earlier {n}")
+        assert client.post(buyer.url("/email-link")).status_code == 302
+    assert len(smtp.wait_for(mails.ADDRESS_LIMIT)) == mails.ADDRESS_LIMIT
+    token = submit(buyer, bank, example)
+    assert stored_assessment(app, token).status == "submitted"
+    assert outcomes(app, token, mails.CONFIRMATION) == []
+    assert outcomes(app, token, mails.SALES_NOTICE) == ["sent"]  # the sales team still hears
+    received = smtp.wait_for(mails.ADDRESS_LIMIT + 1)
+    assert [r.recipients for r in received[mails.ADDRESS_LIMIT :]] == [list(SALES_TEAM)]
 
 
 def test_a_mail_server_that_refuses_is_a_clear_message_and_nothing_is_lost(
