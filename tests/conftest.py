@@ -57,7 +57,8 @@ def pytest_configure(config) -> None:
     url = postgres_url()
     if worker is None or url is None:
         return
-    own = make_url(url).set(database=f"{make_url(url).database}_{worker}")
+    shared = make_url(url)
+    own = shared.set(database=f"{shared.database}_{worker}")
     engine = create_engine(sqlalchemy_url(url), isolation_level="AUTOCOMMIT")
     with engine.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{own.database}" WITH (FORCE)'))

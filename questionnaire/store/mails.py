@@ -19,8 +19,8 @@ from questionnaire.store.models import Assessment, SentMail, utcnow
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 RESUME_LINK, CONFIRMATION, SALES_NOTICE = "resume_link", "confirmation", "sales_notice"
+WINDOW = timedelta(hours=1)  # both limits count the e-mails of the last hour
 RESUME_LINK_LIMIT = 3  # resume-link e-mails per assessment per window
-RESUME_LINK_WINDOW = timedelta(hours=1)
 TO_BUYERS = (RESUME_LINK, CONFIRMATION)
 ADDRESS_LIMIT = 10  # e-mails to one buyer's address per window, over all its assessments
 ERROR_LENGTH = 300
@@ -56,7 +56,7 @@ def record_to_buyer(assessment_id: int, kind: str, now: datetime | None = None) 
     assessments, by as many as race.
     """
     now = now or utcnow()
-    since = now - RESUME_LINK_WINDOW
+    since = now - WINDOW
     address = db.session.scalar(
         select(Assessment.email).where(Assessment.id == assessment_id).with_for_update()
     )
@@ -74,7 +74,7 @@ def record_to_buyer(assessment_id: int, kind: str, now: datetime | None = None) 
         ).all()
         if len(earlier) >= RESUME_LINK_LIMIT:
             db.session.rollback()
-            raise TooMany(earlier[-RESUME_LINK_LIMIT] + RESUME_LINK_WINDOW)
+            raise TooMany(earlier[-RESUME_LINK_LIMIT] + WINDOW)
     to_address = db.session.scalars(
         recent.join(Assessment, Assessment.id == SentMail.assessment_id)
         .where(func.lower(Assessment.email) == (address or "").lower())
@@ -82,7 +82,7 @@ def record_to_buyer(assessment_id: int, kind: str, now: datetime | None = None) 
     ).all()
     if len(to_address) >= ADDRESS_LIMIT:
         db.session.rollback()
-        raise TooMany(to_address[-ADDRESS_LIMIT] + RESUME_LINK_WINDOW, to_address=True)
+        raise TooMany(to_address[-ADDRESS_LIMIT] + WINDOW, to_address=True)
     db.session.commit()
     return mail.id
 

@@ -80,5 +80,9 @@ def test_an_unchanged_file_is_not_read_again(tmp_path, monkeypatch):
     path.write_text(SMALL_BANK)
     registry = BankRegistry(str(path), check_seconds=0)
     first = registry.current()
-    monkeypatch.setattr(banks, "load_bank", lambda file: (_ for _ in ()).throw(AssertionError))
+
+    def read(file):
+        raise AssertionError(f"{file} was read again")
+
+    monkeypatch.setattr(banks, "load_bank", read)
     assert registry.current() is first
