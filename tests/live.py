@@ -138,7 +138,7 @@ class LiveWorker:
         with self.log.open("a") as output:
             self.process = subprocess.Popen(
                 [venv_bin("flask"), "--app", "questionnaire", "reports", "worker"],
-                env=self.env,
+                env={**self.env, "PYTHONUNBUFFERED": "1"},  # its log survives a SIGKILL
                 cwd=ROOT,
                 stdout=output,
                 stderr=subprocess.STDOUT,

@@ -104,15 +104,19 @@ def test_two_app_servers_and_one_worker_serve_a_journey_with_the_pdf_drawn_by_th
 @pytest.mark.slow
 @pytest.mark.skipif(
     not QUEUE_MODE,
-    reason="waits out RQ's abandoned-job grace (~90 s): run with TRUSTCHECK_TEST_QUEUE=1, "
+    reason="waits out RQ's abandoned-job grace (~100 s): run with TRUSTCHECK_TEST_QUEUE=1, "
     "as the queue run of .ci/run does",
 )
 def test_a_worker_killed_mid_render_loses_no_report(redis, tmp_path):
     """RQ's abandoned-job handling: the job of a worker that died stays "started" until its
-    heartbeat runs out (its time limit, here 5 + 15 s, plus RQ's 60 s); then a live worker
-    puts it back on the queue (``Retry``) and draws it. About 90 s."""
+    heartbeat runs out (its time limit, here 15 + 15 s, plus RQ's 60 s); then a live worker
+    puts it back on the queue (``Retry``) and draws it. About 100 s.
+
+    The render time limit (15 s) must outlast the moments between the job starting and the
+    worker being killed, or the hung render times out first and the job is retried by the
+    worker itself (with 5 s, a loaded CI machine saw exactly that)."""
     with LiveServer(
-        tmp_path, "killed", workers=1, REPORT_QUEUE_URL=redis.url(), REPORT_TIMEOUT_SECONDS="5"
+        tmp_path, "killed", workers=1, REPORT_QUEUE_URL=redis.url(), REPORT_TIMEOUT_SECONDS="15"
     ) as server:
         first = LiveWorker(server.env, tmp_path / "first-worker.log").start()
         warm = Browser(server.url)
