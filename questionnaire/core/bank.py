@@ -4,9 +4,11 @@ checked line by line.
 ``load_bank(path)`` returns a ``Bank`` or raises ``BankInvalid`` holding every
 problem found, each printable as ``PATH:LINE: message``. Pure: no Flask.
 
-A bank in use is schema 2 (its provider's source is dated by ``as_of``). Schema 1, the
-layout before dated evidence, is read only from the snapshots stored with old
-assessments (``parse_bank(..., snapshot=True)``), so they keep working.
+A bank in use is schema 3 (every commitment graded by its ``evidence``) or schema 2 (its
+provider's source dated by ``as_of``, commitments ungraded: each counts as an assertion,
+with a warning). Schema 1, the layout before dated evidence, is read only from the
+snapshots stored with old assessments (``parse_bank(..., snapshot=True)``), so they keep
+working.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ import re
 from pathlib import Path
 
 from questionnaire.core import evidence, yamlsrc
-from questionnaire.core.evidence import Provider
+from questionnaire.core.evidence import DEFAULT_MUST_HAVE_EVIDENCE, Provider
 from questionnaire.core.model import (
     DEFAULT_MIN_COVERAGE,
+    DEFAULT_TOP_BAND_EVIDENCE,
     SCHEMA,
     Bank,
     BankInvalid,
@@ -47,14 +50,27 @@ __all__ = [
     "parse_bank",
 ]
 
-SNAPSHOT_SCHEMAS = (1, SCHEMA)  # what stored snapshots of older banks may be
+SNAPSHOT_SCHEMAS = (1, 2, SCHEMA)  # what stored snapshots of older banks may be
+LIVE_SCHEMAS = (2, SCHEMA)  # what a bank to start new assessments on may be
 ID_PATTERN = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 RESERVED_IDS = frozenset({"csrf_token", "must_have", "action", NOT_SURE})  # the wizard's fields
 DEFAULT_RATINGS = ((85.0, "Strong fit"), (60.0, "Fit with gaps"), (0.0, "Significant gaps"))
 
 TOP_KEYS = frozenset(
-    {"schema", "version", "title", "provider", "min_coverage", "ratings", "sections", "intro"}
+    {
+        "schema",
+        "version",
+        "title",
+        "provider",
+        "min_coverage",
+        "must_have_evidence",
+        "top_band_evidence",
+        "ratings",
+        "sections",
+        "intro",
+    }
 )
+MUST_HAVE_GRADES = ("policy", "contract", "independent")  # a bar for must-haves
 SECTION_KEYS = frozenset({"id", "title", "intro", "questions"})
 # Bounds on the work a file can cause (see also yamlsrc.MAX_VALUES and MAX_DEPTH): the
 # 2,000-question bench bank is 0.7 MB; reading stops after this many problems.
@@ -188,7 +204,9 @@ class _Reader(QuestionReader):
         title = self.text(data, "title", required=True, where="the bank")
         intro = self.text(data, "intro")
         provider = self.provider_read = evidence.read_provider(data, self.schema, self)
-        min_coverage = self.min_coverage(data)
+        min_coverage = self.percent(data, "min_coverage", DEFAULT_MIN_COVERAGE)
+        top_band_evidence = self.percent(data, "top_band_evidence", DEFAULT_TOP_BAND_EVIDENCE)
+        must_have_evidence = self.must_have_evidence(data)
         ratings = self.ratings(data)
         sections = self.sections(data)
 
@@ -208,6 +226,8 @@ class _Reader(QuestionReader):
             warnings=tuple(warnings),
             min_coverage=min_coverage,
             schema=self.schema,
+            must_have_evidence=must_have_evidence,
+            top_band_evidence=top_band_evidence,
         )
 
     # --- small readers -------------------------------------------------------------
@@ -247,28 +267,38 @@ class _Reader(QuestionReader):
         current one; a stored snapshot may be older."""
         schema = data.get("schema", 1)
         line = data.line_of("schema")
-        readable = SNAPSHOT_SCHEMAS if self.snapshot else (SCHEMA,)
+        readable = SNAPSHOT_SCHEMAS if self.snapshot else LIVE_SCHEMAS
         if isinstance(schema, bool) or schema not in SNAPSHOT_SCHEMAS:
             self.error(line, f"unsupported schema {schema!r}; this app reads schema {SCHEMA}")
             return SCHEMA
         if schema not in readable:
             self.error(
                 line,
-                f"schema {schema} is read only from assessments stored before schema {SCHEMA}: "
-                f"set 'schema: {SCHEMA}' and give provider.as_of, the date the provider's "
-                "source was captured (docs/questions.md)",
+                f"schema {schema} is read only from assessments stored before schema 2: "
+                f"set 'schema: {SCHEMA}', give provider.as_of, the date the provider's "
+                "source was captured, and grade each commitment's evidence (docs/questions.md)",
             )
         return schema
 
-    def min_coverage(self, data: LineDict) -> float:
-        value = data.get("min_coverage", DEFAULT_MIN_COVERAGE)
+    def percent(self, data: LineDict, key: str, default: float) -> float:
+        value = data.get(key, default)
         if not is_number(value) or not 0 <= value <= 100:
             self.error(
-                data.line_of("min_coverage"),
-                f"min_coverage must be a number from 0 to 100 (a percentage), got {value!r}",
+                data.line_of(key),
+                f"{key} must be a number from 0 to 100 (a percentage), got {value!r}",
             )
-            return DEFAULT_MIN_COVERAGE
+            return default
         return float(value)
+
+    def must_have_evidence(self, data: LineDict) -> str:
+        value = data.get("must_have_evidence", DEFAULT_MUST_HAVE_EVIDENCE)
+        if value not in MUST_HAVE_GRADES:
+            self.error(
+                data.line_of("must_have_evidence"),
+                f"must_have_evidence must be one of {', '.join(MUST_HAVE_GRADES)}, got {value!r}",
+            )
+            return DEFAULT_MUST_HAVE_EVIDENCE
+        return value
 
     def ratings(self, data: LineDict) -> tuple[Rating, ...]:
         raw = data.get("ratings")

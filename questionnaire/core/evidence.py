@@ -18,6 +18,37 @@ from urllib.parse import urlsplit
 from questionnaire.core.yamlsrc import LineDict
 
 STALE_AFTER_YEARS = 3
+MAX_SCOPE_LENGTH = 1000
+
+# How strong the evidence behind a commitment is (method fit/3, docs/method.md), weakest
+# first. ``written`` is the provider's written answer to one buyer: it is never read from
+# the bank, and it carries the weight of a contract term (the provider signs it).
+ASSERTION, POLICY, CONTRACT, INDEPENDENT, WRITTEN = (
+    "assertion",
+    "policy",
+    "contract",
+    "independent",
+    "written",
+)
+GRADES = (ASSERTION, POLICY, CONTRACT, INDEPENDENT)  # what a bank may give
+GRADE_RANK = {ASSERTION: 0, POLICY: 1, CONTRACT: 2, WRITTEN: 2, INDEPENDENT: 3}
+ASSURED = frozenset({CONTRACT, INDEPENDENT, WRITTEN})  # what counts toward the top band
+GRADE_LABELS = {
+    ASSERTION: "Public statement",
+    POLICY: "Published policy",
+    CONTRACT: "Contract",
+    INDEPENDENT: "Independent audit",
+    WRITTEN: "Written answer",
+}
+DEFAULT_MUST_HAVE_EVIDENCE = CONTRACT
+UNGRADED = ASSERTION  # what a commitment of a schema 2 bank, which has no grades, counts as
+
+
+def meets_bar(grade: str, bar: str) -> bool:
+    """Whether evidence of ``grade`` is at least as strong as ``bar``."""
+    return GRADE_RANK[grade] >= GRADE_RANK[bar]
+
+
 NOT_RECORDED = "capture date not recorded"
 ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 MAX_URL_LENGTH = 2000
@@ -29,6 +60,7 @@ class Provider:
     source: str = ""
     url: str = ""
     as_of: date | None = None  # None only in a schema 1 bank
+    scope: str = ""  # which offerings and purchase routes the source covers (schema 3)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +145,49 @@ def _as_of(raw: LineDict, report: Reporter, where: str) -> date | None:
         return None
 
 
+def _scope(raw: LineDict, report: Reporter) -> str:
+    scope = report.text(raw, "scope")
+    if len(scope) > MAX_SCOPE_LENGTH:
+        report.error(
+            raw.line_of("scope"),
+            f"provider.scope is {len(scope):,} characters; keep it to one short paragraph "
+            f"(at most {MAX_SCOPE_LENGTH:,})",
+        )
+        return ""
+    return " ".join(scope.split())
+
+
+def read_grade(raw: LineDict, schema: int, report: Reporter, where: str) -> str:
+    """A commitment's ``evidence`` grade. Schema 3 requires one; in a schema 2 bank, which
+    predates grades, a commitment without one counts as an assertion, with a warning."""
+    grade = raw.get("evidence")
+    if grade is None:
+        if schema >= 3:
+            report.error(
+                raw.line,
+                f"{where} needs 'evidence': one of {', '.join(GRADES)} (docs/questions.md)",
+            )
+        else:
+            report.warn(
+                raw.line,
+                f"{where} has no 'evidence' grade, so it counts as {UNGRADED!r}; "
+                f"grade it (one of {', '.join(GRADES)}) and set 'schema: 3'",
+            )
+        return UNGRADED
+    if grade not in GRADES:
+        hint = (
+            " (a written answer is given to one buyer, never in the bank)"
+            if grade == WRITTEN
+            else ""
+        )
+        report.error(
+            raw.line_of("evidence"),
+            f"evidence {grade!r} of {where} is not a grade: use one of {', '.join(GRADES)}{hint}",
+        )
+        return UNGRADED
+    return grade
+
+
 def read_provider(data: LineDict, schema: int, report: Reporter) -> Provider:
     """``provider``: name, source, url, as_of. Schema 2 requires all but url."""
     raw = data.get("provider")
@@ -135,6 +210,7 @@ def read_provider(data: LineDict, schema: int, report: Reporter) -> Provider:
         source=report.text(raw, "source", required=schema >= 2, where="provider"),
         url=_url(raw, report),
         as_of=_as_of(raw, report, "the provider"),
+        scope=_scope(raw, report),
     )
     if schema >= 2 and "as_of" not in raw:
         report.error(

@@ -10,11 +10,12 @@ from functools import cached_property
 from types import MappingProxyType
 
 from questionnaire.core import conditions
-from questionnaire.core.evidence import Provider
+from questionnaire.core.evidence import DEFAULT_MUST_HAVE_EVIDENCE, UNGRADED, Provider
 from questionnaire.core.qtypes import TYPES, Option, QuestionType
 
-SCHEMA = 2  # what a bank in use must be
+SCHEMA = 3  # what a bank in use should be (schema 2, ungraded, still loads with warnings)
 DEFAULT_MIN_COVERAGE = 80.0
+DEFAULT_TOP_BAND_EVIDENCE = 50.0  # % of stated weight met by assured evidence for the top band
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +48,9 @@ class Commitment:
     source: str
     url: str = ""
     as_of: date | None = None  # when the source was captured; None only in schema 1 banks
+    evidence: str = UNGRADED  # its grade (evidence.GRADES, or "written")
+    not_offered: tuple[str, ...] = ()  # choice/multi: option keys documented as not offered
+    plan_dependent: bool = False  # holds only for some plans: said wherever it is met
 
 
 @dataclass(frozen=True, slots=True, eq=False)  # identity: each question is one object of its bank
@@ -69,6 +73,8 @@ class Question:
     better: str | None = None
     availability: bool = False  # a % of time the service is up: reports show the downtime
     max_length: int = 0
+    near: float | None = None  # number: a miss by at most this much is a near miss
+    gate_not_sure: bool = False  # an unscored question that offers "Not sure" (a gate)
     line: int = 0
 
     @property
@@ -78,6 +84,12 @@ class Question:
     @property
     def scored(self) -> bool:
         return self.kind.scored and self.weight > 0
+
+    @property
+    def offers_not_sure(self) -> bool:
+        """Whether "Not sure" is an answer: on every scored question, and on a gate that
+        says so (the questions it guards are then shown)."""
+        return self.scored or self.gate_not_sure
 
     def option(self, key: str) -> Option:
         for option in self.options:
@@ -113,6 +125,8 @@ class Bank:
     warnings: tuple[Problem, ...] = ()
     min_coverage: float = DEFAULT_MIN_COVERAGE  # % compared below which a result is provisional
     schema: int = SCHEMA
+    must_have_evidence: str = DEFAULT_MUST_HAVE_EVIDENCE  # the grade a must-have needs
+    top_band_evidence: float = DEFAULT_TOP_BAND_EVIDENCE
 
     @cached_property
     def questions(self) -> tuple[Question, ...]:

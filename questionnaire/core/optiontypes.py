@@ -9,6 +9,7 @@ from questionnaire.core.questiontype import (
     NOT_SURE,
     NOT_SURE_LABEL,
     AnswerError,
+    Match,
     Option,
     QuestionType,
     SpecReader,
@@ -58,7 +59,7 @@ def _read_options(spec: SpecReader) -> tuple[Option, ...]:
             )
             continue
         found[key] = item.line_of("key")
-        for extra in item.keys() - {"key", "label", "requires"}:
+        for extra in item.keys() - {"key", "label", "requires", "retired"}:
             spec.warn_at(
                 item.line_of(extra), f"unknown field {extra!r} in option {key!r} is ignored"
             )
@@ -68,6 +69,12 @@ def _read_options(spec: SpecReader) -> tuple[Option, ...]:
         pending.append((item, key, label))
     options = []
     for item, key, label in pending:
+        retired = item.get("retired", False)
+        if not isinstance(retired, bool):
+            spec.error_at(
+                item.line_of("retired"), f"'retired' of option {key!r} must be true or false"
+            )
+            retired = False
         requires = item.get("requires", key)
         if requires is not None and requires not in found:
             spec.error_at(
@@ -76,12 +83,23 @@ def _read_options(spec: SpecReader) -> tuple[Option, ...]:
                 + did_you_mean(requires, found),
             )
             requires = key
-        options.append(Option(key=key, label=label, requires=requires))
+        options.append(Option(key=key, label=label, requires=requires, retired=retired))
+    if options and all(o.retired for o in options):
+        spec.error("options", "every option is retired: a buyer could not answer")
     return tuple(options)
 
 
 def _option_keys(q) -> list[str]:
     return [o.key for o in q.options]
+
+
+def _required(requirement) -> set[str]:
+    return {requirement} if isinstance(requirement, str) else set(requirement)
+
+
+def _required_keys(q) -> set[str]:
+    """The offerings some option requires."""
+    return {o.requires for o in q.options if o.requires is not None}
 
 
 class _Options(QuestionType):
@@ -100,6 +118,22 @@ class _Options(QuestionType):
             return f"commitment names option {unknown[0]!r}, which '{q.id}' does not offer" + (
                 did_you_mean(unknown[0], _option_keys(q))
             )
+        return None
+
+    def not_offered_error(self, q, value, offered):
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            return "'not_offered' must be a list of option keys"
+        unknown = [v for v in value if v not in _option_keys(q)]
+        if unknown:
+            return f"not_offered names option {unknown[0]!r}, which '{q.id}' does not have" + (
+                did_you_mean(unknown[0], _option_keys(q))
+            )
+        both = [v for v in value if isinstance(offered, list) and v in offered]
+        if both:
+            return f"option {both[0]!r} is listed both as offered (value) and as not offered"
+        needless = [v for v in value if v not in _required_keys(q)]
+        if needless:
+            return f"no option of '{q.id}' requires {needless[0]!r}, so it cannot be not offered"
         return None
 
     def _check_key(self, q, value):
@@ -124,6 +158,21 @@ class _Options(QuestionType):
             return ()
         required = {requirement} if isinstance(requirement, str) else requirement
         return tuple(k for k in _option_keys(q) if k in required and k not in offered)
+
+    def compare(self, q, requirement, offered, not_offered=()):
+        """Each required option is offered, documented as not offered (a shortfall), or
+        unknown: the commitment is silent on it, which is never a shortfall. A
+        requirement is met only as a whole: its credit is the least of its options', so
+        asking for more can never earn more."""
+        missing = self.missing(q, requirement, offered)
+        short = tuple(k for k in missing if k in not_offered)
+        unknown = tuple(k for k in missing if k not in not_offered)
+        if short:
+            some_met = len(missing) < len(_required(requirement))
+            return Match("partly_met" if some_met else "not_met", 0.0, short, unknown)
+        if unknown:
+            return Match("unknown", 0.0, short, unknown)
+        return Match("met", 1.0, short, unknown)
 
 
 class Choice(_Options):

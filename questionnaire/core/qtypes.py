@@ -30,6 +30,7 @@ from questionnaire.core.questiontype import (
     TEXT_MAX_LENGTH,
     YES,
     AnswerError,
+    Match,
     Option,
     QuestionType,
     SpecReader,
@@ -37,6 +38,8 @@ from questionnaire.core.questiontype import (
     is_number,
 )
 from questionnaire.core.text import clean_text
+
+NEAR_MISS_CREDIT = 0.5  # a number missed by no more than the question's `near`
 
 # The shared parts are imported from here by most callers.
 __all__ = [
@@ -98,7 +101,7 @@ class NumberField(NamedTuple):
 
 class Number(QuestionType):
     name = "number"
-    field_keys = frozenset({"unit", "min", "max", "better", "step", "availability"})
+    field_keys = frozenset({"unit", "min", "max", "better", "step", "availability", "near"})
     condition_ops = frozenset({"equals", "in", "not", "at_least"})
     hint = "Leave blank if you have no requirement."
     widget = "number"
@@ -135,6 +138,11 @@ class Number(QuestionType):
             spec.error("availability", 'an availability question must have unit: "%"')
             availability = False
         out["availability"] = availability
+        near = raw.get("near")
+        if near is not None and (not is_number(near) or near < 0):
+            spec.error("near", f"'near' must be a number of at least 0 (in the unit), got {near!r}")
+            near = None
+        out["near"] = near
         return out
 
     def commitment_error(self, q, value):
@@ -162,11 +170,28 @@ class Number(QuestionType):
         return value
 
     def requirement(self, q, answer):
+        # Asking for at least nothing (0 days' notice, a 0% credit) states no requirement.
+        if q.better == "higher" and answer <= 0:
+            return None
         return answer
 
     def credit(self, q, requirement, offered):
         meets = offered >= requirement if q.better == "higher" else offered <= requirement
         return 1.0 if meets else 0.0
+
+    def shortfall(self, q, requirement, offered) -> float:
+        """How far ``offered`` falls short of ``requirement``, in the unit (0 when met).
+        Rounded to 9 places, so 99.95 - 99.9 is the 0.05 a reader sees."""
+        gap = requirement - offered if q.better == "higher" else offered - requirement
+        return max(round(gap, 9), 0)
+
+    def compare(self, q, requirement, offered, not_offered=()):
+        gap = self.shortfall(q, requirement, offered)
+        if gap == 0:
+            return Match("met", 1.0, gap=0)
+        if q.near is not None and gap <= q.near:
+            return Match("partly_met", NEAR_MISS_CREDIT, gap=gap, near=True)
+        return Match("not_met", 0.0, gap=gap)
 
     def matches(self, q, op, answer, operand):
         if op == "at_least":

@@ -20,9 +20,22 @@ if TYPE_CHECKING:
 
 MAX_WEIGHT = 5
 QUESTION_KEYS = frozenset(
-    {"id", "prompt", "help", "type", "weight", "follow_up", "frameworks", "commitment", "show_if"}
+    {
+        "id",
+        "prompt",
+        "help",
+        "type",
+        "weight",
+        "follow_up",
+        "frameworks",
+        "commitment",
+        "show_if",
+        "not_sure",
+    }
 )
-COMMITMENT_KEYS = frozenset({"value", "statement", "source", "url", "as_of"})
+COMMITMENT_KEYS = frozenset(
+    {"value", "statement", "source", "url", "as_of", "evidence", "not_offered", "plan_dependent"}
+)
 
 
 class QuestionReader:
@@ -80,6 +93,7 @@ class QuestionReader:
                 f"a {type_name} question is never scored; its weight is ignored",
             )
         spec = kind.read_spec(SpecReader(raw, self.error, self.warn))
+        gate_not_sure = self.gate_not_sure(raw, kind.scored, float(weight) if kind.scored else 0)
         if qid is None:
             return None
         question = Question(
@@ -91,6 +105,7 @@ class QuestionReader:
             help=self.text(raw, "help"),
             follow_up=self.text(raw, "follow_up"),
             frameworks=self.frameworks(raw),
+            gate_not_sure=gate_not_sure,
             line=raw.line,
             **spec,
         )
@@ -99,6 +114,24 @@ class QuestionReader:
         question = replace(question, commitment=commitment, show_if=show_if)
         self.earlier[qid] = question
         return question
+
+    def gate_not_sure(self, raw: LineDict, scorable: bool, weight: float) -> bool:
+        """``not_sure: true`` offers "Not sure" on an unscored question (a gate); every
+        scored question offers it anyway."""
+        value = raw.get("not_sure")
+        if value is None:
+            return False
+        line = raw.line_of("not_sure")
+        if not isinstance(value, bool):
+            self.error(line, "'not_sure' must be true or false")
+            return False
+        if value and not scorable:
+            self.error(line, "'not_sure' cannot be offered on a text question")
+            return False
+        if value and weight > 0:
+            self.warn(line, "'not_sure' is offered on every scored question anyway; drop it")
+            return False
+        return value
 
     def frameworks(self, raw: LineDict) -> Mapping[str, tuple[str, ...]]:
         value = raw.get("frameworks")
@@ -145,6 +178,19 @@ class QuestionReader:
             ok = False
         where = f"the commitment of '{q.id}'"
         found = evidence.read_evidence(value, self.provider_read, self.schema, self, where)
+        grade = evidence.read_grade(value, self.schema, self, where)
+        plan_dependent = value.get("plan_dependent", False)
+        if not isinstance(plan_dependent, bool):
+            self.error(value.line_of("plan_dependent"), "'plan_dependent' must be true or false")
+            plan_dependent = False
+        not_offered: tuple[str, ...] = ()
+        if "not_offered" in value:
+            problem = q.kind.not_offered_error(q, value["not_offered"], value.get("value"))
+            if problem:
+                self.error(value.line_of("not_offered"), problem)
+                ok = False
+            else:
+                not_offered = tuple(value["not_offered"])
         if not ok:
             return None
         offered = value["value"]
@@ -156,6 +202,9 @@ class QuestionReader:
             source=found.source,
             url=found.url,
             as_of=found.as_of,
+            evidence=grade,
+            not_offered=not_offered,
+            plan_dependent=plan_dependent,
         )
 
     def show_if(self, raw: LineDict, q: Question) -> conditions.Condition | None:

@@ -40,6 +40,25 @@ class Option:
     key: str
     label: str
     requires: str | None  # the offering this option needs; None = no requirement
+    retired: bool = False  # kept so stored answers read; not offered to new buyers
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A requirement held against a commitment (method fit/3): ``outcome`` is "met",
+    "partly_met", "not_met", or "unknown" when the commitment is silent on part of it.
+
+    ``credit`` is the share of the question's points earned when compared (0 for an
+    unknown); ``short`` the required option keys documented as not offered, ``unknown``
+    those neither offered nor documented as not offered; ``gap`` how far a number falls
+    short, in its unit; ``near`` a miss within the question's tolerance."""
+
+    outcome: str
+    credit: float
+    short: tuple[str, ...] | None = None
+    unknown: tuple[str, ...] | None = None
+    gap: float | None = None
+    near: bool = False
 
 
 class SpecReader:
@@ -79,6 +98,13 @@ class QuestionType:
         """Why ``value`` cannot be this question's commitment, or None if it fits."""
         return None
 
+    def not_offered_error(self, q, value, offered) -> str | None:
+        """Why ``value`` cannot be the commitment's ``not_offered`` list, or None."""
+        return (
+            "only a choice or multi commitment lists what is not offered; "
+            f"a {self.name} commitment says it with its value"
+        )
+
     def commitment_warning(self, q, value) -> str | None:
         """Why a fitting ``value`` looks like a mistake, or None."""
         return None
@@ -107,8 +133,8 @@ class QuestionType:
         """An answer normalised: "not_sure" on a scored question, else what ``parse`` makes of
         it. AnswerError when it does not fit. ``None`` is never passed in."""
         if isinstance(value, str) and value == NOT_SURE and self.scored:
-            if not q.scored:
-                raise AnswerError(f"{NOT_SURE_LABEL!r} is offered only on scored questions")
+            if not q.offers_not_sure:
+                raise AnswerError(f"{NOT_SURE_LABEL!r} is not offered on this question")
             return NOT_SURE
         return self.parse(q, value)
 
@@ -127,6 +153,13 @@ class QuestionType:
     def credit(self, q, requirement, offered) -> float:
         """Share of the requirement the commitment meets, 0..1 (method fit/2)."""
         raise NotImplementedError
+
+    def compare(self, q, requirement, offered, not_offered: tuple[str, ...] = ()) -> Match:
+        """The requirement against a commitment's value (method fit/3): met in full, or not
+        at all. Types with a tolerance or with options say more."""
+        if self.credit(q, requirement, offered) >= 1:
+            return Match("met", 1.0)
+        return Match("not_met", 0.0)
 
     def missing(self, q, requirement, offered) -> tuple[str, ...] | None:
         """The required keys ``offered`` lacks, in option order (empty when none, or when

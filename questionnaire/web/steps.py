@@ -42,7 +42,7 @@ def condition_text(condition) -> str:
         joiner = " and " if condition.mode == "all" else " or "
         return joiner.join(condition_text(c) for c in condition.items)
     q = condition.question
-    unsure = f" or “{NOT_SURE_LABEL}”" if q.scored else ""  # "Not sure" shows it too
+    unsure = f" or “{NOT_SURE_LABEL}”" if q.offers_not_sure else ""  # "Not sure" shows it too
     if condition.op == "at_least":
         what = "options" if q.type == "multi" else ""
         text = f"“{q.prompt}” is at least {condition.operand} {what}".strip()
@@ -171,7 +171,7 @@ class QuestionItem(NamedTuple):
     choices: tuple[tuple[str, str], ...]
     condition: dict | None
     condition_text: str
-    not_sure: bool  # "Not sure" is offered (every scored question)
+    not_sure: bool  # "Not sure" is offered (every scored question, and gates that say so)
 
 
 def hashable(value: Any) -> Any:
@@ -203,18 +203,25 @@ def question_item(q: Question, value: Any, error: str | None, must_have: bool) -
         value=value,
         error=error,
         must_have=must_have,
-        choices=tuple(q.kind.choices(q)),
+        choices=tuple(offered_choices(q, value)),
         condition=condition_data(q.show_if) if q.show_if else None,
         condition_text=condition_text(q.show_if) if q.show_if else "",
-        not_sure=q.scored,
+        not_sure=q.offers_not_sure,
     )
+
+
+def offered_choices(q: Question, value: Any) -> list[tuple[str, str]]:
+    """The options a buyer may pick: a retired one only where it is already the answer."""
+    chosen = set(value) if isinstance(value, tuple | list) else {value}
+    retired = {o.key for o in q.options if o.retired and o.key not in chosen}
+    return [(key, label) for key, label in q.kind.choices(q) if key not in retired]
 
 
 def of_the_bank(q: Question, value: Any) -> bool:
     """Whether a shown value is one of the question's own choices (radios), or some of them
     in the bank's order (checkboxes): never anything typed, so a block showing it is a
     block the bank alone decides."""
-    keys = [key for key, _ in q.kind.choices(q)] + ([NOT_SURE] if q.scored else [])
+    keys = [key for key, _ in q.kind.choices(q)] + ([NOT_SURE] if q.offers_not_sure else [])
     if q.kind.widget == "radios":
         return value is None or value in keys
     if q.kind.widget == "checkboxes" and isinstance(value, tuple):
