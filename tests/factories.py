@@ -7,13 +7,14 @@ import random
 import yaml
 
 from questionnaire.core.bank import Bank, parse_bank
+from questionnaire.core.evidence import GRADES
 
 TYPES = ("yesno", "choice", "multi", "number", "text")
 
 
 def bank_dict(sections: list[dict], version: str = "t1") -> dict:
     return {
-        "schema": 2,
+        "schema": 3,
         "version": version,
         "title": "Generated bank",
         "provider": {
@@ -34,12 +35,16 @@ def load(data: dict) -> Bank:
     return parse_bank(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "generated.yaml")
 
 
-def commitment(value) -> dict:
-    return {
+def commitment(value, evidence: str = "contract", not_offered: list[str] | None = None) -> dict:
+    found = {
         "value": value,
         "statement": "Documented by the provider",
         "source": "Example Trust page",
+        "evidence": evidence,
     }
+    if not_offered:
+        found["not_offered"] = not_offered
+    return found
 
 
 def random_question(rng: random.Random, qid: str, earlier_yesno: list[str]) -> dict:
@@ -50,19 +55,25 @@ def random_question(rng: random.Random, qid: str, earlier_yesno: list[str]) -> d
         q["weight"] = rng.randint(0, 5)
         q["follow_up"] = f"Please document {qid}."
     documented = rng.random() < 0.8
+    grade = rng.choice(GRADES)
     if kind == "yesno" and documented:
-        q["commitment"] = commitment(rng.random() < 0.7)
+        q["commitment"] = commitment(rng.random() < 0.7, grade)
     elif kind in ("choice", "multi"):
         keys = [f"o{i}" for i in range(rng.randint(2, 6))]
         q["options"] = [{"key": k, "label": f"Option {k}"} for k in keys]
         if kind == "choice":
             q["options"].insert(0, {"key": "none", "label": "No requirement", "requires": None})
         if documented:
-            q["commitment"] = commitment(sorted(rng.sample(keys, rng.randint(0, len(keys)))))
+            offered = sorted(rng.sample(keys, rng.randint(0, len(keys))))
+            rest = [k for k in keys if k not in offered]
+            absent = sorted(rng.sample(rest, rng.randint(0, len(rest))))  # the rest: silence
+            q["commitment"] = commitment(offered, grade, absent)
     elif kind == "number":
         q.update({"unit": "%", "min": 0, "max": 100, "better": rng.choice(["higher", "lower"])})
+        if rng.random() < 0.3:
+            q["near"] = rng.choice([0.05, 1, 5])
         if documented:
-            q["commitment"] = commitment(round(rng.uniform(0, 100), 2))
+            q["commitment"] = commitment(round(rng.uniform(0, 100), 2), grade)
     elif kind == "text":
         q["max_length"] = 500
     if earlier_yesno and rng.random() < 0.2:
@@ -91,13 +102,18 @@ def random_answers(
     rng = seed if isinstance(seed, random.Random) else random.Random(seed)
     answers: dict = {}
     for q in bank.questions:
-        if q.type == "yesno":
+        if q.offers_not_sure and rng.random() < 0.1:
+            answers[q.id] = "not_sure"
+        elif q.type == "yesno":
             answers[q.id] = rng.choice(["yes", "no"])
         elif q.type == "choice":
             answers[q.id] = rng.choice([o.key for o in q.options])
         elif q.type == "multi":
             keys = [o.key for o in q.options]
             answers[q.id] = rng.sample(keys, rng.randint(0, len(keys)))
+        elif q.type == "number" and q.commitment is not None and rng.random() < 0.3:
+            near = q.commitment.value + rng.choice([-1, 1]) * rng.uniform(0, q.near or 1)
+            answers[q.id] = round(min(max(near, q.min), q.max), 2)  # close: near misses
         elif q.type == "number":
             answers[q.id] = round(rng.uniform(q.min, q.max), 2)
         else:

@@ -39,7 +39,7 @@ CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # makes it a fixture).
 SMALL_BANK = textwrap.dedent(
     """\
-    schema: 2
+    schema: 3
     version: "1.0"
     title: Small bank
     provider: {name: Example Cloud, source: Trust page, url: "https://trust.example.com/", as_of: 2025-09-01}
@@ -60,12 +60,12 @@ SMALL_BANK = textwrap.dedent(
             type: yesno
             weight: 3
             follow_up: How are keys managed?
-            commitment: {value: true, statement: "Encryption at rest", source: "Trust page"}
+            commitment: {value: true, statement: "Encryption at rest", source: "Trust page", evidence: contract}
           - id: smime
             prompt: Do you need S/MIME?
             type: yesno
             weight: 1
-            commitment: {value: false, statement: "No S/MIME", source: "Trust page"}
+            commitment: {value: false, statement: "No S/MIME", source: "Trust page", evidence: assertion}
           - id: region
             prompt: Where must data live?
             type: choice
@@ -77,7 +77,7 @@ SMALL_BANK = textwrap.dedent(
               - {key: us, label: In the US}
               - {key: eu_any, label: Anywhere in Europe, requires: eu}
               - {key: ch, label: In Switzerland}
-            commitment: {value: [eu, us], statement: "EU and US regions", source: "Trust page"}
+            commitment: {value: [eu, us], statement: "EU and US regions", source: "Trust page", evidence: assertion}
       - id: ops
         title: Operations
         questions:
@@ -90,7 +90,12 @@ SMALL_BANK = textwrap.dedent(
               - {key: soc2, label: SOC 2}
               - {key: fedramp, label: FedRAMP}
               - {key: pci, label: PCI DSS}
-            commitment: {value: [iso27001, soc2], statement: "ISO and SOC", source: "Trust page"}
+            commitment:
+              value: [iso27001, soc2]
+              not_offered: [fedramp]
+              statement: "ISO and SOC, not FedRAMP"
+              source: "Trust page"
+              evidence: independent
           - id: uptime
             prompt: What monthly uptime must be financially backed?
             type: number
@@ -99,7 +104,8 @@ SMALL_BANK = textwrap.dedent(
             max: 100
             better: higher
             weight: 5
-            commitment: {value: 99.9, statement: "99.9% uptime", source: "Trust page"}
+            near: 0.05
+            commitment: {value: 99.9, statement: "99.9% uptime", source: "Trust page", evidence: contract}
           - id: breach_hours
             prompt: Within how many hours must a breach be reported to you?
             type: number

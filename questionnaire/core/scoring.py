@@ -367,6 +367,7 @@ def assess_question(
         status = NOT_SURE_STATUS
         match = None
     elif requirement is None:
+        nothing = kind.missing(question, None, ())  # () for option types, else None
         return QuestionResult(
             id=question.id,
             section_id=question.section_id,
@@ -374,8 +375,9 @@ def assess_question(
             points=0.0,
             max=0.0,
             credit=None,
-            must_have=False,
-            missing=kind.missing(question, None, ()),
+            missing=nothing,
+            unknown=nothing,
+            short=nothing,
         )
     elif commitment is None:
         status = ASK_PROVIDER

@@ -207,12 +207,12 @@ def test_nested_all_any_conditions_report_the_inner_line():
         ("{value: 99.9,", '{value: "99.9%",', "must be a number"),
         ("{value: [eu, us],", "{value: eu,", "must be a list of option keys"),
         ("{value: [eu, us],", "{value: [eu, mars],", "does not offer"),
-        ("{value: [iso27001, soc2],", "{value: [iso27001, soc3],", "'soc3'"),
+        ("value: [iso27001, soc2]\n", "value: [iso27001, soc3] \n", "'soc3'"),
     ],
 )
 def test_commitment_value_of_the_wrong_shape(old, new, fragment):
     text = broken(old, new)
-    assert_problem(text, line_of(text, new), fragment)
+    assert_problem(text, line_of(text, new.strip()), fragment)
 
 
 def test_commitment_without_statement():
@@ -349,7 +349,7 @@ def test_bank_written_from_the_design_schema_alone_loads_once_its_mistakes_are_f
     # (the layout before as_of) and has "..." for an address and two sources (a source
     # other than the provider's needs its own date): the loader says so...
     assert_problem(DESIGN_EXAMPLE, line_of(DESIGN_EXAMPLE, "[eu, us]"), "'us'")
-    assert_problem(DESIGN_EXAMPLE, 1, "set 'schema: 2'")
+    assert_problem(DESIGN_EXAMPLE, 1, "set 'schema: 3'")
     assert_problem(DESIGN_EXAMPLE, 4, "'url' '...' must be a web address")
     # ...and with those fixed, the file loads as written.
     fixed = (

@@ -12,8 +12,7 @@ NEWER = (
     .replace("prompt: Do you need S/MIME?", "prompt: Is S/MIME a requirement for you?")
     .replace("weight: 5", "weight: 2")  # uptime
     .replace(
-        '{value: 99.9, statement: "99.9% uptime", source: "Trust page"}',
-        '{value: 99.99, statement: "99.99% uptime", source: "Trust page"}',
+        '{value: 99.9, statement: "99.9% uptime",', '{value: 99.99, statement: "99.99% uptime",'
     )
     .replace("          - {key: ch, label: In Switzerland}\n", "")
     .replace(

@@ -1,5 +1,6 @@
-"""Dated evidence: provider.as_of and url, commitments' own source/url/as_of, schema 2 for a
-bank in use and schema 1 still read from stored snapshots, and when a source is stale."""
+"""Dated evidence: provider.as_of and url, commitments' own source/url/as_of, schema 3 (or
+2) for a bank in use and schema 1 still read from stored snapshots, and when a source is
+stale."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ def test_a_bad_date_is_an_error_on_its_line(written, fragment):
     assert any(p.startswith(f"q.yaml:{line}: ") and fragment in p for p in found), found
 
 
-def test_schema_2_requires_the_providers_as_of():
+def test_a_bank_in_use_requires_the_providers_as_of():
     text = with_provider("provider:\n  name: X\n  source: Trust page\n")
     found = problems_of(text)
     assert any("q.yaml:4: provider is missing 'as_of'" in p for p in found), found
@@ -76,12 +77,12 @@ def test_schema_2_requires_the_providers_as_of():
 
 
 def test_schema_1_is_refused_for_a_bank_in_use_with_what_to_do():
-    text = SMALL_BANK.replace("schema: 2", "schema: 1")
+    text = SMALL_BANK.replace("schema: 3", "schema: 1")
     found = problems_of(text)
     assert found == [
         "q.yaml:1: schema 1 is read only from assessments stored before schema 2: set "
-        "'schema: 2' and give provider.as_of, the date the provider's source was captured "
-        "(docs/questions.md)"
+        "'schema: 3', give provider.as_of, the date the provider's source was captured, and "
+        "grade each commitment's evidence (docs/questions.md)"
     ]
     # A bank without `schema` is schema 1, as it was before the field mattered.
     assert any("schema 1 is read only" in p for p in problems_of(text.replace("schema: 1\n", "")))
@@ -90,7 +91,7 @@ def test_schema_1_is_refused_for_a_bank_in_use_with_what_to_do():
 def test_a_schema_1_snapshot_without_dates_still_loads():
     text = with_provider(
         "provider: {name: Example Cloud, source: Example Trust page}",
-        SMALL_BANK.replace("schema: 2", "schema: 1"),
+        SMALL_BANK.replace("schema: 3", "schema: 1"),
     )
     bank = parse_bank(text, "snapshot", snapshot=True)
     assert bank.schema == 1 and bank.provider.as_of is None
@@ -99,20 +100,20 @@ def test_a_schema_1_snapshot_without_dates_still_loads():
     assert date_text(commitment.as_of) == "capture date not recorded"
 
 
-@pytest.mark.parametrize("schema", ["3", "0", "true", '"2"'])
+@pytest.mark.parametrize("schema", ["4", "0", "true", '"3"'])
 def test_an_unknown_schema_is_an_error(schema):
-    found = problems_of(SMALL_BANK.replace("schema: 2", f"schema: {schema}"), snapshot=True)
+    found = problems_of(SMALL_BANK.replace("schema: 3", f"schema: {schema}"), snapshot=True)
     assert any(p.startswith("q.yaml:1: unsupported schema") for p in found), found
 
 
 def test_a_commitment_overrides_source_url_and_date():
     text = SMALL_BANK.replace(
-        'commitment: {value: true, statement: "Encryption at rest", source: "Trust page"}',
-        'commitment: {value: true, statement: "Encryption at rest", source: "Trust page — Security",'
-        ' url: "https://trust.example.com/security", as_of: "2025-10-02"}',
+        'statement: "Encryption at rest", source: "Trust page"',
+        'statement: "Encryption at rest", source: "Trust page — Security",'
+        ' url: "https://trust.example.com/security", as_of: "2025-10-02"',
     ).replace(
-        'commitment: {value: false, statement: "No S/MIME", source: "Trust page"}',
-        'commitment: {value: false, statement: "No S/MIME", source: "Mail guide", as_of: 2023-01-05}',
+        'statement: "No S/MIME", source: "Trust page"',
+        'statement: "No S/MIME", source: "Mail guide", as_of: 2023-01-05',
     )
     bank = parse_bank(text)
     encrypt, smime = bank.question("encrypt").commitment, bank.question("smime").commitment
@@ -127,8 +128,7 @@ def test_a_commitment_overrides_source_url_and_date():
 
 def test_a_commitment_with_no_source_is_quoted_from_the_providers():
     text = SMALL_BANK.replace(
-        'commitment: {value: true, statement: "Encryption at rest", source: "Trust page"}',
-        'commitment: {value: true, statement: "Encryption at rest"}',
+        'statement: "Encryption at rest", source: "Trust page"', 'statement: "Encryption at rest"'
     )
     commitment = parse_bank(text).question("encrypt").commitment
     assert (commitment.source, commitment.as_of) == ("Trust page", date(2025, 9, 1))
@@ -136,8 +136,8 @@ def test_a_commitment_with_no_source_is_quoted_from_the_providers():
 
 def test_another_source_without_its_own_date_is_an_error():
     text = SMALL_BANK.replace(
-        'commitment: {value: false, statement: "No S/MIME", source: "Trust page"}',
-        'commitment: {value: false, statement: "No S/MIME", source: "Mail guide"}',
+        'statement: "No S/MIME", source: "Trust page"',
+        'statement: "No S/MIME", source: "Mail guide"',
     )
     line = line_of(text, "Mail guide")
     assert any(

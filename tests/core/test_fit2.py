@@ -1,5 +1,6 @@
-"""What fit/2 adds to fit/1: "Not sure", coverage, unresolved must-haves, provisional
-results, missing keys, framework counts, replaced commitments; and its properties."""
+"""What fit/2 added to fit/1 and fit/3 keeps: "Not sure", coverage, unresolved must-haves,
+provisional results, missing keys, framework counts, replaced commitments; and their
+properties under fit/3 (test_fit3.py has what fit/3 adds)."""
 
 from __future__ import annotations
 
@@ -56,10 +57,17 @@ def test_not_sure_is_an_answer_to_every_scored_type_and_is_left_out_of_the_score
     assert question not in [f.id for f in result.follow_ups]  # not a question for the provider
 
 
-def test_not_sure_is_refused_on_questions_that_are_never_scored(small_bank):
+def test_not_sure_is_refused_on_questions_that_are_never_scored_unless_a_gate_offers_it(
+    small_bank,
+):
     with pytest.raises(answers_mod.AnswersInvalid) as caught:
         answers_mod.check(small_bank, {"personal": NOT_SURE})
-    assert "offered only on scored questions" in str(caught.value)
+    assert "'Not sure' is not offered on this question" in str(caught.value)
+    gate = parse_bank(
+        SMALL_BANK.replace("        weight: 0\n", "        weight: 0\n        not_sure: true\n")
+    )
+    checked = answers_mod.check(gate, {"personal": NOT_SURE, "region": "eu"})
+    assert checked.values == {"personal": NOT_SURE, "region": "eu"}  # the gate shows region
     # A text answer that happens to read "not_sure" is just text.
     assert answers_mod.check(small_bank, {"notes": NOT_SURE}).values["notes"] == NOT_SURE
     result = score(small_bank, {"notes": NOT_SURE})
@@ -71,8 +79,8 @@ def test_a_must_have_may_be_marked_on_a_not_sure_answer_and_is_then_unresolved(s
     result = score(small_bank, checked.values, checked.must_have)
     assert by_id(result)["uptime"].must_have and not by_id(result)["uptime"].deal_breaker
     assert result.unresolved_must_haves == ("uptime",)
-    assert result.provisional and result.capped_by == "provisional"
-    assert result.score == 100.0 and result.rating == "Fit with gaps"  # second band at best
+    assert result.provisional and result.rating is None
+    assert result.score == 100.0 and result.rating_range[0] == "Significant gaps"
 
 
 def test_multi_not_sure_is_one_answer_not_an_option(small_bank):
@@ -103,8 +111,8 @@ def test_a_question_gated_on_a_not_sure_answer_is_shown(small_bank):
     bank = parse_bank(text, "gate.yaml")
     assert "region" not in by_id(score(bank, {"encrypt": "yes"}))
     assert "region" in by_id(score(bank, {"encrypt": "no"}))
-    result = score(bank, {"encrypt": NOT_SURE, "region": "ch"})
-    assert by_id(result)["region"].status == "not_met"  # shown, and its answer kept
+    result = score(bank, {"encrypt": NOT_SURE, "region": "eu"})
+    assert by_id(result)["region"].status == MET  # shown, and its answer kept
 
 
 def test_the_option_key_not_sure_is_reserved():
@@ -121,26 +129,31 @@ def test_coverage_counts_stated_and_compared_requirements(small_bank):
     result = score(small_bank, answers)
     # stated: encrypt, smime, region, certs, uptime (not sure), breach_hours (ask) = 6
     # compared: encrypt, smime, region, certs = 4
-    assert result.coverage.to_dict() == {"stated": 6, "compared": 4, "percent": 66.7}
-    assert result.provisional and result.capped_by == "provisional"
+    coverage = result.coverage.to_dict()
+    assert (coverage["stated"], coverage["compared"], coverage["percent"]) == (6, 4, 66.7)
+    # by weight: 3 + 1 + 2 + 4 compared of 3 + 1 + 2 + 4 + 5 + 2 stated
+    assert coverage["weighted_percent"] == round(100 * 10 / 17, 1)
+    assert result.provisional and result.rating is None
     assert result.unresolved_must_haves == ()
 
 
 def test_coverage_is_null_when_nothing_is_stated(small_bank):
     result = score(small_bank, {"encrypt": "no"})
-    assert result.coverage.to_dict() == {"stated": 0, "compared": 0, "percent": None}
-    assert not result.provisional and result.capped_by is None and result.rating is None
+    coverage = result.coverage.to_dict()
+    assert (coverage["stated"], coverage["compared"], coverage["percent"]) == (0, 0, None)
+    assert coverage["weighted_percent"] is None
+    assert result.state == "not_rated" and result.capped_by is None and result.rating is None
 
 
 def test_min_coverage_comes_from_the_bank():
-    answers = {**ALL_MET, "breach_hours": 24}  # 4 of 5 compared: 80%
+    answers = {**ALL_MET, "breach_hours": 24}  # weights 3+2+4+5 = 14 of 16 compared: 87.5%
     assert not score(parse_bank(SMALL_BANK), answers).provisional  # default 80: not below
     strict = parse_bank(
         SMALL_BANK.replace("title: Small bank", "title: Small bank\nmin_coverage: 90")
     )
     assert strict.min_coverage == 90
     result = score(strict, answers)
-    assert result.provisional and result.rating == "Fit with gaps" and result.score == 100.0
+    assert result.provisional and result.rating is None and result.score == 100.0
     assert result.to_dict()["min_coverage"] == 90
 
 
@@ -149,7 +162,8 @@ def test_a_deal_breaker_caps_below_the_provisional_cap(small_bank):
     result = score(small_bank, answers, ["smime", "breach_hours"])
     assert result.deal_breakers == ("smime",) and result.unresolved_must_haves == ("breach_hours",)
     assert result.capped_by == "deal_breaker" and result.provisional
-    assert result.rating == "Significant gaps"
+    assert result.rating is None
+    assert result.rating_range == ("Significant gaps", "Significant gaps")
     data = result.to_dict()
     assert data["capped_by_deal_breaker"] is True and data["capped_by"] == "deal_breaker"
 
@@ -175,8 +189,9 @@ def test_choice_and_multi_name_the_required_keys_not_documented(small_bank):
         {"personal": "yes", "region": "ch", "certs": ["soc2", "pci", "fedramp"], "encrypt": "yes"},
     )
     found = by_id(result)
-    assert found["region"].missing == ("ch",)
+    assert found["region"].missing == ("ch",) and found["region"].unknown == ("ch",)
     assert found["certs"].missing == ("fedramp", "pci")  # in option order
+    assert (found["certs"].short, found["certs"].unknown) == (("fedramp",), ("pci",))
     assert found["encrypt"].missing is None  # not a type with option keys
     met = by_id(score(small_bank, ALL_MET))
     assert met["region"].missing == () and met["certs"].missing == ()
@@ -186,9 +201,11 @@ def test_choice_and_multi_name_the_required_keys_not_documented(small_bank):
 
 def test_ask_the_provider_on_a_choice_names_every_required_key():
     text = SMALL_BANK.replace(
-        '        commitment: {value: [eu, us], statement: "EU and US regions", source: "Trust page"}\n',
+        '        commitment: {value: [eu, us], statement: "EU and US regions", source: "Trust page",'
+        " evidence: assertion}\n",
         "",
     )
+    assert text != SMALL_BANK
     result = score(parse_bank(text), {"personal": "yes", "region": "eu_any"})
     assert (by_id(result)["region"].status, by_id(result)["region"].missing) == (
         ASK_PROVIDER,
@@ -226,7 +243,7 @@ def test_a_caller_may_replace_the_commitment_of_a_question(small_bank):
     better = dataclasses.replace(documented, value=99.99, statement="In writing, 99.99%")
     answers = {**ALL_MET, "uptime": 99.95, "breach_hours": 4}
     plain = score(small_bank, answers)
-    assert by_id(plain)["uptime"].status == "not_met"
+    assert by_id(plain)["uptime"].status == "partly_met"  # a near miss
     replaced = score(small_bank, answers, commitments={"uptime": better, "breach_hours": better})
     assert by_id(replaced)["uptime"].status == MET
     assert by_id(replaced)["breach_hours"].status == "not_met"  # lower is better: 99.99 > 4
@@ -278,16 +295,17 @@ def test_answering_not_sure_instead_of_a_met_answer_never_raises_the_rating(seed
 
 @PROPERTY
 @given(seeds)
-def test_a_result_with_an_unresolved_must_have_is_never_in_the_top_band(seed):
+def test_a_result_with_an_unresolved_must_have_is_not_yet_rated(seed):
     bank, checked = generated(seed, 0.3)
     # Every stated question a must-have: unresolved ones abound.
     must = [q.id for q in bank.questions if q.scored and q.id in checked.values]
     result = score(bank, checked.values, must)
     if result.unresolved_must_haves:
-        assert result.provisional
-        assert result.rating != bank.ratings[0].label
+        assert result.provisional and result.rating is None
+        assert result.rating_range[0] == bank.ratings[-1].label
     for qid in result.unresolved_must_haves:
-        assert by_id(result)[qid].status in (ASK_PROVIDER, NOT_SURE_STATUS)
+        q = by_id(result)[qid]
+        assert q.status in (ASK_PROVIDER, NOT_SURE_STATUS) or q.near_miss or q.unconfirmed
 
 
 def _no_requirement(question):
@@ -325,13 +343,14 @@ def test_coverage_counts_and_lists_agree_with_the_statuses(seed):
         q.id for q in result.questions if q.status == NOT_SURE_STATUS
     )
     assert sum(result.counts.values()) == len(result.questions)
+    weighted = result.coverage.weighted_percent
     expected = bool(result.unresolved_must_haves) or (
-        percent is not None and percent < bank.min_coverage
+        weighted is not None and weighted < bank.min_coverage
     )
     assert result.provisional == expected
-    # The cap never lifts a rating above the score's own band.
-    if result.score is not None:
-        assert band(bank, result.rating) >= bank.band(result.score)
+    # A rating is the band of the range's low end, never above it.
+    if result.rating is not None:
+        assert band(bank, result.rating) >= bank.band(result.score_range[0])
     for name, refs in result.frameworks.items():
         for counts in refs.values():
             assert all(n > 0 and s in STATED for s, n in counts.items()), (name, counts)
@@ -348,7 +367,8 @@ def test_the_stored_result_is_plain_json_and_keeps_every_fit1_key(seed):
     fit1_keys |= {"deal_breakers", "follow_ups"}
     fit2_keys = {"coverage", "unresolved_must_haves", "provisional", "capped_by"}
     fit2_keys |= {"decide_internally", "frameworks"}
-    assert set(data) >= fit1_keys | fit2_keys and data["method"] == "fit/2"
+    fit3_keys = {"state", "score_range", "rating_range", "assurance", "open_points"}
+    assert set(data) >= fit1_keys | fit2_keys | fit3_keys and data["method"] == "fit/3"
     assert all("missing" in q for q in data["questions"])
 
 

@@ -52,8 +52,8 @@ def test_a_source_shared_by_a_whole_part_is_named_once(small_bank):
 
 def test_a_part_quoting_sources_of_different_dates_names_each_quotes_own(small_bank):
     text = SMALL_BANK.replace(
-        'source: "Trust page"}\n      - id: smime',
-        'source: "Trust page", as_of: 2020-01-02}\n      - id: smime',
+        'source: "Trust page", evidence: contract}\n      - id: smime',
+        'source: "Trust page", evidence: contract, as_of: 2020-01-02}\n      - id: smime',
     )
     assert text != SMALL_BANK
     sections = context_of(parse_bank(text))["view"]["sections"]

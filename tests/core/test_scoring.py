@@ -1,5 +1,6 @@
-"""Method fit/2: match rules per type, score arithmetic, must-haves and properties. What
-fit/2 adds to fit/1 ("Not sure", coverage, provisional results) is in test_fit2.py."""
+"""Method fit/3: match rules per type, score arithmetic, must-haves and properties. What
+fit/3 adds (evidence grades, the range, the state, near misses, silence) is in
+test_fit3.py; "Not sure" and coverage in test_fit2.py."""
 
 from __future__ import annotations
 
@@ -28,6 +29,10 @@ def statuses(result) -> dict[str, str]:
     return {q.id: q.status for q in result.questions}
 
 
+def outcome(result, question_id):
+    return next(q for q in result.questions if q.id == question_id)
+
+
 # --- match rules, one type at a time -----------------------------------------------------
 
 
@@ -36,9 +41,8 @@ def statuses(result) -> dict[str, str]:
     [("yes", MET, 3.0), ("no", NOT_REQUIRED, 0.0)],
 )
 def test_yesno_is_met_when_the_commitment_is_true(small_bank, answer, status, points):
-    result = score(small_bank, {"encrypt": answer})
-    q = result.questions[[r.id for r in result.questions].index("encrypt")]
-    assert (q.status, q.points, q.max if status == MET else 0.0) == (status, points, q.max)
+    q = outcome(score(small_bank, {"encrypt": answer}), "encrypt")
+    assert (q.status, q.points, q.max) == (status, points, 3.0 if status == MET else 0.0)
 
 
 def test_yesno_is_not_met_when_the_commitment_is_false(small_bank):
@@ -47,7 +51,13 @@ def test_yesno_is_not_met_when_the_commitment_is_false(small_bank):
 
 @pytest.mark.parametrize(
     ("answer", "status"),
-    [("none", NOT_REQUIRED), ("eu", MET), ("us", MET), ("eu_any", MET), ("ch", NOT_MET)],
+    [
+        ("none", NOT_REQUIRED),
+        ("eu", MET),
+        ("us", MET),
+        ("eu_any", MET),
+        ("ch", ASK_PROVIDER),  # the commitment is silent on Switzerland: never a shortfall
+    ],
 )
 def test_choice_needs_the_required_offering(small_bank, answer, status):
     result = score(small_bank, {"personal": "yes", "region": answer})
@@ -55,22 +65,26 @@ def test_choice_needs_the_required_offering(small_bank, answer, status):
 
 
 @pytest.mark.parametrize(
-    ("chosen", "status", "credit"),
+    ("chosen", "status", "credit", "short", "unknown"),
     [
-        ([], NOT_REQUIRED, None),
-        (["iso27001"], MET, 1.0),
-        (["iso27001", "soc2"], MET, 1.0),
-        (["iso27001", "fedramp"], PARTLY_MET, 0.5),
-        (["iso27001", "soc2", "fedramp"], PARTLY_MET, 2 / 3),
-        (["iso27001", "soc2", "fedramp", "pci"], PARTLY_MET, 0.5),
-        (["fedramp", "pci"], NOT_MET, 0.0),
+        ([], NOT_REQUIRED, None, (), ()),
+        (["iso27001"], MET, 1.0, (), ()),
+        (["iso27001", "soc2"], MET, 1.0, (), ()),
+        (["iso27001", "fedramp"], PARTLY_MET, 0.0, ("fedramp",), ()),
+        (["fedramp"], NOT_MET, 0.0, ("fedramp",), ()),
+        (["fedramp", "pci"], NOT_MET, 0.0, ("fedramp",), ("pci",)),
+        (["iso27001", "soc2", "fedramp", "pci"], PARTLY_MET, 0.0, ("fedramp",), ("pci",)),
+        (["iso27001", "pci"], ASK_PROVIDER, None, (), ("pci",)),
     ],
 )
-def test_multi_gives_partial_credit_for_the_share_offered(small_bank, chosen, status, credit):
-    result = score(small_bank, {"certs": chosen})
-    q = next(r for r in result.questions if r.id == "certs")
-    assert q.status == status
-    assert q.credit == credit
+def test_multi_is_met_only_as_a_whole_and_silence_is_unknown(
+    small_bank, chosen, status, credit, short, unknown
+):
+    q = outcome(score(small_bank, {"certs": chosen}), "certs")
+    assert (q.status, q.credit, q.short, q.unknown) == (status, credit, short, unknown)
+    assert q.missing == tuple(
+        k for k in ("iso27001", "soc2", "fedramp", "pci") if k in short + unknown
+    )
     if credit is not None:
         assert q.points == 4 * credit and q.max == 4
 
@@ -80,7 +94,8 @@ def test_multi_gives_partial_credit_for_the_share_offered(small_bank, chosen, st
     [
         ("uptime", 99.9, MET),  # higher is better: 99.9 committed >= 99.9 required
         ("uptime", 99.0, MET),
-        ("uptime", 99.95, NOT_MET),
+        ("uptime", 99.95, PARTLY_MET),  # within `near: 0.05`: a near miss
+        ("uptime", 99.96, NOT_MET),
         ("breach_hours", 24, ASK_PROVIDER),  # nothing documented
     ],
 )
@@ -124,7 +139,7 @@ def test_text_and_weight_zero_questions_are_never_scored(small_bank):
 def test_a_requirement_without_a_commitment_is_ask_the_provider_and_a_follow_up(small_bank):
     result = score(small_bank, {"breach_hours": 24, "encrypt": "yes"})
     assert statuses(result)["breach_hours"] == ASK_PROVIDER
-    assert result.score == 100.0  # ask_provider is left out of the score
+    assert result.score == 100.0  # ask_provider is left out of the compared score
     assert [f.id for f in result.follow_ups] == ["breach_hours"]
 
 
@@ -133,7 +148,7 @@ def test_a_requirement_without_a_commitment_is_ask_the_provider_and_a_follow_up(
 
 def test_score_is_none_not_zero_when_nothing_is_scored(small_bank):
     result = score(small_bank, {"encrypt": "no", "certs": []})
-    assert result.score is None and result.rating is None
+    assert result.score is None and result.rating is None and result.score_range is None
     assert all(s.score is None for s in result.sections)
 
 
@@ -142,66 +157,88 @@ def test_points_add_up_to_the_score(small_bank):
         "personal": "yes",
         "encrypt": "yes",  # 3 of 3
         "smime": "yes",  # 0 of 1
-        "region": "ch",  # 0 of 2
-        "certs": ["iso27001", "fedramp"],  # 2 of 4
+        "region": "ch",  # ask the provider: out of the compared score
+        "certs": ["iso27001", "fedramp"],  # 0 of 4: FedRAMP is documented as not offered
         "uptime": 99.5,  # 5 of 5
-        "breach_hours": 24,  # ask the provider: out of the score
+        "breach_hours": 24,  # ask the provider
     }
     result = score(small_bank, answers)
-    assert result.score == pytest.approx(100 * (3 + 0 + 0 + 2 + 5) / (3 + 1 + 2 + 4 + 5))
+    assert result.score == pytest.approx(100 * (3 + 0 + 0 + 5) / (3 + 1 + 4 + 5))
     points = sum(q.points for q in result.questions)
     maximum = sum(q.max for q in result.questions)
     assert result.score == pytest.approx(100 * points / maximum)
     sec, ops = result.sections
-    assert sec.score == pytest.approx(100 * 3 / 6) and (sec.points, sec.max) == (3, 6)
-    assert ops.score == pytest.approx(100 * 7 / 9) and (ops.points, ops.max) == (7, 9)
-    assert result.rating == "Fit with gaps"
-    assert result.method == METHOD == "fit/2" and result.bank_version == "1.0"
+    assert sec.score == pytest.approx(100 * 3 / 4) and (sec.points, sec.max) == (3, 4)
+    assert ops.score == pytest.approx(100 * 5 / 9) and (ops.points, ops.max) == (5, 9)
+    # The range counts both asks (region 2, breach_hours 2) at 0 and at full credit.
+    assert result.score_range == (round(100 * 8 / 17, 1), round(100 * 12 / 17, 1))
+    assert result.method == METHOD == "fit/3" and result.bank_version == "1.0"
     assert [f.id for f in result.follow_ups] == ["smime", "region", "certs", "breach_hours"]
 
 
 def test_must_have_not_met_is_a_deal_breaker_that_caps_the_rating(small_bank):
     answers = {"encrypt": "yes", "uptime": 99.5, "smime": "yes"}
     free = score(small_bank, answers)
-    assert free.rating == "Strong fit" and free.score == pytest.approx(100 * 8 / 9)
+    assert free.state == "rated" and free.rating == "Strong fit"
+    assert free.score == pytest.approx(100 * 8 / 9)
     capped = score(small_bank, answers, must_have=["smime"])
     assert capped.score == free.score  # the cap touches the rating, not the score
     assert capped.deal_breakers == ("smime",)
     assert capped.rating == "Significant gaps" and capped.capped
+    assert capped.rating_range == ("Significant gaps", "Significant gaps")
 
 
 def test_partly_met_must_have_is_a_deal_breaker_too(small_bank):
-    result = score(small_bank, {"certs": ["iso27001", "pci"]}, must_have=["certs"])
+    result = score(small_bank, {"certs": ["iso27001", "fedramp"]}, must_have=["certs"])
     assert result.deal_breakers == ("certs",)
+
+
+def test_a_must_have_the_provider_is_silent_on_is_unresolved_not_a_deal_breaker(small_bank):
+    result = score(small_bank, {"certs": ["iso27001", "pci"]}, must_have=["certs"])
+    assert result.deal_breakers == () and result.unresolved_must_haves == ("certs",)
+    assert result.state == "provisional" and result.rating is None
 
 
 def test_met_must_have_and_ask_provider_must_have_are_not_deal_breakers(small_bank):
     result = score(small_bank, {"encrypt": "yes", "breach_hours": 4}, ["encrypt", "breach_hours"])
     assert result.deal_breakers == ()
-    # Not a deal-breaker, but unresolved: the result is provisional (fit/2), not "Strong fit".
+    # Not a deal-breaker, but unresolved: the result is not yet rated.
     assert result.unresolved_must_haves == ("breach_hours",)
-    assert result.rating == "Fit with gaps" and result.capped_by == "provisional"
+    assert result.state == "provisional" and result.rating is None
+    assert result.rating_range == ("Significant gaps", "Strong fit")
     assert [(f.id, f.must_have) for f in result.follow_ups] == [("breach_hours", True)]
 
 
-def test_must_have_on_a_no_requirement_answer_is_ignored(small_bank):
+def test_must_have_on_a_no_requirement_answer_is_listed_not_dropped(small_bank):
     result = score(small_bank, {"encrypt": "no", "uptime": 99}, must_have=["encrypt"])
-    assert result.deal_breakers == () and not result.questions[1].must_have
+    assert result.deal_breakers == () and not outcome(result, "encrypt").must_have
+    assert result.must_haves_without_requirement == ("encrypt",)
 
 
 def test_hidden_questions_are_not_scored_and_their_answers_dropped(small_bank):
     result = score(small_bank, {"personal": "no", "region": "ch"}, must_have=["region"])
     assert "region" not in statuses(result)
-    assert result.deal_breakers == ()
+    assert result.deal_breakers == () and result.must_haves_without_requirement == ()
 
 
 def test_result_dict_has_the_documented_keys(small_bank):
     data = score(small_bank, {"encrypt": "yes"}).to_dict()
-    for key in ("score", "rating", "sections", "questions", "deal_breakers", "follow_ups"):
+    for key in (
+        "score",
+        "score_range",
+        "state",
+        "rating",
+        "rating_range",
+        "sections",
+        "questions",
+        "deal_breakers",
+        "follow_ups",
+    ):
         assert key in data
-    assert data["method"] == "fit/2" and data["bank_version"] == "1.0"
-    assert set(data["questions"][0]) >= {"id", "status", "points", "max"}
-    assert set(data["sections"][0]) >= {"id", "title", "score"}
+    assert data["method"] == "fit/3" and data["bank_version"] == "1.0"
+    assert set(data["questions"][0]) >= {"id", "status", "points", "max", "evidence"}
+    assert set(data["sections"][0]) >= {"id", "title", "score", "coverage", "enough"}
+    assert data["coverage"]["weighted_percent"] == 100.0
 
 
 # --- properties ------------------------------------------------------------------------
@@ -251,7 +288,10 @@ def _meet(question: dict, answer) -> None:
     elif kind in ("choice", "multi"):
         chosen = [answer] if kind == "choice" else answer
         offered = set(question.get("commitment", {}).get("value", [])) | set(chosen)
-        question["commitment"] = commitment(sorted(offered))
+        absent = question.get("commitment", {}).get("not_offered", [])
+        question["commitment"] = commitment(
+            sorted(offered), "contract", [k for k in absent if k not in offered]
+        )
 
 
 @PROPERTY
@@ -262,7 +302,11 @@ def test_meeting_one_more_requirement_never_lowers_a_score(seed, pick):
     raw, must = random_answers(bank, seed)
     values = _visible_only(bank, raw)
     before = score(bank, values, _must_ok(bank, values, must))
-    unmet = [q for q in before.questions if q.status in (NOT_MET, PARTLY_MET, ASK_PROVIDER)]
+    unmet = [
+        q
+        for q in before.questions
+        if q.status in (NOT_MET, PARTLY_MET, ASK_PROVIDER) and values[q.id] != "not_sure"
+    ]
     if not unmet:
         return
     target = unmet[pick % len(unmet)]
