@@ -71,11 +71,19 @@ def test_a_must_have_met_only_on_the_public_word_is_unresolved_and_asked(small_b
     assert result.to_dict()["unresolved_reasons"] == {"region": "unconfirmed"}
 
 
-def test_the_bank_sets_the_bar_for_must_haves(small_bank):
-    lenient = parse_bank(
-        SMALL_BANK.replace("title: Small bank", "title: Small bank\nmust_have_evidence: policy")
+def test_the_bank_sets_the_bar_for_must_haves():
+    policy_region = SMALL_BANK.replace(
+        'source: "Trust page", evidence: assertion}\n        options', "X"
+    ).replace(
+        '"EU and US regions", source: "Trust page", evidence: assertion',
+        '"EU and US regions", source: "Trust page", evidence: policy',
     )
-    assert not by_id(score(lenient, ALL_MET, ["region"]))["region"].unconfirmed is False
+    assert policy_region != SMALL_BANK
+    lenient = parse_bank(
+        policy_region.replace("title: Small bank", "title: Small bank\nmust_have_evidence: policy")
+    )
+    assert not by_id(score(lenient, ALL_MET, ["region"]))["region"].unconfirmed
+    assert by_id(score(parse_bank(policy_region), ALL_MET, ["region"]))["region"].unconfirmed
     strict = parse_bank(
         SMALL_BANK.replace(
             "title: Small bank", "title: Small bank\nmust_have_evidence: independent"
