@@ -11,14 +11,17 @@ from datetime import date
 from typing import Any
 
 from questionnaire.core.bank import Bank, Question
+from questionnaire.core.evidence import GRADE_LABELS
 from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL, format_number, is_number
 from questionnaire.core.scoring import (
     ATTENTION_STATUSES,
+    FOLLOW_UP_CONFIRM,
     FOLLOW_UP_STATUSES,
+    MET,
     STATUS_LABELS,
     STATUSES,
 )
-from questionnaire.core.summary import evidence_view, summary_view
+from questionnaire.core.summary import evidence_view, not_found_text, summary_view
 
 MINUTES_IN_30_DAYS = 30 * 24 * 60
 
@@ -57,6 +60,54 @@ def missing_labels(question: Question, keys: Collection[str] | None) -> list[str
     return [labels.get(key, key) for key in keys or ()]
 
 
+def gap_text(question: Question, gap: float | None) -> str:
+    """A number's shortfall in the reader's terms: minutes a month for an uptime."""
+    if not gap:
+        return ""
+    if question.availability:
+        minutes = MINUTES_IN_30_DAYS * gap / 100
+        return (
+            f"{format_number(gap)} percentage points short: about {minutes:.1f} more minutes "
+            "of downtime allowed in a 30-day month"
+        )
+    unit = f" {question.unit}" if question.unit and question.unit != "%" else question.unit
+    return f"{format_number(gap)}{unit} short"
+
+
+PLAN_DEPENDENT = "Holds only for some of the provider's plans: check that yours includes it."
+
+
+def outcome_view(question: Question, outcome: Mapping) -> dict:
+    """A stored outcome in words: its status, points, and (fit/3) the evidence behind it,
+    what is unknown or short, a near miss, a plan caveat."""
+    status = outcome["status"]
+    grade = outcome.get("evidence")
+    near = bool(outcome.get("near_miss"))
+    unconfirmed = bool(outcome.get("unconfirmed"))
+    label = STATUS_LABELS[status]
+    if near:
+        label = "Near miss"
+    return {
+        "status": status,
+        "status_label": label,
+        "points": outcome["points"],
+        "max": outcome["max"],
+        "points_text": points_text(outcome["points"], outcome["max"]) if outcome["max"] else "",
+        "must_have": outcome["must_have"],
+        "deal_breaker": outcome["deal_breaker"],
+        "missing": missing_labels(question, outcome.get("missing")),
+        "unknown": missing_labels(question, outcome.get("unknown")),
+        "short": missing_labels(question, outcome.get("short")),
+        "evidence_grade": grade,
+        "evidence_label": GRADE_LABELS.get(grade or "", "") if status == MET or near else "",
+        "unconfirmed": unconfirmed,
+        "near_miss": near,
+        "gap_text": gap_text(question, outcome.get("gap")),
+        "plan_note": PLAN_DEPENDENT if outcome.get("plan_dependent") else "",
+        "attention": status in ATTENTION_STATUSES or unconfirmed,
+    }
+
+
 def question_view(question: Question, answer: Any, outcome: Mapping | None, today: date) -> dict:
     """One question with the buyer's answer, the commitment (where and when it was
     documented, judged on ``today``) and, when scored, its outcome."""
@@ -68,6 +119,7 @@ def question_view(question: Question, answer: Any, outcome: Mapping | None, toda
         "answer": answer_text(question, answer),
         "is_text": question.type == "text",
         "scored": question.scored,
+        "context": not question.scored and question.type != "text",  # opens others
         "commitment": None,
         "follow_up": question.follow_up or question.prompt,
         "feel": [],
@@ -80,26 +132,26 @@ def question_view(question: Question, answer: Any, outcome: Mapping | None, toda
         quoted |= evidence_view(commitment.source, commitment.url, commitment.as_of, today)
         view["commitment"] = quoted
     if question.availability:
-        figures = [("You asked for", answer)] if isinstance(answer, int | float) else []
+        figures = [("Asked for", answer)] if isinstance(answer, int | float) else []
         if commitment is not None and is_number(commitment.value):
             figures.append(("The provider commits to", commitment.value))
         view["feel"] = [
             f"{who} {format_number(value)}%: up to {downtime_text(value)}" for who, value in figures
         ]
     if outcome is not None:
-        status = outcome["status"]
-        view.update(
-            status=status,
-            status_label=STATUS_LABELS[status],
-            points=outcome["points"],
-            max=outcome["max"],
-            points_text=points_text(outcome["points"], outcome["max"]) if outcome["max"] else "",
-            must_have=outcome["must_have"],
-            deal_breaker=outcome["deal_breaker"],
-            missing=missing_labels(question, outcome.get("missing")),
-            attention=status in ATTENTION_STATUSES,
-        )
+        view.update(outcome_view(question, outcome))
     return view
+
+
+def footing_view(stored: Mapping) -> dict:
+    """A section's footing (fit/3): "3 of 5 compared", and whether its score may be drawn
+    as one (its weighted coverage reaches the bank's min_coverage)."""
+    coverage = stored.get("coverage")
+    if coverage is None:  # fit/1 and fit/2 sections: the score as stored
+        return {"footing_text": "", "enough": True}
+    stated, compared = coverage["stated"], coverage["compared"]
+    text = f"{compared} of {stated} compared" if stated else "nothing stated"
+    return {"footing_text": text, "enough": bool(stored.get("enough"))}
 
 
 def result_view(
@@ -117,6 +169,7 @@ def result_view(
     outcomes = {q["id"]: q for q in result["questions"]}
     sections = []
     by_id: dict[str, dict] = {}
+    not_found = not_found_text(bank)
     for section, stored in zip(bank.sections, result["sections"], strict=True):
         questions = []
         for question in section.questions:
@@ -124,6 +177,7 @@ def result_view(
                 continue  # hidden by its condition
             view = question_view(question, answers.get(question.id), outcomes[question.id], today)
             view["section_title"] = section.title
+            view["not_found"] = not_found
             questions.append(view)
             by_id[question.id] = view
         sections.append(
@@ -136,16 +190,18 @@ def result_view(
                 "points_text": points_text(stored["points"], stored["max"]),
                 "questions": questions,
                 "attention": sum(q.get("attention", False) for q in questions),
+                **footing_view(stored),
             }
         )
     counts = result["counts"]
+    summary = summary_view(bank, result, by_id, today)
     return {
-        **summary_view(bank, result, by_id, today),
+        **summary,
         "title": bank.title,
         "provider": bank.provider.name,
         "score": result["score"],
         "score_text": score_text(result["score"]),
-        "rating": result["rating"] or "Not rated",
+        "rating": result["rating"] or summary["verdict"]["headline"],
         "capped": result["capped_by_deal_breaker"],
         "method": result["method"],
         "bank_version": result["bank_version"],
@@ -158,9 +214,16 @@ def result_view(
         "sections": sections,
         "deal_breakers": [by_id[qid] for qid in result["deal_breakers"]],
         "follow_ups": [
-            {**by_id[f["id"]], "text": f["question"]}
+            {
+                **by_id[f["id"]],
+                "text": f["question"],
+                "reason": f.get("reason", f["status"]),
+                "reason_label": "Confirm in the contract"
+                if f.get("reason") == FOLLOW_UP_CONFIRM
+                else by_id[f["id"]]["status_label"],
+            }
             for f in result["follow_ups"]
-            if f["status"] in FOLLOW_UP_STATUSES
+            if f["status"] in FOLLOW_UP_STATUSES or f.get("reason") == FOLLOW_UP_CONFIRM
         ],
         "notes": [v for v in by_id.values() if v["is_text"] and v["answer"] != "No requirement"],
         "must_have": [by_id[qid] for qid in must_have if qid in by_id],

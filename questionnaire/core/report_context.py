@@ -30,19 +30,32 @@ def answers_sha256(answers: Mapping[str, Any], must_have: Collection[str]) -> st
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def gauge(score: float | None) -> dict:
-    """A half-circle dial, 0 on the left and 100 on the right, as SVG path data."""
+def gauge(low: float | None, high: float | None = None) -> dict:
+    """A half-circle dial, 0 on the left and 100 on the right, as SVG path data: solid to
+    ``low`` (what the buyer can count on, or a stored point score), lighter from there to
+    ``high`` (the range's high end, where open points all go well)."""
     cx, cy, r = 110.0, 105.0, 88.0
 
     def point(value: float) -> str:
         angle = math.pi * (1 - value / 100)
         return f"{cx + r * math.cos(angle):.2f} {cy - r * math.sin(angle):.2f}"
 
-    track = f"M {point(0)} A {r:g} {r:g} 0 0 1 {point(100)}"
-    value = None
-    if score is not None and score > 0:
-        value = f"M {point(0)} A {r:g} {r:g} 0 0 1 {point(min(score, 100))}"
-    return {"track": track, "value": value, "cx": cx, "cy": cy, "r": r}
+    def arc(start: float, end: float) -> str:
+        return f"M {point(start)} A {r:g} {r:g} 0 0 1 {point(min(end, 100))}"
+
+    track = arc(0, 100)
+    value = arc(0, low) if low is not None and low > 0 else None
+    start = low or 0.0
+    wider = arc(start, high) if high is not None and high > start else None
+    return {"track": track, "value": value, "open": wider}
+
+
+def dial(view: Mapping) -> dict:
+    """The dial of a result: its range (fit/3), or its stored point score."""
+    found = view["verdict"]["range"]
+    if found is None or view["verdict"]["stored_as"]:
+        return gauge(view["score"])
+    return gauge(found["low"], found["high"])
 
 
 def rating_ticks(bank: Bank) -> list[dict]:
@@ -119,8 +132,8 @@ def report_context(
         "bank_title": bank.title,
         "ratings": [{"min": f"{r.min:g}", "label": r.label} for r in bank.ratings],
         "rating_ticks": rating_ticks(bank),
-        "gauge": gauge(view["score"]),
-        "tone": bank.rating_tone(result["rating"]),
+        "gauge": dial(view),
+        "tone": view["verdict"]["tone"],
         "totals": totals(result),
         "answers_sha256": answers_sha256(answers, must_have),
         "view": view,

@@ -1,7 +1,11 @@
-"""The summary of a stored result, in words the result page and the PDF both print: what
-the score rests on (coverage), why a result is provisional, what is unresolved, where the
-provider's commitments were documented and when. Results stored under fit/1 have none of
-fit/2's parts: each is None or empty for them. Pure."""
+"""The verdict of a stored result in words, written once for the result page and the PDF:
+the headline (a rating, or "Not yet rated" with its range), what it rests on, why it is
+not rated yet, what is open, where the provider's commitments were documented and what
+they cover. Every sentence here is true for the result at hand, or not produced.
+
+Results stored under fit/1 and fit/2 are shown as they were stored: their headline is
+their score and rating; fit/3's parts (range, evidence, footing) are None or empty. Pure.
+"""
 
 from __future__ import annotations
 
@@ -9,19 +13,36 @@ from collections.abc import Mapping
 from datetime import date
 
 from questionnaire.core.bank import Bank
-from questionnaire.core.evidence import date_text, is_stale
+from questionnaire.core.evidence import GRADE_LABELS, date_text, is_stale
 from questionnaire.core.frameworks import frameworks_view
 from questionnaire.core.scoring import (
     ASK_PROVIDER,
+    FIT2_METHOD,
     LEGACY_METHOD,
     MET,
     NOT_SURE_STATUS,
+    OPEN_NEAR_MISS,
+    OPEN_UNCONFIRMED,
     PROVISIONAL_BAND,
 )
+from questionnaire.core.verdict_state import NOT_RATED, PROVISIONAL, RATED, state_of
+
+STATE_HEADLINES = {RATED: "Rated", PROVISIONAL: "Not yet rated", NOT_RATED: "Not rated"}
+# How each kind of open must-have is put, and what settles it.
+OPEN_LABELS = {
+    ASK_PROVIDER: "Ask the provider",
+    NOT_SURE_STATUS: "Decide internally",
+    OPEN_UNCONFIRMED: "Met on the provider's public word: confirm it in the contract",
+    OPEN_NEAR_MISS: "Near miss: negotiate",
+}
 
 
-def plural(count: int, noun: str) -> str:
-    return f"{count} {noun}{'' if count == 1 else 's'}"
+def plural(count: int, noun: str, many: str = "") -> str:
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def figure(value: float) -> str:
+    return f"{value:.1f}"
 
 
 def evidence_view(source: str, url: str, as_of: date | None, today: date) -> dict:
@@ -35,76 +56,236 @@ def evidence_view(source: str, url: str, as_of: date | None, today: date) -> dic
     }
 
 
+def not_found_text(bank: Bank) -> str:
+    """What to say where the bank quotes nothing: it knows only its source, so it speaks for
+    that source and no more ("Not found in Office 365 Trust Center, captured 22 May 2014")."""
+    provider = bank.provider
+    where = provider.source or f"{provider.name}'s documents quoted here"
+    captured = f", captured {date_text(provider.as_of)}" if provider.as_of else ""
+    return f"Not found in {where}{captured}"
+
+
 def coverage_view(result: Mapping) -> dict | None:
+    """What the score rests on. "Not sure" answers are decisions pending on the buyer's side,
+    not requirements, so they are counted apart from the requirements compared."""
     coverage = result.get("coverage")
     if coverage is None:
         return None
-    stated, compared, percent = coverage["stated"], coverage["compared"], coverage["percent"]
     counts = result["counts"]
-    why = [
-        f"{counts[ASK_PROVIDER]} the provider documents nothing on" if counts[ASK_PROVIDER] else "",
-        f"{counts[NOT_SURE_STATUS]} answered “Not sure”" if counts[NOT_SURE_STATUS] else "",
-    ]
-    left_out = stated - compared
+    stated, compared = coverage["stated"], coverage["compared"]
+    pending = counts[NOT_SURE_STATUS]
+    requirements = stated - pending
+    asked = counts[ASK_PROVIDER]
+    weighted = coverage.get("weighted_percent")
+    percent = weighted if weighted is not None else coverage["percent"]
+    if requirements == 0:
+        text = "no requirement compared yet" if pending else "no requirement stated"
+    else:
+        text = f"{compared} of {plural(requirements, 'requirement')} compared with a documented commitment"
+    parts = []
+    if asked:
+        parts.append(
+            f"{plural(asked, 'requirement')} {'is' if asked == 1 else 'are'} not found in the "
+            "source this bank quotes: ask the provider"
+        )
+    if pending:
+        parts.append(
+            f"{plural(pending, 'answer')} {'is' if pending == 1 else 'are'} “Not sure”: "
+            f"{'a decision' if pending == 1 else 'decisions'} pending on the buyer's side"
+        )
     return {
         **coverage,
-        "text": f"{compared} of {plural(stated, 'requirement')} compared with a documented commitment",
+        "requirements": requirements,
+        "pending": pending,
+        "text": text,
         "percent_text": "" if percent is None else f"{percent:g}%",
-        "left_out_text": f"The other {left_out} {'is' if left_out == 1 else 'are'} left out of the "
-        f"score: {' and '.join(w for w in why if w)}."
-        if left_out
-        else "",
+        "percent_of": "of the stated weight" if weighted is not None else "of the stated requirements",
+        "left_out_text": "; ".join(parts) + "." if parts else "",
     }
 
 
+def open_must_haves(result: Mapping, by_id: Mapping[str, dict]) -> list[dict]:
+    """The unresolved must-haves, each with why it is open and what settles it."""
+    reasons = result.get("unresolved_reasons") or {}
+    found = []
+    for qid in result.get("unresolved_must_haves", []):
+        item = by_id[qid]
+        reason = reasons.get(qid, item["status"])
+        if reason == NOT_SURE_STATUS:
+            ask = item["prompt"]
+        else:
+            ask = item["follow_up"]
+        found.append({**item, "reason": reason, "reason_label": OPEN_LABELS[reason], "ask": ask})
+    return found
+
+
 def provisional_reasons(result: Mapping, unresolved: list[dict]) -> list[str]:
-    """Why a result is provisional, one sentence a reason (none for fit/1 results)."""
-    if not result.get("provisional"):
+    """Why a result is not yet rated (fit/3) or provisional (fit/2), one sentence a reason."""
+    if state_of(result) != PROVISIONAL:
         return []
     reasons = []
-    asks = sum(q["status"] == ASK_PROVIDER for q in unresolved)
-    unsure = len(unresolved) - asks
-    if asks:
-        reasons.append(f"The provider documents nothing on {plural(asks, 'must-have')}.")
-    if unsure:
-        verb = "is" if unsure == 1 else "are"
-        reasons.append(f"{plural(unsure, 'must-have')} {verb} answered “Not sure”.")
-    coverage, least = result["coverage"], result.get("min_coverage")
-    if coverage["percent"] is not None and least is not None and coverage["percent"] < least:
+    kinds = {reason: [u for u in unresolved if u["reason"] == reason] for reason in OPEN_LABELS}
+    if kinds[ASK_PROVIDER]:
         reasons.append(
-            f"Only {coverage['compared']} of {plural(coverage['stated'], 'stated requirement')} "
-            f"({coverage['percent']:g}%) could be compared with a documented commitment; "
-            f"a result resting on less than {least:g}% is provisional."
+            f"{plural(len(kinds[ASK_PROVIDER]), 'must-have')} "
+            f"{'is' if len(kinds[ASK_PROVIDER]) == 1 else 'are'} not found in the source: ask the provider."
+        )
+    if kinds[NOT_SURE_STATUS]:
+        n = len(kinds[NOT_SURE_STATUS])
+        reasons.append(f"{plural(n, 'must-have')} {'is' if n == 1 else 'are'} answered “Not sure”.")
+    if kinds[OPEN_UNCONFIRMED]:
+        n = len(kinds[OPEN_UNCONFIRMED])
+        bar = GRADE_LABELS.get((result.get("assurance") or {}).get("must_have_evidence", ""), "")
+        reasons.append(
+            f"{plural(n, 'must-have')} {'is' if n == 1 else 'are'} met only on the provider's "
+            f"public word: confirm {'it' if n == 1 else 'them'} in the contract"
+            + (f" ({bar.lower()} evidence or stronger is needed)." if bar else ".")
+        )
+    if kinds[OPEN_NEAR_MISS]:
+        n = len(kinds[OPEN_NEAR_MISS])
+        reasons.append(
+            f"{plural(n, 'must-have')} {'is' if n == 1 else 'are'} a near miss: negotiate."
+        )
+    coverage, least = result["coverage"], result.get("min_coverage")
+    weighted = coverage.get("weighted_percent")
+    percent = weighted if weighted is not None else coverage["percent"]
+    if percent is not None and least is not None and percent < least:
+        measure = "of the stated weight" if weighted is not None else "of the stated requirements"
+        reasons.append(
+            f"Only {percent:g}% {measure} could be compared with a documented commitment; "
+            f"a result resting on less than {least:g}% is not rated yet."
         )
     return reasons
 
 
+def band_text(label: str | None) -> str:
+    return f"“{label}”" if label else ""
+
+
+def verdict_view(bank: Bank, result: Mapping, unresolved: list[dict]) -> dict:
+    """The headline, in the words the page, the cover and the PDF summary print."""
+    method = result["method"]
+    state = state_of(result)
+    score = result.get("score")
+    rated_on = bank.rating_tone(result.get("rating"))
+    verdict: dict = {
+        "state": state,
+        "method": method,
+        "stored_as": method in (LEGACY_METHOD, FIT2_METHOD),
+        "tone": rated_on,
+        "headline": result.get("rating") or STATE_HEADLINES[state],
+        "range": None,
+        "range_text": "",
+        "bands_text": "",
+        "compared_text": "",
+        "cap_text": "",
+        "open_points": result.get("open_points", 0),
+    }
+    if method in (LEGACY_METHOD, FIT2_METHOD):
+        # Shown as stored: a point score and its rating, fit/2's provisional cap in its words.
+        verdict["figure"] = None if score is None else figure(score)
+        if result.get("capped_by") == "deal_breaker":
+            n = len(result["deal_breakers"])
+            verdict["cap_text"] = (
+                f"Rated “{result['rating']}” because {plural(n, 'must-have')} "
+                f"{'is' if n == 1 else 'are'} not fully met."
+            )
+        elif result.get("provisional") and result.get("rating"):
+            ceiling = bank.ratings[min(PROVISIONAL_BAND, len(bank.ratings) - 1)].label
+            verdict["cap_text"] = (
+                f"Provisional (method {method}): rated no higher than “{ceiling}” until the "
+                "points in the summary are settled."
+            )
+        return verdict
+
+    found = result.get("score_range")
+    rating_range = result.get("rating_range") or {}
+    open_points = result.get("open_points", 0)
+    if found is None:
+        verdict.update(
+            figure=None,
+            tone="none",
+            compared_text="No requirement was stated, so there is nothing to rate.",
+        )
+        return verdict
+    low, high = found["low"], found["high"]
+    verdict["range"] = {"low": low, "high": high, "low_text": figure(low), "high_text": figure(high)}
+    depending = f", depending on {plural(open_points, 'open point')}" if open_points else ""
+    if state == RATED:
+        verdict["figure"] = figure(low)
+        if low == high:
+            verdict["range_text"] = f"{figure(low)} out of 100, with nothing left open"
+        else:
+            verdict["range_text"] = f"at least {figure(low)}, up to {figure(high)}{depending}"
+    else:
+        verdict["figure"] = None
+        verdict["tone"] = "none"
+        verdict["range_text"] = f"between {figure(low)} and {figure(high)}{depending}"
+        low_band, high_band = rating_range.get("low"), rating_range.get("high")
+        if low_band and high_band and low_band != high_band:
+            verdict["bands_text"] = (
+                f"Once settled, it would be rated between {band_text(low_band)} and {band_text(high_band)}."
+            )
+        elif low_band:
+            verdict["bands_text"] = f"Once settled, it would be rated {band_text(low_band)}."
+    coverage = result["coverage"]
+    if score is not None:
+        weighted = coverage.get("weighted_percent")
+        verdict["compared_text"] = (
+            f"The {plural(coverage['compared'], 'requirement')} compared so far score "
+            f"{figure(score)} out of 100"
+            + (f", resting on {weighted:g}% of the stated weight." if weighted is not None else ".")
+        )
+    else:
+        verdict["compared_text"] = "No stated requirement could be compared with a documented commitment yet."
+    capped_by = result.get("capped_by")
+    if capped_by == "deal_breaker":
+        n = len(result["deal_breakers"])
+        verdict["cap_text"] = (
+            f"{plural(n, 'must-have')} {'falls' if n == 1 else 'fall'} short of what the provider "
+            f"documents: a deal-breaker caps the rating at {band_text(bank.ratings[-1].label)}."
+        )
+    elif capped_by == "evidence":
+        assurance = result.get("assurance") or {}
+        top = bank.ratings[0].label
+        verdict["cap_text"] = (
+            f"{'Rated' if state == RATED else 'It would be rated'} no higher than "
+            f"{band_text(bank.ratings[min(1, len(bank.ratings) - 1)].label)}: only "
+            f"{assurance.get('percent', 0):g}% of the stated weight is met by contract terms, "
+            f"independent audits or written answers, and {band_text(top)} needs "
+            f"{assurance.get('top_band_evidence', 0):g}%."
+        )
+    return verdict
+
+
 def summary_view(bank: Bank, result: Mapping, by_id: Mapping[str, dict], today: date) -> dict:
-    """fit/2's summary parts of a stored result, joined with the question views ``by_id``."""
-    unresolved = [
-        {
-            **by_id[qid],
-            "ask": by_id[qid]["follow_up"]
-            if by_id[qid]["status"] == ASK_PROVIDER
-            else by_id[qid]["prompt"],
-        }
-        for qid in result.get("unresolved_must_haves", [])
-    ]
-    stated_musts = [q for q in result["questions"] if q["must_have"]]
-    ceiling = bank.ratings[min(PROVISIONAL_BAND, len(bank.ratings) - 1)].label
+    """The summary parts of a stored result, joined with the question views ``by_id``."""
+    unresolved = open_must_haves(result, by_id)
+    musts = [q for q in result["questions"] if q["must_have"]]
+    without = [by_id[qid] for qid in result.get("must_haves_without_requirement", [])]
     provider = bank.provider
+    state = state_of(result)
     return {
         "legacy": result["method"] == LEGACY_METHOD,  # none of fit/2's parts
+        "stored_method": result["method"] in (LEGACY_METHOD, FIT2_METHOD),
+        "state": state,
+        "verdict": verdict_view(bank, result, unresolved),
         "coverage": coverage_view(result),
-        "provisional": bool(result.get("provisional")),
-        "provisional_ceiling": ceiling,
+        "provisional": state == PROVISIONAL,
         "min_coverage": result.get("min_coverage"),
         "provisional_reasons": provisional_reasons(result, unresolved),
         "unresolved": unresolved,
+        "without_requirement": without,
         "decide": [by_id[qid] for qid in result.get("decide_internally", [])],
         "frameworks": frameworks_view(result["frameworks"]) if "frameworks" in result else [],
-        "all_must_haves_met": bool(stated_musts) and all(q["status"] == MET for q in stated_musts),
+        # True only when it is: every must-have stated is met and settled, and none was
+        # marked on an answer that states no requirement.
+        "all_must_haves_met": bool(musts)
+        and all(q["status"] == MET and not q.get("unconfirmed") for q in musts)
+        and not without,
         "evidence": evidence_view(
             provider.source or provider.name, provider.url, provider.as_of, today
         ),
+        "scope": provider.scope,
+        "not_found": not_found_text(bank),
     }

@@ -12,18 +12,18 @@ from questionnaire.core.written import mark_written
 from questionnaire.store import followup
 from questionnaire.store.models import Assessment
 
-ATTENTION = "attention"  # ?show=attention: only what needs attention, for pages without script
+SHOW_ALL = "all"  # ?show=all: every fold open (the default view folds what needs no attention)
 
 
 def page_view(bank: Bank, assessment: Assessment) -> dict:
     """The result in force (the submitted one, or its latest revision with the provider's
     written answers marked apart), judged today (a source may have become old enough to
-    flag), filtered to what needs attention when the page's address asks for it."""
+    flag), with every fold open when the page's address asks for it."""
     now = followup.current(assessment)
     view = result_view(
         bank, assessment.answers, assessment.must_have, now.result, datetime.now(UTC).date()
     )
     view["revision"] = now.revision
     mark_written(view, bank, now.written, assessment.result)
-    view["attention_only"] = request.args.get("show") == ATTENTION
+    view["show_all"] = request.args.get("show") == SHOW_ALL
     return view
