@@ -99,7 +99,9 @@ def coverage_view(result: Mapping) -> dict | None:
         "pending": pending,
         "text": text,
         "percent_text": "" if percent is None else f"{percent:g}%",
-        "percent_of": "of the stated weight" if weighted is not None else "of the stated requirements",
+        "percent_of": "of the stated weight"
+        if weighted is not None
+        else "of the stated requirements",
         "left_out_text": "; ".join(parts) + "." if parts else "",
     }
 
@@ -158,6 +160,31 @@ def provisional_reasons(result: Mapping, unresolved: list[dict]) -> list[str]:
     return reasons
 
 
+def headline_words(result: Mapping) -> dict:
+    """The headline of any stored result in a few words, without its bank (for e-mails and
+    lists): ``headline`` (a rating, "Not yet rated" or "Not rated") and ``score_line`` (the
+    range of fit/3, the stored point score of older methods)."""
+    state = state_of(result)
+    headline = result.get("rating") or STATE_HEADLINES[state]
+    found = result.get("score_range")
+    score = result.get("score")
+    if result["method"] in (LEGACY_METHOD, FIT2_METHOD) or found is None:
+        line = "" if score is None else f"{figure(score)} out of 100"
+        if result["method"] not in (LEGACY_METHOD, FIT2_METHOD):
+            line = "nothing stated to score"
+        return {"headline": headline, "score_line": line, "state": state}
+    open_points = result.get("open_points", 0)
+    low, high = figure(found["low"]), figure(found["high"])
+    depending = f", depending on {plural(open_points, 'open point')}" if open_points else ""
+    if low == high:
+        line = f"{low} out of 100"
+    elif state == RATED:
+        line = f"at least {low}, up to {high}{depending}"
+    else:
+        line = f"between {low} and {high}{depending}"
+    return {"headline": headline, "score_line": line, "state": state}
+
+
 def band_text(label: str | None) -> str:
     return f"“{label}”" if label else ""
 
@@ -209,7 +236,12 @@ def verdict_view(bank: Bank, result: Mapping, unresolved: list[dict]) -> dict:
         )
         return verdict
     low, high = found["low"], found["high"]
-    verdict["range"] = {"low": low, "high": high, "low_text": figure(low), "high_text": figure(high)}
+    verdict["range"] = {
+        "low": low,
+        "high": high,
+        "low_text": figure(low),
+        "high_text": figure(high),
+    }
     depending = f", depending on {plural(open_points, 'open point')}" if open_points else ""
     if state == RATED:
         verdict["figure"] = figure(low)
@@ -237,7 +269,9 @@ def verdict_view(bank: Bank, result: Mapping, unresolved: list[dict]) -> dict:
             + (f", resting on {weighted:g}% of the stated weight." if weighted is not None else ".")
         )
     else:
-        verdict["compared_text"] = "No stated requirement could be compared with a documented commitment yet."
+        verdict["compared_text"] = (
+            "No stated requirement could be compared with a documented commitment yet."
+        )
     capped_by = result.get("capped_by")
     if capped_by == "deal_breaker":
         n = len(result["deal_breakers"])
@@ -247,14 +281,20 @@ def verdict_view(bank: Bank, result: Mapping, unresolved: list[dict]) -> dict:
         )
     elif capped_by == "evidence":
         assurance = result.get("assurance") or {}
-        top = bank.ratings[0].label
-        verdict["cap_text"] = (
-            f"{'Rated' if state == RATED else 'It would be rated'} no higher than "
-            f"{band_text(bank.ratings[min(1, len(bank.ratings) - 1)].label)}: only "
-            f"{assurance.get('percent', 0):g}% of the stated weight is met by contract terms, "
-            f"independent audits or written answers, and {band_text(top)} needs "
-            f"{assurance.get('top_band_evidence', 0):g}%."
-        )
+        top = band_text(bank.ratings[0].label)
+        share = f"{assurance.get('percent', 0):g}%"
+        needed = f"{assurance.get('top_band_evidence', 0):g}%"
+        if state == RATED:
+            verdict["cap_text"] = (
+                f"Rated no higher than {band_text(bank.ratings[min(1, len(bank.ratings) - 1)].label)}: "
+                f"only {share} of the stated weight is met by contract terms, independent audits "
+                f"or written answers, and {top} needs {needed}."
+            )
+        else:
+            verdict["cap_text"] = (
+                f"{top} needs {needed} of the stated weight met by contract terms, independent "
+                f"audits or written answers; {share} is so far."
+            )
     return verdict
 
 
@@ -265,7 +305,12 @@ def summary_view(bank: Bank, result: Mapping, by_id: Mapping[str, dict], today: 
     without = [by_id[qid] for qid in result.get("must_haves_without_requirement", [])]
     provider = bank.provider
     state = state_of(result)
+    assurance = result.get("assurance") or {}
     return {
+        "must_have_evidence_label": GRADE_LABELS.get(
+            assurance.get("must_have_evidence", bank.must_have_evidence), ""
+        ),
+        "top_band_evidence": assurance.get("top_band_evidence", bank.top_band_evidence),
         "legacy": result["method"] == LEGACY_METHOD,  # none of fit/2's parts
         "stored_method": result["method"] in (LEGACY_METHOD, FIT2_METHOD),
         "state": state,

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from flask import Flask
 
-from questionnaire.core.presenter import score_text
+from questionnaire.core.summary import headline_words
 from questionnaire.core.text import one_line
 from questionnaire.notify.mailer import Letter
 
 SUBJECT_NAME_LENGTH = 80
-CAPPED_BY = {  # fit/2's result["capped_by"], in words
+CAPPED_BY = {  # result["capped_by"], in words
     "deal_breaker": "a must-have that is not fully met",
-    "provisional": "the result being provisional",
+    "provisional": "the result being provisional",  # fit/2
+    "evidence": "too little of it resting on contract terms, audits or written answers",
 }
 
 
@@ -37,14 +38,18 @@ def draw(app: Flask, name: str, to: tuple[str, ...], subject: str, **context) ->
 
 
 def outcome(result: dict, deal_breakers: int) -> dict:
-    """What a letter says of a result: score, rating and the flags. fit/1 results have no
-    "provisional" or "capped_by"; a result is called provisional only when it says so."""
+    """What a letter says of a result: its headline (a rating, or "Not yet rated"), its
+    score line (a range under fit/3) and the flags. fit/1 results have no "provisional"
+    or "capped_by"; a result is called provisional only when it says so."""
+    words = headline_words(result) if result else {"headline": "", "score_line": "", "state": ""}
     return {
-        "score": score_text(result.get("score")),
-        "scored": result.get("score") is not None,
+        "headline": words["headline"],
+        "score_line": words["score_line"],
+        "state": words["state"],
         "rating": result.get("rating") or "",
-        "provisional": result.get("provisional") is True,
-        "capped_by": CAPPED_BY.get(result.get("capped_by") or ""),
+        "provisional": result.get("provisional") is True and result.get("method") == "fit/2",
+        # Only a rating is capped: a result not yet rated has none.
+        "capped_by": CAPPED_BY.get(result.get("capped_by") or "") if result.get("rating") else None,
         "deal_breakers": deal_breakers,
     }
 
@@ -80,7 +85,7 @@ def sales_notice(app: Flask, to: tuple[str, ...], summary: dict, result: dict, l
         app,
         "sales_notice",
         to,
-        f"Assessment submitted: {subject_name(summary['company'])}, {result['rating'] or 'not rated'}",
+        f"Assessment submitted: {subject_name(summary['company'])}, {result['headline'] or 'not rated'}",
         summary=summary,
         result=result,
         link=link,

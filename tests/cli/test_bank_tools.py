@@ -181,7 +181,7 @@ def test_diff_and_validate_take_a_previous_bank_of_the_older_schema(runner, bank
     after upgrading: it is read as an earlier version, never as a bank to serve."""
     older = tmp_path / "older.yaml"
     older.write_text(
-        SMALL_BANK.replace("schema: 2", "schema: 1")
+        SMALL_BANK.replace("schema: 3", "schema: 1")
         .replace(", as_of: 2025-09-01", "")
         .replace('version: "1.0"', 'version: "0.9"')
     )

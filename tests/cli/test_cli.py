@@ -80,15 +80,29 @@ def test_assess_prints_the_result_as_json(runner, tmp_path, bank_file):
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["score"] == pytest.approx(100 * (3 + 0 + 5) / (3 + 1 + 5))
-    assert data["rating"] == "Significant gaps"  # capped by the must-have
+    assert data["state"] == "rated" and data["rating"] == "Significant gaps"  # a deal-breaker
+    assert data["score_range"] == {"low": 88.9, "high": 88.9}  # nothing open
+    assert data["rating_range"] == {"low": "Significant gaps", "high": "Significant gaps"}
     assert data["deal_breakers"] == ["smime"]
-    assert data["method"] == "fit/2" and data["bank_version"] == "1.0"
+    assert data["method"] == "fit/3" and data["bank_version"] == "1.0"
     assert [s["id"] for s in data["sections"]] == ["sec", "ops"]
     assert {"id": "smime", "status": "not_met"}.items() <= data["questions"][2].items()
     assert [f["id"] for f in data["follow_ups"]] == ["smime"]
-    # fit/1's keys stay, beside fit/2's.
+    # fit/1's keys stay, beside fit/2's and fit/3's.
     assert data["capped_by_deal_breaker"] is True and data["capped_by"] == "deal_breaker"
-    assert data["coverage"] == {"stated": 3, "compared": 3, "percent": 100.0}
+    assert data["coverage"] == {
+        "stated": 3,
+        "compared": 3,
+        "percent": 100.0,
+        "stated_weight": 9.0,
+        "compared_weight": 9.0,
+        "weighted_percent": 100.0,
+    }
+    assert data["assurance"] == {
+        "percent": 88.9,  # encrypt and uptime: contract terms; smime: a public statement
+        "top_band_evidence": 50.0,
+        "must_have_evidence": "contract",
+    }
     assert data["unresolved_must_haves"] == [] and data["decide_internally"] == []
     assert data["provisional"] is False and data["frameworks"] == {}
     assert all("missing" in q for q in data["questions"])
@@ -102,13 +116,16 @@ def test_assess_takes_not_sure_for_any_scored_type(runner, tmp_path, bank_file):
     data = json.loads(result.output)
     assert data["decide_internally"] == ["encrypt", "certs", "uptime"]
     assert data["unresolved_must_haves"] == ["uptime"]
-    assert data["coverage"] == {"stated": 4, "compared": 1, "percent": 25.0}
+    assert (data["coverage"]["stated"], data["coverage"]["compared"]) == (4, 1)
+    assert data["coverage"]["weighted_percent"] == round(100 * 1 / 13, 1)
     assert data["provisional"] is True and data["counts"]["not_sure"] == 3
+    assert data["state"] == "provisional" and data["rating"] is None
+    assert data["score_range"] == {"low": 0.0, "high": 92.3}  # smime (1 of 13) is not met
 
 
 def test_validate_refuses_a_schema_1_bank_saying_what_to_do(runner, tmp_path, bank_file):
     old = tmp_path / "old.yaml"
-    old.write_text(bank_file.read_text().replace("schema: 2", "schema: 1"))
+    old.write_text(bank_file.read_text().replace("schema: 3", "schema: 1"))
     result = runner.invoke(args=["questions", "validate", str(old)])
     assert result.exit_code == 1
     assert f"{old}:1: schema 1 is read only from assessments stored before schema 2" in (
@@ -131,7 +148,7 @@ def test_validate_refuses_a_schema_1_bank_saying_what_to_do(runner, tmp_path, ba
         ({"personal": "no", "region": "eu"}, [], "'region': answered, but its condition hides it"),
         ({"encrypt": "yes"}, ["uptime"], "must_have 'uptime': the question is not answered"),
         ({"notes": "x"}, ["notes"], "must_have 'notes': this question is not scored"),
-        ({"personal": "not_sure"}, [], "'Not sure' is offered only on scored questions"),
+        ({"personal": "not_sure"}, [], "'Not sure' is not offered on this question"),
         ({"certs": ["not_sure"]}, [], "'not_sure' is not an option"),
     ],
 )

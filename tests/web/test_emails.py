@@ -229,8 +229,11 @@ def test_submitting_emails_the_buyer_their_result_and_the_sales_team_a_notice(
     confirmation = by_kind[("ann@acme.example",)]
     assert confirmation.message["Subject"] == "Your Trustcheck result for Harbour & Finch <Ltd>"
     text = confirmation.part("plain")
-    assert f"Score: {stored.score:.1f} out of 100" in text
-    assert f"Rating: {stored.rating}" in text
+    low, high = stored.result["score_range"]["low"], stored.result["score_range"]["high"]
+    assert stored.result["state"] == "provisional" and stored.rating is None
+    assert "Result: Not yet rated\n" in text.replace("\r", "")
+    assert f"Score: between {low:.1f} and {high:.1f}, depending on " in text
+    assert "Rating" not in text and "None" not in text
     assert link_in(text) == f"https://trustcheck.example/a/{token}"
     html = confirmation.part("html")
     assert "Harbour &amp; Finch &lt;Ltd&gt;" in html and "<Ltd>" not in html
@@ -241,8 +244,9 @@ def test_submitting_emails_the_buyer_their_result_and_the_sales_team_a_notice(
     number = stored.id
     assert f"Assessment: TC-{number:06d}" in body
     assert f"https://trustcheck.example/sales/assessments/{number}" in body
-    assert stored.result["provisional"]  # fit/2: most of this buyer's needs are undocumented
-    assert "Provisional: yes" in body
+    # Not yet rated: most of this buyer's needs are not in the source. No rating to cap.
+    assert "Result: Not yet rated" in body and "Provisional" not in body
+    assert "capped" not in body
     assert f"Deal-breakers: {stored.deal_breakers or 'none'}" in body
     # Never the buyer's answers or secret links.
     everything = notice.message.as_string()
@@ -259,9 +263,10 @@ def test_the_sales_notice_carries_fit2_flags_only_when_the_result_has_them(app):
     from questionnaire.notify import letters
 
     with app.test_request_context():
-        fit1 = letters.outcome({"score": 80.0, "rating": "Fit with gaps"}, 0)
+        fit1 = letters.outcome({"method": "fit/1", "score": 80.0, "rating": "Fit with gaps"}, 0)
         fit2 = letters.outcome(
             {
+                "method": "fit/2",
                 "score": 90.0,
                 "rating": "Fit with gaps",
                 "provisional": True,
@@ -280,6 +285,7 @@ def test_the_sales_notice_carries_fit2_flags_only_when_the_result_has_them(app):
             for r in (fit1, fit2)
         ]
     assert "Provisional" not in texts[0] and "capped" not in texts[0]
+    assert "Result: Fit with gaps" in texts[0] and "Score: 80.0 out of 100" in texts[0]
     assert "Provisional: yes" in texts[1]
     assert "Rating capped by the result being provisional" in texts[1]
 

@@ -589,7 +589,8 @@ def test_assessment_page_shows_contact_details_and_the_result(app, sales, buyer,
     assert "Acme Ltd" in html and "Ann Buyer" in html and "mailto:ann@acme.example" in html
     assert "Download PDF report" in html
     assert "Download answers (JSON)" in html
-    assert "Requirements by status" in html and "Questions to ask the provider" in html
+    assert "What is open" in html and "Questions to put to the provider" in html
+    assert "Not yet rated" in html  # the example's must-haves are not all settled
     assert token not in html  # the buyer's secret link is theirs alone
     # Staff read about the buyer; the buyer's own page speaks to them.
     assert "Buyer&#39;s requirement" in html and "Your requirement" not in html
