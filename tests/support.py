@@ -180,17 +180,28 @@ def assessment_id(app, token: str) -> int:
         )
 
 
-FIT1 = Path(__file__).with_name("fixtures") / "fit1"
+FIXTURES = Path(__file__).with_name("fixtures")
 
 
 def store_fit1_assessment(app, company: str = "Oldco Ltd") -> str:
     """A submitted assessment exactly as fit/1 stored it (tests/fixtures/fit1: its schema 1
     bank as the snapshot, its answers and its result); returns the buyer's token."""
-    source = (FIT1 / "bank.yaml").read_text(encoding="utf-8")
-    stored = json.loads((FIT1 / "answers.json").read_text(encoding="utf-8"))
-    result = json.loads((FIT1 / "result.json").read_text(encoding="utf-8"))
+    return store_old_assessment(app, FIXTURES / "fit1", company)
+
+
+def store_fit2_assessment(app, company: str = "Oldco Ltd") -> str:
+    """The same for a provisional result stored under fit/2 (tests/fixtures/fit2)."""
+    return store_old_assessment(app, FIXTURES / "fit2", company)
+
+
+def store_old_assessment(app, fixture: Path, company: str) -> str:
+    source = (fixture / "bank.yaml").read_text(encoding="utf-8")
+    stored = json.loads((fixture / "answers.json").read_text(encoding="utf-8"))
+    result = json.loads((fixture / "result.json").read_text(encoding="utf-8"))
     sha256 = hashlib.sha256(source.encode()).hexdigest()
-    assert sha256 == result["bank_sha256"] and result["method"] == "fit/1"
+    assert sha256 == result["bank_sha256"] and result["method"] == fixture.name.replace(
+        "fit", "fit/"
+    )
     token = secrets.token_urlsafe(24)
     now = utcnow()
     with app.app_context():

@@ -1,6 +1,7 @@
-"""fit/2 through the test client: "Not sure" posted for every scored type (the pages
-without script), its errors, the result page's summary, frameworks, jump list and
-"?show=attention", sources flagged when old, and a result stored under fit/1."""
+"""The wizard's "Not sure" and the fit/3 result page through the test client: "Not sure"
+posted for every scored type (the pages without script) and its errors; the result page's
+verdict, what is open, folds and "?show=all", frameworks, jump list, evidence grades,
+sources flagged when old; and results stored under fit/1 and fit/2, shown as stored."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from tests.support import (
     page,
     sign_in,
     store_fit1_assessment,
+    store_fit2_assessment,
     text_of,
 )
 
@@ -169,55 +171,79 @@ def test_a_not_sure_box_for_a_question_not_on_the_page_changes_nothing(app, buye
 # --- the result page ------------------------------------------------------------------------
 
 
-def test_result_summary_shows_provisional_coverage_unresolved_and_decide(client, buyer, bank):
+def test_a_result_not_yet_rated_leads_with_its_range_and_what_is_open(client, buyer, bank):
     answers = {**ALL_MET, "encrypt": "not_sure", "breach_hours": 24, "smime": "yes"}
     token = submitted(buyer, bank, answers, ["encrypt", "breach_hours"])
     html = page(client.get(f"/a/{token}/result"))
-    # stated: encrypt (not sure), smime, certs, uptime, breach_hours (ask) = 5; compared 3
-    assert "3 of 5 requirements compared with a documented commitment" in html
-    assert "(60%)" in html and "(provisional)" in html
-    assert "This result is provisional" in html
-    assert "The provider documents nothing on 1 must-have." in html
+    verdict = html[html.index('id="verdict"') : html.index('id="open"')]
+    assert "Not yet rated" in verdict and "(provisional)" not in html
+    assert "Score between " in verdict and ", depending on 2 open points." in verdict
+    assert "rated no higher than" not in html.lower()
+    # stated: encrypt (not sure: a decision, not a requirement), smime, certs, uptime and
+    # breach_hours (not in the source: ask); compared: smime, certs, uptime.
+    assert "3 of 4 requirements compared with a documented commitment" in html
+    assert "1 answer is “Not sure”: a decision pending on the buyer&#39;s side." in html
+    assert "Why it is not yet rated" in html
+    assert "1 must-have is not found in the source: ask the provider." in html
     assert "1 must-have is answered “Not sure”." in html
-    assert "Only 3 of 5 stated requirements (60%) could be compared" in html
     unresolved = html[html.index('id="unresolved"') : html.index('id="decide"')]
     assert "Ask the provider: Within how many hours must a breach be reported to you?" in (
         unresolved
     )
-    assert "Decide within your team: Must data be encrypted at rest?" in unresolved
-    decide = html[html.index('id="decide"') : html.index('id="by-section"')]
+    assert "Decide internally: Must data be encrypted at rest?" in unresolved
+    decide = html[html.index('id="decide"') : html.index('id="follow-ups"')]
     assert "Decide before you sign" in decide and "Must data be encrypted at rest?" in decide
-    assert "Every requirement you marked as a must-have is met" not in html
+    assert "marked as a must-have is met" not in html
+    # The decision comes first: verdict, what is open, questions, then the detail.
+    order = [
+        html.index(f'id="{part}"')
+        for part in ("verdict", "open", "follow-ups", "requirements", "method")
+    ]
+    assert order == sorted(order)
 
 
 def test_every_must_have_met_sentence_appears_only_when_true(client, buyer, bank, app):
     met = submitted(buyer, bank, ALL_MET, ["encrypt", "uptime"])
-    assert "Every requirement you marked as a must-have is met" in page(
-        client.get(f"/a/{met}/result")
-    )
+    html = page(client.get(f"/a/{met}/result"))
+    assert "Every requirement you marked as a must-have is met, on evidence strong enough" in html
+    assert "Strong fit" in html and "100.0" in html and "with nothing left open" in html
     other = type(buyer)(app.test_client())
     unresolved = submitted(
         other, bank, {**ALL_MET, "breach_hours": 24}, ["encrypt", "breach_hours"]
     )
-    assert "Every requirement you marked as a must-have is met" not in page(
-        other.client.get(f"/a/{unresolved}/result")
-    )
+    assert "marked as a must-have is met" not in page(other.client.get(f"/a/{unresolved}/result"))
+    third = type(buyer)(app.test_client())
+    dropped = submitted(third, bank, ALL_MET, ["encrypt", "smime"])  # smime: "No"
+    html = page(third.client.get(f"/a/{dropped}/result"))
+    assert "marked as a must-have is met" not in html
+    assert "Marked must-have, but you stated no requirement" in html
+
+
+def test_a_must_have_met_on_the_public_word_is_to_confirm_in_the_contract(client, buyer, bank):
+    token = submitted(buyer, bank, {**ALL_MET, "personal": "yes", "region": "eu"}, ["region"])
+    html = page(client.get(f"/a/{token}/result"))
+    assert "Not yet rated" in html
+    assert "Met on the provider&#39;s public word: confirm it in the contract" in html
+    card = html[html.index('id="outcome-region"') :].split("</article>", 1)[0]
+    assert "Public statement" in card and "Met" in card
+    follow_ups = html[html.index('id="follow-ups"') : html.index('id="requirements"')]
+    assert "Where must data live?" in follow_ups and "Confirm in the contract" in follow_ups
 
 
 def test_frameworks_part_counts_stated_requirements_by_principle(client, buyer, bank):
-    token = submitted(buyer, bank, {**ALL_MET, "uptime": 99.95})
+    token = submitted(buyer, bank, {**ALL_MET, "uptime": 99.99})
     html = page(client.get(f"/a/{token}/result"))
-    frameworks = html[html.index('id="frameworks"') : html.index('id="requirements"')]
+    frameworks = html[html.index('id="frameworks"') : html.index('id="method"')]
     assert "NCSC Cloud Security Principles" in frameworks
     assert "CSA Cloud Controls Matrix v4 domains" in frameworks
     rows = {
         re.sub(r"<[^>]+>", "", m.group(1)): re.findall(r'<td class="num">(\S+?)<', m.group(2))
         for m in re.finditer(r'<th scope="row">(.*?)</th>(.*?)</tr>', frameworks)
     }
-    # encrypt met (2, CEK); uptime 99.95 not met (2, 5, BCR): met, partly, not met, ask, not sure
+    # encrypt met (2, CEK); uptime 99.99 not met (2, 5, BCR): met, partly, not met, ask, not sure
     assert rows["2. Asset protection and resilience"] == ["1", "–", "1", "–", "–"]
     assert rows["5. Operational security"] == ["–", "–", "1", "–", "–"]
-    assert rows["CEK"] == ["1", "–", "–", "–", "–"] and rows["BCR"] == ["–", "–", "1", "–", "–"]
+    assert rows["CEK"][0] == "1" and rows["BCR"] == ["–", "–", "1", "–", "–"]
 
 
 def test_the_jump_list_links_to_each_part_on_the_page(client, buyer, bank):
@@ -225,26 +251,32 @@ def test_the_jump_list_links_to_each_part_on_the_page(client, buyer, bank):
     html = page(client.get(f"/a/{token}/result"))
     nav = re.search(r'<nav class="contents" aria-label="On this page">(.*?)</nav>', html, re.S)
     targets = re.findall(r'href="#([^"]+)"', nav.group(1))
-    assert targets[:4] == ["summary", "deal-breakers", "decide", "by-section"]
-    assert "frameworks" in targets and "unresolved" not in targets
+    assert targets[:3] == ["open", "follow-ups", "share"]
     for target in targets:
         assert f'id="{target}"' in html, target
 
 
-def test_show_only_what_needs_attention_is_a_link_to_the_same_page_filtered(client, buyer, bank):
-    token = submitted(buyer, bank, {**ALL_MET, "uptime": 99.95, "breach_hours": 24})
+def test_what_needs_no_attention_is_folded_and_show_all_opens_it(client, buyer, bank):
+    token = submitted(buyer, bank, {**ALL_MET, "uptime": 99.99, "breach_hours": 24})
     url = f"/a/{token}/result"
-    everything = page(client.get(url))
-    assert f'href="{url}?show=attention#requirements"' in everything
-    assert "attention-only" not in everything
-    filtered = page(client.get(url + "?show=attention"))
-    assert 'class="requirements attention-only"' in filtered
-    assert f'href="{url}#requirements"' in filtered and "Show everything" in filtered
-    cards = re.findall(r'<article class="outcome ([^"]*)" id="outcome-(\w+)"', filtered)
-    attention = {qid for classes, qid in cards if "needs-attention" in classes}
-    assert attention == {"uptime", "breach_hours"}  # not met, ask the provider
-    assert "Nothing in this part needs attention." in filtered  # the first part: all fine
-    assert "attention-only" not in page(client.get(url + "?show=<script>"))  # only "attention"
+    folded = page(client.get(url))
+    assert 'href="?show=all#requirements"' in folded
+    shown = folded[folded.index('id="requirements"') :]
+    # Not met is shown; asked is folded with the questions listed above; met is folded.
+    before_folds = {
+        section.split("<details", 1)[0].count("<article")
+        for section in shown.split('class="result-section"')[1:]
+    }
+    assert re.search(
+        r'<details class="folded">\s*<summary>Met, not required or context: \d+', shown
+    )
+    assert re.search(
+        r'<details class="folded">\s*<summary>Open, and listed above: 1 question', shown
+    )
+    assert before_folds == {0, 1}  # uptime shown unfolded in its part
+    opened = page(client.get(url + "?show=all"))
+    assert '<details class="folded" open>' in opened and 'href="?show=all' not in opened
+    assert '<details class="folded" open>' not in page(client.get(url + "?show=<script>"))
 
 
 def test_quotes_say_where_and_when_and_an_old_source_is_flagged(
@@ -275,8 +307,9 @@ def test_a_fit1_result_still_displays_as_fit1_to_the_buyer(app, client):
     assert response.status_code == 200
     assert "33.3" in html and "Significant gaps" in html  # as stored, not scored again
     assert "Method fit/1, the method in use when this assessment was submitted" in html
-    for part in ("Decide before you sign", "Unresolved must-haves", "provisional", "Frameworks"):
+    for part in ("Decide before you sign", "Must-haves to settle", "provisional", "Frameworks"):
         assert part not in html, part
+    assert "Not yet rated" not in html and "Score between" not in html
     assert "requirements compared with a documented commitment" not in html
     assert "capture date not recorded" in html
     # encrypt is met but breach_hours was "ask the provider": not every must-have is met.
@@ -303,3 +336,13 @@ def test_a_fit1_result_still_displays_on_the_sales_page_and_in_its_pdf(make_app)
     assert "Decide before you sign" not in text and "Frameworks" not in text
     assert "Every requirement Oldco Ltd marked as a must-have is met" not in text
     assert "capture date not recorded" in text
+
+
+def test_a_fit2_result_still_displays_as_stored_with_its_provisional_cap(app, client):
+    token = store_fit2_assessment(app)
+    html = page(client.get(f"/a/{token}/result"))
+    assert "100.0" in html and "Fit with gaps" in html and "(provisional)" in html
+    assert "rated no higher than “Fit with gaps”" in html  # fit/2's own rule, in its words
+    assert "method fit/2, the method in use when it was submitted" in html
+    assert "Not yet rated" not in html and "Score between" not in html
+    assert stored_assessment(app, token).result["method"] == "fit/2"
