@@ -113,6 +113,24 @@ def carry_over(bank: Bank, answers: Mapping[str, Any], must_have: Iterable[str] 
     return Carried(values=shown, must_have=must, dropped=dropped)
 
 
+def retired_choices(bank: Bank, values: Mapping[str, Any]) -> list[str]:
+    """Warnings for answers that use an option the bank has retired: still read (stored
+    answers and older files keep working), but no longer offered to a new buyer."""
+    found = []
+    for question_id, value in values.items():
+        question = bank.by_id.get(question_id)
+        if question is None or not question.options:
+            continue
+        chosen = value if isinstance(value, list) else [value]
+        for option in question.options:
+            if option.retired and option.key in chosen:
+                found.append(
+                    f"{question_id!r}: option {option.key!r} (“{option.label}”) is retired: "
+                    "still read, but no longer offered to buyers"
+                )
+    return found
+
+
 def check_file(bank: Bank, data: Any) -> Answers:
     """An answers file's parsed JSON checked as a whole."""
     if not isinstance(data, Mapping) or "answers" not in data:

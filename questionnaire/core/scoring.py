@@ -349,6 +349,14 @@ def visible_questions(bank: Bank, answers: Mapping[str, Any]) -> list[Question]:
     return [q for q in bank.questions if visible(q, kept)]
 
 
+def states_no_requirement(question: Question, answer: Any) -> bool:
+    """Whether an answer to a scored question states no requirement ("No", "No
+    requirement", nothing chosen, 0 where more is better): a must-have on it weighs nothing."""
+    if not question.scored or answer is None or answer == NOT_SURE:
+        return False
+    return question.kind.requirement(question, answer) is None
+
+
 def assess_question(
     question: Question,
     answer: Any,

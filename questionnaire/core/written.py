@@ -16,13 +16,13 @@ from typing import Any
 
 from questionnaire.core.bank import Bank, Commitment, Question
 from questionnaire.core.dates import day_text
+from questionnaire.core.evidence import WRITTEN
 from questionnaire.core.qtypes import AnswerError, NumberField, is_number
-from questionnaire.core.scoring import FOLLOW_UP_STATUSES
+from questionnaire.core.scoring import FOLLOW_UP_CONFIRM, FOLLOW_UP_STATUSES
 from questionnaire.core.text import clean_text, one_line, sentence
 
 MAX_STATEMENT = 2000
 MAX_REFERENCE = 500
-NOT_PUBLIC = "not in the public Trust Center"
 
 
 class WrittenAnswerError(ValueError):
@@ -68,8 +68,13 @@ class WrittenAnswer:
 
 def answerable(result: Mapping) -> list[str]:
     """The questions of a stored result the provider may answer in writing: its follow-ups
-    (ask the provider, not met, partly met), in the result's order."""
-    return [f["id"] for f in result["follow_ups"] if f["status"] in FOLLOW_UP_STATUSES]
+    (ask the provider, not met, partly met, and under fit/3 a must-have met only on the
+    public word, to confirm), in the result's order."""
+    return [
+        f["id"]
+        for f in result["follow_ups"]
+        if f["status"] in FOLLOW_UP_STATUSES or f.get("reason") == FOLLOW_UP_CONFIRM
+    ]
 
 
 def parse_value(question: Question, raw: Any) -> Any:
@@ -132,17 +137,30 @@ def make_answer(
     return WrittenAnswer(question_id, value, statement, reference, one_line(author), at)
 
 
-def written_commitments(written: Mapping[str, WrittenAnswer]) -> dict[str, Commitment]:
+def written_commitments(
+    written: Mapping[str, WrittenAnswer], bank: Bank | None = None
+) -> dict[str, Commitment]:
     """The written answers as commitments, by question id, for ``scoring.score``'s
-    ``commitments``: their evidence names who wrote them and when (and the reference)."""
-    return {
-        qid: Commitment(
+    ``commitments``: graded ``written``, their evidence naming who wrote them and when
+    (and the reference). A written answer to a choice or multi question lists what the
+    provider offers this buyer, so with ``bank`` every other offering is documented as
+    not offered: the provider answered the question put to it."""
+    found = {}
+    for qid, answer in written.items():
+        not_offered: tuple[str, ...] = ()
+        if bank is not None and isinstance(answer.value, tuple):
+            question = bank.question(qid)
+            offered = set(answer.value)
+            required = (o.requires for o in question.options if o.requires is not None)
+            not_offered = tuple(dict.fromkeys(k for k in required if k not in offered))
+        found[qid] = Commitment(
             value=answer.value,
             statement=answer.statement,
             source=answer.evidence + (f"; {answer.reference}" if answer.reference else ""),
+            evidence=WRITTEN,
+            not_offered=not_offered,
         )
-        for qid, answer in written.items()
-    }
+    return found
 
 
 def latest(answers: Iterable[WrittenAnswer]) -> dict[str, WrittenAnswer]:
@@ -172,7 +190,7 @@ def mark_written(
                 "statement": answer.statement,
                 "reference": answer.reference,
                 "evidence": answer.evidence,
-                "not_public": NOT_PUBLIC,
+                "not_public": f"not in {bank.provider.source or 'the provider’s public pages'}",
             }
             entries.append(
                 {

@@ -135,7 +135,7 @@ def give_written_answer(
         revision = current_revision(a)
         written = {} if revision is None else latest(map(WrittenAnswer.from_dict, revision.written))
         written[answer.question_id] = answer
-        replaced = written_commitments(written)
+        replaced = written_commitments(written, bank)
         revised = score(bank, a.answers, a.must_have, commitments=replaced).to_dict()
         stored = [w.to_dict() for w in written.values()]
         edited = False

@@ -30,7 +30,7 @@ from questionnaire.core import progress
 from questionnaire.core.bank import Bank, Section
 from questionnaire.core.presenter import answer_text
 from questionnaire.core.qtypes import format_number
-from questionnaire.core.scoring import visible_questions
+from questionnaire.core.scoring import states_no_requirement, visible_questions
 from questionnaire.notify import webhooks
 from questionnaire.reports import deletion
 from questionnaire.store import access as access_log
@@ -285,6 +285,8 @@ def check(token: str):
                 "prompt": q.prompt,
                 "answer": answer_text(q, assessment.answers.get(q.id)),
                 "must_have": q.id in assessment.must_have,
+                "must_have_on_nothing": q.id in assessment.must_have
+                and states_no_requirement(q, assessment.answers.get(q.id)),
                 "missing": q.kind.required and assessment.answers.get(q.id) is None,
             }
             for q in shown
@@ -301,8 +303,15 @@ def check(token: str):
                 }
             )
     unfinished = [s for s in sections if s["state"] in progress.UNFINISHED]
+    marked_on_nothing = [
+        {**row, "section_id": s["id"]}
+        for s in sections
+        for row in s["rows"]
+        if row["must_have_on_nothing"]
+    ]
     return render_template(
         "check.html",
+        marked_on_nothing=marked_on_nothing,
         bank=bank,
         token=token,
         sections=sections,

@@ -203,3 +203,20 @@ def test_commands_other_than_run_need_no_secret_key(bank_file, monkeypatch, tmp_
     result = CliRunner().invoke(cli, ["questions", "validate", str(bank_file)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK: 2 sections")
+
+
+def test_assess_reads_a_retired_option_with_a_warning(runner, tmp_path):
+    retired = tmp_path / "retired.yaml"
+    retired.write_text(
+        SMALL_BANK.replace(
+            "{key: ch, label: In Switzerland}", "{key: ch, label: In Switzerland, retired: true}"
+        )
+    )
+    path = write_answers(tmp_path, {"answers": {"personal": "yes", "region": "ch"}})
+    result = runner.invoke(args=["assess", path, "--bank", str(retired)])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"{path}: warning: 'region': option 'ch' (“In Switzerland”) is retired: still read, "
+        "but no longer offered to buyers" in result.stderr
+    )
+    assert json.loads(result.stdout)["questions"][3]["status"] == "ask_provider"

@@ -95,7 +95,7 @@ def test_the_view_marks_written_answers_apart_and_counts_them(small_bank):
     item = next(q for s in view["sections"] for q in s["questions"] if q["id"] == "smime")
     assert item["commitment"]["statement"] == "No S/MIME"  # the public one, as published
     assert item["written"]["evidence"] == "Written answer from Sam Seller, 3 Dec 2026"
-    assert item["written"]["not_public"] == "not in the public Trust Center"
+    assert item["written"]["not_public"] == "not in Trust page"
     assert view["answered"] == {"answered": 1, "asked": 3, "open": 2}
     assert [w["id"] for w in view["written_answers"]] == ["smime"]
 
@@ -117,3 +117,31 @@ def test_one_day_format_is_written_and_read(text):
 def test_other_day_texts_are_refused(text):
     with pytest.raises(ValueError):
         parse_day(text)
+
+
+def test_a_written_answer_is_graded_written_and_settles_a_must_have_as_a_contract_would(
+    small_bank,
+):
+    answers = {"personal": "yes", "region": "eu", "encrypt": "yes"}
+    original = score(small_bank, answers, ["region"]).to_dict()
+    # Region is met on a public statement only: a must-have to confirm, so it may be answered.
+    assert original["unresolved_reasons"] == {"region": "unconfirmed"}
+    assert answerable(original) == ["region"]
+    answer = make_answer(
+        small_bank, answerable(original), "region", ["eu"], "EU only, in writing.", "", "Sam", AT
+    )
+    revised = score(
+        small_bank, answers, ["region"], written_commitments({"region": answer}, small_bank)
+    )
+    region = next(q for q in revised.questions if q.id == "region")
+    assert (region.status, region.evidence, region.unconfirmed) == ("met", "written", False)
+    assert revised.state == "rated" and revised.unresolved_must_haves == ()
+
+
+def test_a_written_answer_lists_what_is_offered_so_the_rest_is_not_offered(small_bank):
+    answer = written(small_bank, "certs", ["iso27001", "soc2"])
+    replaced = written_commitments({"certs": answer}, small_bank)
+    assert replaced["certs"].not_offered == ("fedramp", "pci")
+    result = score(small_bank, {"certs": ["iso27001", "pci"]}, commitments=replaced)
+    certs = next(q for q in result.questions if q.id == "certs")
+    assert (certs.status, certs.short, certs.unknown) == ("partly_met", ("pci",), ())

@@ -346,3 +346,68 @@ def test_a_fit2_result_still_displays_as_stored_with_its_provisional_cap(app, cl
     assert "method fit/2, the method in use when it was submitted" in html
     assert "Not yet rated" not in html and "Score between" not in html
     assert stored_assessment(app, token).result["method"] == "fit/2"
+
+
+# --- the wizard around fit/3 -----------------------------------------------------------------
+
+
+def test_the_check_page_warns_of_a_must_have_on_an_answer_stating_no_requirement(
+    client, buyer, bank
+):
+    buyer.start()
+    buyer.answer_all(bank, {**ALL_MET, "breach_hours": None}, ["smime", "encrypt"])
+    html = page(client.get(buyer.url("/check")))
+    warning = html[html.index('id="must-have-warning"') :].split("</div>", 1)[0]
+    assert "1 must-have with no requirement" in warning
+    assert "Do you need S/MIME?" in warning and "Must data be encrypted" not in warning
+    assert "#question-smime" in warning
+
+
+def test_the_start_page_says_what_the_source_covers(client, bank_path):
+    bank_path.write_text(
+        WEB_BANK.replace(
+            'url: "https://trust.example.com/",',
+            'url: "https://trust.example.com/", scope: "Only the Business plans, bought directly.",',
+        )
+    )
+    html = page(client.get("/"))
+    assert "What the source covers:</strong> Only the Business plans, bought directly." in html
+    assert "committed to in writing" not in html
+
+
+def test_a_retired_option_is_offered_only_to_a_buyer_who_already_chose_it(
+    app, client, buyer, bank_path
+):
+    bank_path.write_text(
+        WEB_BANK.replace(
+            "{key: ch, label: In Switzerland}", "{key: ch, label: In Switzerland, retired: true}"
+        )
+    )
+    buyer.start()
+    fresh = page(client.get(buyer.url("/step/sec")))
+    assert "In Switzerland" not in fresh and "In the EU" in fresh
+    # A draft that holds it (saved before it was retired) still shows it, chosen.
+    with app.app_context():
+        from questionnaire.store.db import db
+        from questionnaire.store.models import Assessment
+
+        row = db.session.get(Assessment, stored_assessment(app, buyer.token).id)
+        row.answers = {"personal": "yes", "region": "ch"}
+        db.session.commit()
+    kept = page(client.get(buyer.url("/step/sec")))
+    assert "In Switzerland" in kept and checked(kept, "region-4")
+
+
+def test_a_gate_that_offers_not_sure_shows_what_it_guards(app, client, buyer, bank_path):
+    gated = SMALL_BANK.replace(
+        "        weight: 0\n", "        weight: 0\n        not_sure: true\n", 1
+    )
+    bank_path.write_text(gated)
+    buyer.start()
+    html = page(client.get(buyer.url("/step/sec")))
+    assert re.search(r'id="personal-not-sure" name="personal" value="not_sure"', html)
+    response = buyer.step(
+        "sec", {"personal": "not_sure", "encrypt": "yes", "smime": "no", "region": "eu"}
+    )
+    assert response.status_code == 302
+    assert stored_assessment(app, buyer.token).answers["region"] == "eu"  # shown, so kept
