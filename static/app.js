@@ -52,9 +52,6 @@
       notSure(form);
       conditions(form);
     }
-
-    var results = document.querySelector("[data-results]");
-    if (results) attentionToggle(results);
   });
 
   // "Not sure" excludes a question's other answers: ticking it clears them, and choosing
@@ -73,25 +70,6 @@
       var input = document.getElementById(box.getAttribute("data-clears"));
       box.addEventListener("change", function () { if (box.checked) input.value = ""; });
       input.addEventListener("input", function () { if (input.value.trim() !== "") box.checked = false; });
-    });
-  }
-
-  // "Show only what needs attention" without reloading: the link's own address (with or
-  // without ?show=attention) is what the server would show; the address bar follows.
-  function attentionToggle(results) {
-    var link = results.querySelector("[data-attention-toggle]");
-    if (!link) return;
-    link.addEventListener("click", function (event) {
-      event.preventDefault();
-      var on = results.classList.toggle("attention-only");
-      var text = link.textContent, href = link.getAttribute("href");
-      link.textContent = link.getAttribute("data-other");
-      link.setAttribute("href", link.getAttribute("data-other-href"));
-      link.setAttribute("data-other", text);
-      link.setAttribute("data-other-href", href);
-      var note = results.querySelector(".attention-note");
-      if (note) note.hidden = !on;
-      if (window.history && history.replaceState) history.replaceState(null, "", href);
     });
   }
 

@@ -564,12 +564,12 @@ def score(
     if low is not None and high is not None:
         weighted = coverage.weighted_percent or 0.0
         state = PROVISIONAL if unresolved or weighted < bank.min_coverage else RATED
-        capped_by, best_band = _cap(deal_breakers, assurance, bank)
+        capped_by, best_band = _cap(deal_breakers, assurance, bank, low)
         # An unresolved must-have could go against the buyer: a deal-breaker, the lowest band.
         lowest = len(bank.ratings) - 1 if unresolved else best_band
         rating_range = (
             bank.rating_for(low, lowest),
-            bank.rating_for(high, _cap(deal_breakers, best_assurance, bank)[1]),
+            bank.rating_for(high, _cap(deal_breakers, best_assurance, bank, high)[1]),
         )
         rating = rating_range[0] if state == RATED else None
     return Result(
@@ -606,11 +606,13 @@ def _assured(result: QuestionResult) -> bool:
 
 
 def _cap(
-    deal_breakers: Collection[str], assured: float | None, bank: Bank
+    deal_breakers: Collection[str], assured: float | None, bank: Bank, value: float
 ) -> tuple[str | None, int]:
-    """What caps a rating and the best band it allows (0 = the top band)."""
+    """What caps the rating of ``value`` and the best band it allows (0 = the top band).
+    The evidence cap is named only where it binds: where ``value`` reaches the top band."""
     if deal_breakers:
         return CAPPED_BY_DEAL_BREAKER, len(bank.ratings) - 1
-    if assured is not None and assured < bank.top_band_evidence:
+    short = assured is not None and assured < bank.top_band_evidence
+    if short and bank.band(value) < EVIDENCE_BAND:
         return CAPPED_BY_EVIDENCE, EVIDENCE_BAND
     return None, 0

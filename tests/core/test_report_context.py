@@ -63,24 +63,27 @@ def test_a_part_quoting_sources_of_different_dates_names_each_quotes_own(small_b
     assert not quotes["smime"]["stale"]
 
 
-def test_fit2_summary_parts_are_in_the_context_and_numbered(small_bank):
+def test_fit3_summary_parts_are_in_the_context_and_numbered(small_bank):
     answers = {"encrypt": "not_sure", "smime": "yes", "uptime": 99.5, "breach_hours": 24}
     must = ("encrypt", "breach_hours")
     context = context_of(small_bank, answers=answers, must=must)
     view = context["view"]
     assert not view["legacy"] and view["provisional"]
-    assert view["coverage"]["text"] == "2 of 4 requirements compared with a documented commitment"
+    # "Not sure" is a decision pending, not a requirement: 2 of 3 requirements compared.
+    assert view["coverage"]["text"] == "2 of 3 requirements compared with a documented commitment"
     assert [(q["id"], q["number"], q["ask"]) for q in view["unresolved"]] == [
         ("encrypt", "1.2", "Must data be encrypted at rest?"),
         ("breach_hours", "2.3", "Within how many hours must a breach be reported to you?"),
     ]
     assert [(q["id"], q["number"]) for q in view["decide"]] == [("encrypt", "1.2")]
     assert view["provisional_reasons"] == [
-        "The provider documents nothing on 1 must-have.",
+        "1 must-have is not found in the source: ask the provider.",
         "1 must-have is answered “Not sure”.",
-        "Only 2 of 4 stated requirements (50%) could be compared with a documented "
-        "commitment; a result resting on less than 80% is provisional.",
+        "Only 54.5% of the stated weight could be compared with a documented commitment; "
+        "a result resting on less than 80% is not rated yet.",
     ]
+    assert view["verdict"]["headline"] == "Not yet rated"
+    assert context["gauge"]["open"] is not None  # the dial shows the range
     assert not view["all_must_haves_met"]
     assert [c["status"] for c in view["counts"]][-1] == "not_sure"
 
