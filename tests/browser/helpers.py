@@ -80,7 +80,7 @@ def submitted_assessment(page, server, company, *, uptime_must_have=False) -> st
 
 
 def score_panel(page):
-    return page.get_by_role("region", name="Score and rating")
+    return page.get_by_role("region", name="Verdict")
 
 
 # --- the sales workspace ---------------------------------------------------------------

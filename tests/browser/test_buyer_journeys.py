@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from questionnaire.core.answers import check_file
 from questionnaire.core.bank import load_bank
+from questionnaire.core.summary import headline_words
 from questionnaire.core.presenter import answer_text, score_text
 from questionnaire.core.qtypes import format_number
 from questionnaire.core.scoring import score
@@ -75,8 +76,12 @@ def test_small_bank_journey_with_conditions_back_check_and_result(page, small_se
     expect(page.get_by_text("We need <b>SSO</b>")).to_be_visible()
     submit(page)
     # encryption 3 of 3 + certifications 2 of 2 + uptime 0 of 3 (region: nothing documented,
-    # so ask the provider; eu_staff: no requirement) -> 5 of 8
-    expect(score_panel(page)).to_contain_text("62.5 / 100")
+    # so ask the provider; eu_staff: no requirement): 5 of 8 compared, 62.5. Counting the
+    # region's 2 at nothing and in full: 5 of 10 to 7 of 10; 80% compared: rated, on the low end.
+    panel = score_panel(page)
+    expect(panel).to_contain_text("Significant gaps")
+    expect(panel).to_contain_text("Score at least 50.0, up to 70.0, depending on 1 open point.")
+    expect(panel).to_contain_text("The 3 requirements compared so far score 62.5 out of 100")
     screenshot(page, "result-small")
 
 
@@ -154,8 +159,10 @@ def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_th
 
     expect(page.get_by_role("heading", name=f"Your result: {company}")).to_be_visible()
     panel = score_panel(page)
-    expect(panel).to_contain_text(f"{score_text(expected.score)} / 100")
-    expect(panel).to_contain_text(expected.rating)
+    words = headline_words(expected.to_dict())
+    expect(panel).to_contain_text(words["headline"])
+    expect(panel).to_contain_text(f"Score {words['score_line']}.")
+    expect(panel).to_contain_text(f"compared so far score {score_text(expected.score)} out of 100")
     screenshot(page, "shipped-result")
     page.set_viewport_size({"width": 320, "height": 640})
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
@@ -173,7 +180,7 @@ def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_th
     text = pdf_text(download.value.path())
     assert company in text
     assert score_text(expected.score) in text
-    assert expected.rating in text
+    assert words["headline"] in text and words["score_line"] in text
 
 
 # --- the resume link ----------------------------------------------------------------------
@@ -199,7 +206,15 @@ def test_copied_resume_link_opens_the_first_unfinished_section_in_another_browse
         expect(other).to_have_title(re.compile("Operations – Section 2 of 2"))
         answer_operations(other, "99.9")
         submit(other)
-        expect(score_panel(other)).to_contain_text("100.0 / 100")
+        # Everything stated is met, but only the uptime rests on a contract term (3 of 8):
+        # the top band needs half the stated weight on such evidence.
+        expect(score_panel(other)).to_contain_text("Fit with gaps")
+        expect(score_panel(other)).to_contain_text(
+            "Score 100.0 out of 100, with nothing left open."
+        )
+        expect(score_panel(other)).to_contain_text(
+            "only 37.5% of the stated weight is met by contract terms"
+        )
     finally:
         elsewhere.close()
 
@@ -270,11 +285,11 @@ def test_without_javascript_the_whole_buyer_journey_works(no_script_page, small_
 
     expect(page.get_by_role("main")).to_contain_text("In the EU")
     submit(page)
-    expect(score_panel(page)).to_contain_text("100.0 / 100")
-    # The provider documents nothing on the region: 3 of 4 requirements compared, below
-    # the 80% a settled result needs, so "Strong fit" waits (fit/2).
-    expect(score_panel(page)).to_contain_text("Fit with gaps (provisional)")
-    expect(score_panel(page)).to_contain_text("Based on 3 of 4 requirements compared")
+    # The provider documents nothing on the region: 8 of 10 stated weight compared, all
+    # met. Rated on what the buyer can count on, the region counted at nothing: 80.
+    expect(score_panel(page)).to_contain_text("Fit with gaps")
+    expect(score_panel(page)).to_contain_text("80.0 / 100 you can count on")
+    expect(score_panel(page)).to_contain_text("compared so far score 100.0 out of 100")
 
     # The PDF is drawn on demand here: the "being prepared" page asks again by itself
     # (a Refresh header, no script) and the download starts when it is ready.

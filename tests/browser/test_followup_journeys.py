@@ -54,7 +54,7 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
         expect(written).to_contain_text("has answered 1 of your 1 question in writing")
         card = buyer.locator(".written-answer")
         expect(card).to_contain_text("Written answer from Ada Admin")
-        expect(card).to_contain_text("not in the public Trust Center")
+        expect(card).to_contain_text("not in Office 365 Trust Center")
         log = buyer.get_by_role("region", name="Who has accessed your answers")
         expect(log).to_contain_text("Answered one of your questions in writing")
         axe(buyer)

@@ -71,29 +71,26 @@ def test_with_script_not_sure_excludes_the_other_answers_and_shows_what_it_guard
     expect(main).to_contain_text(f"{UPTIME} Not sure")
     submit(page)
 
-    # encryption is the only requirement compared: 1 of 6, and a must-have is "Not sure".
-    expect(score_panel(page)).to_contain_text("100.0 / 100")
-    expect(score_panel(page)).to_contain_text("Fit with gaps (provisional)")
-    expect(score_panel(page)).to_contain_text("Based on 1 of 6 requirements compared")
+    # encryption is the only requirement compared, and a must-have is "Not sure".
+    expect(score_panel(page)).to_contain_text("Not yet rated")
+    expect(score_panel(page)).to_contain_text("compared so far score 100.0 out of 100")
+    expect(page.locator("#open")).to_contain_text("1 of 2 requirements compared")
     decide = page.get_by_role("region", name="Decide before you sign")
     for prompt in (LOCATION, CERTIFICATIONS, UPTIME, EU_STAFF):
         expect(decide).to_contain_text(prompt)
-    unresolved = page.get_by_role("region", name="Unresolved must-haves")
-    expect(unresolved).to_contain_text(f"Decide within your team: {UPTIME}")
-    expect(page.get_by_role("region", name="Frameworks")).to_contain_text(
-        "2. Asset protection and resilience"
-    )
+    unresolved = page.get_by_role("region", name="Must-haves to settle")
+    expect(unresolved).to_contain_text(f"Decide internally: {UPTIME}")
+    page.get_by_text("Frameworks: the stated requirements").click()  # folded
+    expect(page.locator("#frameworks")).to_contain_text("2. Asset protection and resilience")
     axe(page)
     fits_a_phone(page, "result-not-sure")
 
+    # What needs no attention is folded; "open everything" opens every fold.
     met = page.locator("#outcome-encryption")
-    expect(met).to_be_visible()
-    page.get_by_role("link", name="Show only what needs attention").click()
     expect(met).to_be_hidden()
-    expect(page.locator("#outcome-certifications")).to_be_visible()
-    assert page.url.endswith("?show=attention#requirements")
-    page.get_by_role("link", name="Show everything").click()
+    page.get_by_role("link", name="open everything").click()
     expect(met).to_be_visible()
+    assert page.url.endswith("?show=all#requirements")
 
 
 def test_without_script_not_sure_beside_another_answer_is_refused_keeping_both(
@@ -131,13 +128,13 @@ def test_without_script_not_sure_beside_another_answer_is_refused_keeping_both(
     submit(page)
 
     # Nothing compared: no score, and every requirement is for the buyer to decide.
-    expect(score_panel(page)).to_contain_text("Not scored")
+    expect(score_panel(page)).to_contain_text("Not yet rated")
+    expect(score_panel(page)).to_contain_text("No stated requirement could be compared")
     expect(page.get_by_role("region", name="Decide before you sign")).to_contain_text(ENCRYPTION)
-    page.get_by_role("link", name="Show only what needs attention").click()
-    assert page.url.endswith("?show=attention#requirements")
-    expect(page.locator("#outcome-eu_staff")).to_be_hidden()  # "No": no requirement
-    expect(page.locator("#outcome-uptime")).to_be_visible()
-    page.get_by_role("link", name="Show everything").click()
+    # Without script, the folds are plain <details>: "open everything" reloads them open.
+    expect(page.locator("#outcome-eu_staff")).to_be_hidden()  # "No": folded
+    page.get_by_role("link", name="open everything").click()
+    assert page.url.endswith("?show=all#requirements")
     expect(page.locator("#outcome-eu_staff")).to_be_visible()
 
 

@@ -51,7 +51,7 @@ def test_salesperson_finds_opens_downloads_and_exports_and_the_buyer_sees_each_a
 
         table.get_by_role("link", name="Northwind Traders").click()
         expect(seller.get_by_role("heading", name="Northwind Traders", level=1)).to_be_visible()
-        expect(score_panel(seller)).to_contain_text("62.5 / 100")
+        expect(score_panel(seller)).to_contain_text("score 62.5 out of 100")
         expect(seller.get_by_role("region", name="Deal-breakers")).to_contain_text(
             "What monthly uptime must be guaranteed?"
         )

@@ -51,7 +51,7 @@ def test_revise_a_submitted_assessment_and_keep_the_original(buyer_page, small_s
     page = buyer_page
     token = submitted_assessment(page, small_server, "Revision Ltd")
     original = page.url
-    expect(score_panel(page)).to_contain_text("62.5 / 100")
+    expect(score_panel(page)).to_contain_text("score 62.5 out of 100")
     check_page(page, axe, "result-with-share")
 
     page.get_by_role("button", name="Revise your answers").click()
@@ -67,11 +67,11 @@ def test_revise_a_submitted_assessment_and_keep_the_original(buyer_page, small_s
     page.get_by_label("What monthly uptime must be guaranteed?", exact=True).fill("99.9")
     page.get_by_role("button", name="Save and return to check your answers").click()
     submit(page)
-    expect(score_panel(page)).to_contain_text("100.0 / 100")
+    expect(score_panel(page)).to_contain_text("score 100.0 out of 100")
     expect(page.locator(".revision-notice")).to_contain_text("Revision of TC-")
 
     page.goto(original)  # the original stays exactly as submitted, and names its revision
-    expect(score_panel(page)).to_contain_text("62.5 / 100")
+    expect(score_panel(page)).to_contain_text("score 62.5 out of 100")
     expect(page.locator(".revision-notice")).to_contain_text(
         re.compile(r"Revised later: TC-\d{6} \(submitted")
     )
@@ -99,7 +99,7 @@ def test_a_read_only_link_shows_the_result_and_pdf_and_can_be_switched_off(
         theirs = colleague.new_page()
         theirs.goto(link)
         expect(theirs.get_by_role("heading", name="Result: Shared Result Ltd")).to_be_visible()
-        expect(score_panel(theirs)).to_contain_text("62.5 / 100")
+        expect(score_panel(theirs)).to_contain_text("score 62.5 out of 100")
         for absent in ("Revise your answers", "Delete my assessment", "Download my answers (JSON)"):
             expect(theirs.get_by_text(absent)).to_have_count(0)
         expect(theirs.locator("form")).to_have_count(0)
@@ -184,7 +184,7 @@ def test_buyer_emails_their_link_opens_it_elsewhere_and_submits(
         answer_operations(other, "99.9")
         expect(other.get_by_role("main")).to_contain_text("99.9%")
         submit(other)
-        expect(score_panel(other)).to_contain_text("100.0 / 100")
+        expect(score_panel(other)).to_contain_text("score 100.0 out of 100")
 
         # The confirmation to the buyer, and the notice to the sales team.
         messages = mailbox.wait_for(seen + 3)[seen + 1 :]
