@@ -45,7 +45,7 @@ def test_a_written_answer_makes_a_revision_the_buyer_sees_marked_apart(
     assert response.location.endswith(f"/sales/assessments/{number}?q=harbour&stage=new")
     result = page(buyer.client.get(buyer.url("/result")))
     assert "Written answer from Sam Seller" in result
-    assert "not in Trust page" in result
+    assert "not in Office 365 Trust Center" in result
     assert "MSA clause 4.2" in result
     assert "has answered 1 of your" in result
     assert "Answered one of your questions in writing" in result  # who has accessed
