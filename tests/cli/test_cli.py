@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from questionnaire.app import create_app
+from questionnaire.core.bank import load_bank
 from tests.support import SMALL_BANK, line_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -186,3 +190,19 @@ def test_commands_other_than_run_need_no_secret_key(bank_file, monkeypatch, tmp_
     result = CliRunner().invoke(cli, ["questions", "validate", str(bank_file)])
     assert result.exit_code == 0, result.output
     assert result.output.startswith("OK: 2 sections")
+
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_assess_scores_each_shipped_example_against_the_shipped_bank(runner, example):
+    """What docs/questions.md tells an editor to run: every example is accepted, without a
+    warning, and prints the fit/3 result."""
+    result = runner.invoke(args=["assess", str(example), "--bank", str(ROOT / "questions.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert data["bank_version"] == load_bank(ROOT / "questions.yaml").version
+    assert data["state"] in ("rated", "provisional")
+    assert {"low", "high"} == set(data["score_range"])
