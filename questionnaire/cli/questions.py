@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from questionnaire.core.answers import AnswersInvalid, check_file
+from questionnaire.core.answers import AnswersInvalid, check_file, retired_answers
 from questionnaire.core.bank import Bank, BankInvalid, load_bank, reuses_version, version_clash
 from questionnaire.core.report_context import answers_sha256, report_context
 from questionnaire.core.scoring import score
@@ -129,6 +129,8 @@ def assess_command(
         for problem in exc.problems:
             click.echo(f"{answers_file}: {problem}", err=True)
         raise SystemExit(1) from None
+    for warning in retired_answers(bank, answers.values):
+        click.echo(f"{answers_file}: warning: {warning}", err=True)
     result = score(bank, answers.values, answers.must_have)
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     if pdf_path:

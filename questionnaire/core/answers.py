@@ -113,6 +113,23 @@ def carry_over(bank: Bank, answers: Mapping[str, Any], must_have: Iterable[str] 
     return Carried(values=shown, must_have=must, dropped=dropped)
 
 
+def retired_answers(bank: Bank, values: Mapping[str, Any]) -> list[str]:
+    """A warning for each answer that picks an option the bank has retired: such answers are
+    still read (stored answers and old answers files keep working), but new buyers are no
+    longer offered the option."""
+    warnings = []
+    for question_id, value in values.items():
+        question = bank.question(question_id)
+        chosen = value if isinstance(value, list) else [value]
+        for option in question.options:
+            if option.retired and option.key in chosen:
+                warnings.append(
+                    f"{question_id!r}: option {option.key!r} ({option.label}) is retired: "
+                    "it is still read, but new buyers are no longer offered it"
+                )
+    return warnings
+
+
 def check_file(bank: Bank, data: Any) -> Answers:
     """An answers file's parsed JSON checked as a whole."""
     if not isinstance(data, Mapping) or "answers" not in data:

@@ -206,3 +206,14 @@ def test_assess_scores_each_shipped_example_against_the_shipped_bank(runner, exa
     assert data["bank_version"] == load_bank(ROOT / "questions.yaml").version
     assert data["state"] in ("rated", "provisional")
     assert {"low", "high"} == set(data["score_range"])
+
+
+def test_assess_reads_a_retired_option_with_a_warning(runner, tmp_path):
+    path = write_answers(tmp_path, {"answers": {"user_sign_in": "password"}})
+    result = runner.invoke(args=["assess", path, "--bank", str(ROOT / "questions.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{path}: warning: 'user_sign_in': option 'password' (A password is enough) is "
+        "retired: it is still read, but new buyers are no longer offered it\n"
+    )
+    assert json.loads(result.stdout)["counts"]["not_required"] >= 1

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from questionnaire.core.answers import check_file
+from questionnaire.core.answers import check_file, retired_answers
 from questionnaire.core.bank import Bank, load_bank
 from questionnaire.core.scoring import (
     ASK_PROVIDER,
@@ -73,7 +73,8 @@ def test_every_example_is_listed_here_and_checks_against_the_bank(bank):
     }
     for name in sorted(names):
         data = json.loads((EXAMPLES / name).read_text(encoding="utf-8"))
-        check_file(bank, data)  # raises, naming each problem, if one does not fit
+        answers = check_file(bank, data)  # raises, naming each problem, if one does not fit
+        assert retired_answers(bank, answers.values) == [], name
 
 
 def test_answers_example_a_uk_firm_with_a_deal_breaker_a_near_miss_and_open_must_haves(bank):
@@ -316,3 +317,28 @@ def test_must_have_on_no_example_lists_must_haves_that_state_no_requirement(bank
     assert result.assurance == 9.4
     assert (result.rating, result.capped_by) == (FAIR, "evidence")
     assert result.counts[NOT_SURE_STATUS] == 0
+
+
+def test_an_answer_on_a_retired_option_is_read_with_a_warning(bank):
+    """Stored answers and old answers files that picked "A password is enough" or "No
+    requirement" for the region still check and score; the option is named as retired."""
+    data = {
+        "answers": {
+            "user_sign_in": "password",
+            "data_location_needed": "yes",
+            "data_regions": "none",
+            "admin_account_protection": ["admin_roles"],
+        }
+    }
+    answers = check_file(bank, data)
+    assert retired_answers(bank, answers.values) == [
+        "'user_sign_in': option 'password' (A password is enough) is retired: it is still "
+        "read, but new buyers are no longer offered it",
+        "'data_regions': option 'none' (No requirement) is retired: it is still read, but new "
+        "buyers are no longer offered it",
+    ]
+    result = score(bank, answers.values)
+    assert statuses(result, "user_sign_in", "data_regions") == {
+        "user_sign_in": NOT_REQUIRED,
+        "data_regions": NOT_REQUIRED,
+    }
