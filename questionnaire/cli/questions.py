@@ -12,7 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 
-from questionnaire.core.answers import AnswersInvalid, check_file, retired_choices
+from questionnaire.core.answers import AnswersInvalid, check_file, retired_answers
 from questionnaire.core.bank import Bank, BankInvalid, load_bank, reuses_version, version_clash
 from questionnaire.core.report_context import answers_sha256, report_context
 from questionnaire.core.scoring import score
@@ -110,7 +110,7 @@ def _stored_clash(bank: Bank) -> str | None:
 def assess_command(
     answers_file: str, bank_path: str | None, pdf_path: str | None, company: str | None
 ) -> None:
-    """Score an answers file with method fit/3 and print the result as JSON."""
+    """Score an answers file with method fit/2 and print the result as JSON."""
     if company is not None and pdf_path is None:
         raise click.UsageError("--company is printed on the PDF report: give --pdf too.")
     bank = load_or_exit(bank_file(bank_path))
@@ -129,7 +129,7 @@ def assess_command(
         for problem in exc.problems:
             click.echo(f"{answers_file}: {problem}", err=True)
         raise SystemExit(1) from None
-    for warning in retired_choices(bank, answers.values):
+    for warning in retired_answers(bank, answers.values):
         click.echo(f"{answers_file}: warning: {warning}", err=True)
     result = score(bank, answers.values, answers.must_have)
     click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))

@@ -113,22 +113,21 @@ def carry_over(bank: Bank, answers: Mapping[str, Any], must_have: Iterable[str] 
     return Carried(values=shown, must_have=must, dropped=dropped)
 
 
-def retired_choices(bank: Bank, values: Mapping[str, Any]) -> list[str]:
-    """Warnings for answers that use an option the bank has retired: still read (stored
-    answers and older files keep working), but no longer offered to a new buyer."""
-    found = []
+def retired_answers(bank: Bank, values: Mapping[str, Any]) -> list[str]:
+    """A warning for each answer that picks an option the bank has retired: such answers are
+    still read (stored answers and old answers files keep working), but new buyers are no
+    longer offered the option."""
+    warnings = []
     for question_id, value in values.items():
-        question = bank.by_id.get(question_id)
-        if question is None or not question.options:
-            continue
+        question = bank.question(question_id)
         chosen = value if isinstance(value, list) else [value]
         for option in question.options:
             if option.retired and option.key in chosen:
-                found.append(
-                    f"{question_id!r}: option {option.key!r} (“{option.label}”) is retired: "
-                    "still read, but no longer offered to buyers"
+                warnings.append(
+                    f"{question_id!r}: option {option.key!r} ({option.label}) is retired: "
+                    "it is still read, but new buyers are no longer offered it"
                 )
-    return found
+    return warnings
 
 
 def check_file(bank: Bank, data: Any) -> Answers:

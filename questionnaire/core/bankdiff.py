@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from questionnaire.core import answers as answers_mod
-from questionnaire.core.bank import Bank, Question
+from questionnaire.core.bank import Bank, Commitment, Question
 from questionnaire.core.conditions import Compare, Condition
 from questionnaire.core.scoring import Result, score
 
@@ -46,6 +46,10 @@ def _text(value: object) -> str:
     return "(none)" if value in (None, "") else repr(str(value))
 
 
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
 def _weight(question: Question) -> str:
     return f"{question.weight:g}" if question.scored else "not scored"
 
@@ -53,10 +57,16 @@ def _weight(question: Question) -> str:
 def _bank_changes(old: Bank, new: Bank) -> Iterable[Change]:
     if old.title != new.title:
         yield Change("bank", "bank", f"title {old.title!r} -> {new.title!r}")
-    for name in ("name", "source", "url", "as_of"):
+    if old.intro != new.intro:
+        yield Change("bank", "bank", f"intro: {_text(new.intro)}")
+    for name in ("name", "source", "url", "as_of", "scope"):
         before, after = getattr(old.provider, name, None), getattr(new.provider, name, None)
         if before != after:
             yield Change("bank", "bank", f"provider {name}: {_text(before)} -> {_text(after)}")
+    for name in ("schema", "min_coverage", "must_have_evidence", "top_band_evidence"):
+        before, after = getattr(old, name), getattr(new, name)
+        if before != after:
+            yield Change("bank", "bank", f"{name}: {_number(before)} -> {_number(after)}")
     bands = [(r.min, r.label) for r in old.ratings], [(r.min, r.label) for r in new.ratings]
     if bands[0] != bands[1]:
         yield Change("bank", "bank", f"ratings {bands[0]} -> {bands[1]}")
@@ -68,6 +78,8 @@ def _bank_changes(old: Bank, new: Bank) -> Iterable[Change]:
             yield Change("section", section.id, f"added: {section.title!r}")
         elif before.title != section.title:
             yield Change("section", section.id, f"title {before.title!r} -> {section.title!r}")
+        if before is not None and before.intro != section.intro:
+            yield Change("section", section.id, f"intro: {_text(section.intro)}")
     for section in old.sections:
         if section.id not in new_sections:
             yield Change("section", section.id, f"removed: {section.title!r}")
@@ -83,6 +95,8 @@ def _option_changes(old: Question, new: Question) -> Iterable[str]:
             yield f"option {key!r} relabelled {before[key].label!r} -> {option.label!r}"
         elif before[key].requires != option.requires:
             yield f"option {key!r} now requires {option.requires!r} (was {before[key].requires!r})"
+        if key in before and before[key].retired != option.retired:
+            yield f"option {key!r} {'retired' if option.retired else 'offered again'}"
     for key in before.keys() - after.keys():
         yield f"option {key!r} removed"
 
@@ -93,7 +107,13 @@ def _question_changes(old: Question, new: Question) -> Iterable[Change]:
         yield Change("moved", qid, f"section {old.section_id} -> {new.section_id}")
     if old.type != new.type:
         yield Change("type", qid, f"{old.type} -> {new.type}")
-    for name in ("prompt", "help", "follow_up", "unit"):
+    # The prompt and unit are what the buyer answered: both versions, so an editor can
+    # see whether old answers still mean the same. Help and follow-up: the new text.
+    for name in ("prompt", "unit"):
+        if getattr(old, name) != getattr(new, name):
+            before, after = getattr(old, name), getattr(new, name)
+            yield Change("reworded", qid, f"{name}: {_text(before)} -> {_text(after)}")
+    for name in ("help", "follow_up"):
         if getattr(old, name) != getattr(new, name):
             yield Change("reworded", qid, f"{name}: {getattr(new, name)!r}")
     for text in _option_changes(old, new):
@@ -104,6 +124,12 @@ def _question_changes(old: Question, new: Question) -> Iterable[Change]:
             qid,
             f"range/direction {old.min}..{old.max} {old.better} -> {new.min}..{new.max} {new.better}",
         )
+    if old.near != new.near:
+        margin = [_number(n) if n is not None else "(none)" for n in (old.near, new.near)]
+        yield Change("options", qid, f"near miss margin {margin[0]} -> {margin[1]}")
+    if old.gate_not_sure != new.gate_not_sure:
+        offered = "now offers" if new.gate_not_sure else "no longer offers"
+        yield Change("options", qid, f"{offered} Not sure (a gate)")
     if _weight(old) != _weight(new):
         yield Change("weight", qid, f"{_weight(old)} -> {_weight(new)}")
     if old.commitment != new.commitment:
@@ -111,16 +137,40 @@ def _question_changes(old: Question, new: Question) -> Iterable[Change]:
             yield Change("commitment", qid, "removed: the buyer is now told to ask the provider")
         elif old.commitment is None:
             yield Change("commitment", qid, f"added: value {new.commitment.value!r}")
-        elif old.commitment.value != new.commitment.value:
-            yield Change(
-                "commitment", qid, f"value {old.commitment.value!r} -> {new.commitment.value!r}"
-            )
         else:
-            yield Change("commitment", qid, "evidence (statement or source) changed")
+            yield from _commitment_changes(qid, old.commitment, new.commitment)
+    for name in sorted(old.frameworks.keys() | new.frameworks.keys()):
+        before, after = old.frameworks.get(name), new.frameworks.get(name)
+        if before != after:
+            refs = [list(r) if r is not None else "(none)" for r in (before, after)]
+            yield Change("frameworks", qid, f"{name} {refs[0]} -> {refs[1]}")
     if _condition_text(old.show_if) != _condition_text(new.show_if):
         yield Change(
             "condition", qid, f"{_condition_text(old.show_if)} -> {_condition_text(new.show_if)}"
         )
+
+
+def _commitment_changes(qid: str, old: Commitment, new: Commitment) -> Iterable[Change]:
+    if old.value != new.value:
+        yield Change("commitment", qid, f"value {old.value!r} -> {new.value!r}")
+    if old.evidence != new.evidence:
+        yield Change("commitment", qid, f"evidence grade {old.evidence} -> {new.evidence}")
+    if old.not_offered != new.not_offered:
+        yield Change(
+            "commitment",
+            qid,
+            f"not offered {list(old.not_offered)!r} -> {list(new.not_offered)!r}",
+        )
+    if old.plan_dependent != new.plan_dependent:
+        said = "now" if new.plan_dependent else "no longer"
+        yield Change("commitment", qid, f"{said} plan-dependent")
+    if (old.statement, old.source, old.url, old.as_of) != (
+        new.statement,
+        new.source,
+        new.url,
+        new.as_of,
+    ):
+        yield Change("commitment", qid, "evidence (statement or source) changed")
 
 
 def diff_banks(old: Bank, new: Bank) -> list[Change]:

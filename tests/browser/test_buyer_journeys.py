@@ -12,10 +12,10 @@ from pypdf import PdfReader
 
 from questionnaire.core.answers import check_file
 from questionnaire.core.bank import load_bank
-from questionnaire.core.summary import headline_words
 from questionnaire.core.presenter import answer_text, score_text
 from questionnaire.core.qtypes import format_number
 from questionnaire.core.scoring import score
+from questionnaire.core.summary import headline_words
 from tests.browser.conftest import ROOT, screenshot
 from tests.browser.helpers import (
     CERTIFICATIONS,

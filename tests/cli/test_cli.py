@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from questionnaire.app import create_app
+from questionnaire.core.bank import load_bank
 from tests.support import SMALL_BANK, line_of
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -205,18 +209,28 @@ def test_commands_other_than_run_need_no_secret_key(bank_file, monkeypatch, tmp_
     assert result.output.startswith("OK: 2 sections")
 
 
-def test_assess_reads_a_retired_option_with_a_warning(runner, tmp_path):
-    retired = tmp_path / "retired.yaml"
-    retired.write_text(
-        SMALL_BANK.replace(
-            "{key: ch, label: In Switzerland}", "{key: ch, label: In Switzerland, retired: true}"
-        )
-    )
-    path = write_answers(tmp_path, {"answers": {"personal": "yes", "region": "ch"}})
-    result = runner.invoke(args=["assess", path, "--bank", str(retired)])
+EXAMPLES = sorted((ROOT / "examples").glob("*.json"))
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_assess_scores_each_shipped_example_against_the_shipped_bank(runner, example):
+    """What docs/questions.md tells an editor to run: every example is accepted, without a
+    warning, and prints the fit/3 result."""
+    result = runner.invoke(args=["assess", str(example), "--bank", str(ROOT / "questions.yaml")])
     assert result.exit_code == 0, result.output
-    assert (
-        f"{path}: warning: 'region': option 'ch' (“In Switzerland”) is retired: still read, "
-        "but no longer offered to buyers" in result.stderr
+    assert result.stderr == ""
+    data = json.loads(result.stdout)
+    assert data["bank_version"] == load_bank(ROOT / "questions.yaml").version
+    assert data["state"] in ("rated", "provisional")
+    assert {"low", "high"} == set(data["score_range"])
+
+
+def test_assess_reads_a_retired_option_with_a_warning(runner, tmp_path):
+    path = write_answers(tmp_path, {"answers": {"user_sign_in": "password"}})
+    result = runner.invoke(args=["assess", path, "--bank", str(ROOT / "questions.yaml")])
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"{path}: warning: 'user_sign_in': option 'password' (A password is enough) is "
+        "retired: it is still read, but new buyers are no longer offered it\n"
     )
-    assert json.loads(result.stdout)["questions"][3]["status"] == "ask_provider"
+    assert json.loads(result.stdout)["counts"]["not_required"] >= 1

@@ -28,14 +28,81 @@ NEWER = (
 
 def test_diff_names_each_kind_of_change():
     old, new = parse_bank(SMALL_BANK), parse_bank(NEWER)
-    changes = {(c.kind, c.subject): c.text for c in diff_banks(old, new)}
-    assert changes[("reworded", "smime")] == "prompt: 'Is S/MIME a requirement for you?'"
-    assert changes[("weight", "uptime")] == "5 -> 2"
-    assert changes[("commitment", "uptime")] == "value 99.9 -> 99.99"
-    assert changes[("options", "region")] == "option 'ch' removed"
-    assert changes[("condition", "region")] == "personal equals 'yes' -> personal not 'no'"
-    assert changes[("added", "backup")].startswith("'Do you need daily backups?'")
+    changes: dict[tuple[str, str], list[str]] = {}
+    for change in diff_banks(old, new):
+        changes.setdefault((change.kind, change.subject), []).append(change.text)
+    assert changes[("reworded", "smime")] == [
+        "prompt: 'Do you need S/MIME?' -> 'Is S/MIME a requirement for you?'"
+    ]
+    assert changes[("weight", "uptime")] == ["5 -> 2"]
+    assert changes[("commitment", "uptime")] == [
+        "value 99.9 -> 99.99",
+        "evidence (statement or source) changed",  # "99.9% uptime" -> "99.99% uptime"
+    ]
+    assert changes[("options", "region")] == ["option 'ch' removed"]
+    assert changes[("condition", "region")] == ["personal equals 'yes' -> personal not 'no'"]
+    assert changes[("added", "backup")][0].startswith("'Do you need daily backups?'")
     assert ("removed", "backup") not in changes
+
+
+def test_a_reworded_prompt_shows_the_old_and_the_new_so_an_editor_can_compare_meanings():
+    old = parse_bank(SMALL_BANK)
+    new = parse_bank(SMALL_BANK.replace("Where must data live?", "In which region is data kept?"))
+    reworded = [str(c) for c in diff_banks(old, new) if c.kind == "reworded"]
+    assert reworded == [
+        "reworded   region: prompt: 'Where must data live?' -> 'In which region is data kept?'"
+    ]
+
+
+def test_diff_names_the_changes_of_schema_3_keys():
+    """Evidence grades, plan-dependence, retired options, near misses, Not sure on a gate
+    and the provider's scope: each a change an editor reviews."""
+    newer = (
+        SMALL_BANK.replace('version: "1.0"', 'version: "1.1"')
+        .replace("as_of: 2025-09-01}", 'as_of: 2025-09-01, scope: "Only plans bought directly."}')
+        .replace(
+            "              not_offered: [fedramp]\n", "              not_offered: [fedramp, pci]\n"
+        )
+        .replace(
+            "              evidence: independent\n",
+            "              evidence: assertion\n              plan_dependent: true\n",
+        )
+        .replace(
+            "{key: ch, label: In Switzerland}", "{key: ch, label: In Switzerland, retired: true}"
+        )
+        .replace("near: 0.05\n", "near: 0.1\n")
+        .replace("weight: 0\n", "weight: 0\n        not_sure: true\n", 1)
+        .replace("title: Small bank\n", "title: Small bank\ntop_band_evidence: 60\n")
+    )
+    changes = [str(c) for c in diff_banks(parse_bank(SMALL_BANK), parse_bank(newer))]
+    assert changes == [
+        "bank       bank: provider scope: (none) -> 'Only plans bought directly.'",
+        "bank       bank: top_band_evidence: 50 -> 60",
+        "options    personal: now offers Not sure (a gate)",
+        "options    region: option 'ch' retired",
+        "commitment certs: evidence grade independent -> assertion",
+        "commitment certs: not offered ['fedramp'] -> ['fedramp', 'pci']",
+        "commitment certs: now plan-dependent",
+        "options    uptime: near miss margin 0.05 -> 0.1",
+    ]
+
+
+def test_diff_names_framework_tags_and_intros_that_changed():
+    newer = (
+        SMALL_BANK.replace("title: Security\n", "title: Security\n    intro: Keys and locks.\n")
+        .replace("title: Small bank\n", "title: Small bank\nintro: Tell us what you need.\n")
+        .replace(
+            "prompt: Do you need S/MIME?\n",
+            "prompt: Do you need S/MIME?\n        frameworks: {ncsc: [], ccm: [CEK]}\n",
+        )
+    )
+    changes = [str(c) for c in diff_banks(parse_bank(SMALL_BANK), parse_bank(newer))]
+    assert changes == [
+        "bank       bank: intro: 'Tell us what you need.'",
+        "section    sec: intro: 'Keys and locks.'",
+        "frameworks smime: ccm (none) -> ['CEK']",
+        "frameworks smime: ncsc (none) -> []",
+    ]
 
 
 def test_diff_of_a_bank_with_itself_is_empty():
