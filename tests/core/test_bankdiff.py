@@ -60,13 +60,8 @@ def test_diff_names_the_changes_of_schema_3_keys():
     newer = (
         SMALL_BANK.replace('version: "1.0"', 'version: "1.1"')
         .replace("as_of: 2025-09-01}", 'as_of: 2025-09-01, scope: "Only plans bought directly."}')
-        .replace(
-            "              not_offered: [fedramp]\n", "              not_offered: [fedramp, pci]\n"
-        )
-        .replace(
-            "              evidence: independent\n",
-            "              evidence: assertion\n              plan_dependent: true\n",
-        )
+        .replace("not_offered: [fedramp]\n", "not_offered: [fedramp, pci]\n")
+        .replace("evidence: independent\n", "evidence: assertion\n          plan_dependent: true\n")
         .replace(
             "{key: ch, label: In Switzerland}", "{key: ch, label: In Switzerland, retired: true}"
         )
