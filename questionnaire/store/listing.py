@@ -84,6 +84,11 @@ COLUMNS = (
     Assessment.result_revision,
     Assessment.open_follow_ups,
     Assessment.summary,
+    Assessment.state,
+    Assessment.score_low,
+    Assessment.score_high,
+    Assessment.created_at,
+    Assessment.version,
 )
 COLUMN_NAMES = tuple(c.key for c in COLUMNS)
 
