@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+from datetime import UTC, datetime
+
 import click
 from flask.cli import AppGroup
 
 from questionnaire.notify import webhooks
-from questionnaire.store import apitokens
+from questionnaire.store import apitokens, outbox
 
 tokens_cli = AppGroup("api-tokens", help="Bearer tokens of the CRM API (/api/v1).")
 webhooks_cli = AppGroup("webhooks", help="Webhooks to WEBHOOK_URL, sent from the outbox.")
@@ -51,6 +55,29 @@ def revoke_command(name: str) -> None:
     except apitokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked API token {name.strip()!r}.")
+
+
+@webhooks_cli.command("new-secret")
+def new_secret_command() -> None:
+    """Print a new WEBHOOK_SECRET (whsec_ and 32 random bytes); nothing is stored."""
+    click.echo("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+@webhooks_cli.command("resend")
+@click.option(
+    "--since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+    help="UTC: 2026-12-01 or 2026-12-01T09:30",
+)
+def resend_command(since: datetime) -> None:
+    """Send again every webhook made since then (delivered, or given up on), with the same
+    webhook-id; those of assessments deleted since are not, only their deletion."""
+    count = outbox.resend(outbox.WEBHOOK, since.replace(tzinfo=UTC))
+    click.echo(
+        f"Queued {count} webhook(s) to send again: the app sends them within a minute, "
+        "or run `flask webhooks deliver`."
+    )
 
 
 @webhooks_cli.command("deliver")

@@ -284,11 +284,15 @@ class Page:
         return self.first_item + len(self.rows) - 1 if self.rows else 0
 
 
-def page_of(filters: Filters, size: int = PAGE_SIZE) -> Page:
+def page_of(filters: Filters, size: int = PAGE_SIZE, past_end: bool = False) -> Page:
+    """One page of the list. A page number past the last shows the last page, or with
+    ``past_end`` (the API: a client paging on must see the end) an empty page."""
     total = count(filters)
     if total == 0:  # spares a second pass over the index when a search finds nothing
-        return Page(rows=[], number=1, total=0, size=size)
+        return Page(rows=[], number=filters.page if past_end else 1, total=0, size=size)
     pages = -(-total // size)
+    if past_end and filters.page > pages:
+        return Page(rows=[], number=filters.page, total=total, size=size)
     number = min(filters.page, pages)
     rows = db.session.execute(matching(filters).limit(size).offset((number - 1) * size))
     return Page(rows=[row_view(r) for r in rows.mappings()], number=number, total=total, size=size)
