@@ -22,26 +22,43 @@ def _when(value) -> str:
 
 @tokens_cli.command("create")
 @click.argument("name")
-def create_command(name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice(apitokens.SCOPES),
+    multiple=True,
+    help="read (the list, an assessment, the change feed) or write (answers, owner and "
+    "stage); repeat for both. Default: both.",
+)
+@click.option(
+    "--expires",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="When it stops working (UTC), e.g. 2027-06-30. Default: never.",
+)
+def create_command(name: str, scopes: tuple[str, ...], expires: datetime | None) -> None:
     """Make a token; it is printed once, and only its hash is stored."""
     try:
-        token = apitokens.create(name)
+        token = apitokens.create(
+            name, scopes or apitokens.SCOPES, expires.replace(tzinfo=UTC) if expires else None
+        )
     except apitokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
-        f"Created API token {name.strip()!r}. Buyers see its reads as "
-        f"'{apitokens.actor_of(name.strip())}'."
+        f"Created API token {name.strip()!r} ({' and '.join(scopes or apitokens.SCOPES)}). "
+        f"Buyers see its reads as '{apitokens.actor_of(name.strip())}'."
     )
     click.echo(f"Token (shown once, store it now): {token}")
 
 
 @tokens_cli.command("list")
 def list_command() -> None:
-    """Tokens with when they were made, last used and revoked (times in UTC)."""
+    """Tokens with their scopes, when they were made, expire, were last used and revoked
+    (times in UTC)."""
     for t in apitokens.all_tokens():
         state = f"revoked {_when(t['revoked_at'])}" if t["revoked_at"] else "active"
         click.echo(
-            f"{t['name']}\t{state}\tcreated {_when(t['created_at'])}"
+            f"{t['name']}\t{state}\t{' '.join(t['scopes'])}\tcreated {_when(t['created_at'])}"
+            f"\texpires {_when(t['expires_at']) if t['expires_at'] else 'never'}"
             f"\tlast used {_when(t['last_used_at'])}"
         )
 

@@ -237,8 +237,12 @@ def matches(header: str, etag: str) -> bool:
     return "*" in tags or etag in tags
 
 
-@bp.get("/assessments/<id:assessment_id>")
+# GET and PATCH share one rule: Werkzeug checks a rule's method before its converter, so
+# with two rules a PATCH to an id out of range met the GET rule and was a 405, not a 404.
+@bp.route("/assessments/<id:assessment_id>", methods=["GET", "PATCH"])
 def assessment(assessment_id: int):
+    if request.method == "PATCH":
+        return update_assessment(assessment_id)
     _, error = query(NoParameters)
     if error:
         return error
@@ -300,7 +304,6 @@ def follow_ups(found: Assessment, now: followup.Current) -> list[dict]:
 # --- writing -----------------------------------------------------------------------------
 
 
-@bp.patch("/assessments/<id:assessment_id>")
 def update_assessment(assessment_id: int):
     found = db.session.get(Assessment, assessment_id)
     if found is None:

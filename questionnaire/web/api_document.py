@@ -63,7 +63,7 @@ IF_NONE_MATCH = {
     "in": "header",
     "required": False,
     "description": "The ETag you hold: 304 while the assessment has not changed",
-    "schema": {"type": "string", "maxLength": 200},
+    "schema": {"type": "string"},
 }
 
 
