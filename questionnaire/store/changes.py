@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +39,8 @@ CURSOR_VALID = timedelta(days=30)
 # A deletion's time is read before its transaction commits, so one committed just after a
 # read may carry a slightly earlier time: cursors claim a little less than they saw.
 SKEW = timedelta(hours=1)
-MAX_VERSION = 2**62
+MAC_BYTES = 12
+MAX_CURSOR = 100
 NOT_CHANGES = {"version", "row_version"}  # bookkeeping, not a change to announce
 
 event.listen(
@@ -163,22 +166,34 @@ class Position:
     version: int
     since: datetime
 
-    def cursor(self) -> str:
+    def cursor(self, key: bytes) -> str:
+        """Opaque to readers: base64url of the position and a MAC under ``key``, so a
+        cursor cannot be edited into one that skips deletions."""
         text = f"1.{self.version}.{int(self.since.timestamp())}"
-        return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+        mac = hmac.new(key, text.encode(), hashlib.sha256).digest()[:MAC_BYTES]
+        return base64.urlsafe_b64encode(text.encode() + b"." + mac).decode().rstrip("=")
 
     @classmethod
-    def from_cursor(cls, cursor: str) -> Position:
+    def from_cursor(cls, cursor: str, key: bytes) -> Position:
+        """CursorInvalid if it is not a cursor at all; CursorExpired if it was made under
+        another key (the app's SECRET_KEY changed): the reader starts again."""
         try:
-            if len(cursor) > 64:
+            if len(cursor) > MAX_CURSOR:
                 raise ValueError
-            text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-            form, version, since = text.split(".")
+            raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+            text, mac = raw[: -MAC_BYTES - 1], raw[-MAC_BYTES:]
+            if raw[-MAC_BYTES - 1 : -MAC_BYTES] != b".":
+                raise ValueError
+            form, version, since = text.decode("ascii").split(".")
             if form != "1" or not (version.isdigit() and since.isdigit()):
                 raise ValueError
-            return cls(int(version), datetime.fromtimestamp(int(since), UTC))
+            position = cls(int(version), datetime.fromtimestamp(int(since), UTC))
         except (ValueError, UnicodeDecodeError, binascii.Error, OverflowError, OSError):
             raise CursorInvalid("This is not a cursor that the change feed gave out") from None
+        expected = hmac.new(key, text, hashlib.sha256).digest()[:MAC_BYTES]
+        if not hmac.compare_digest(mac, expected):
+            raise CursorExpired
+        return position
 
 
 @dataclass(frozen=True)

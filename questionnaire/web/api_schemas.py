@@ -52,7 +52,7 @@ class ChangesQuery(BaseModel):
     after: str | None = Field(
         None,
         min_length=1,
-        max_length=64,
+        max_length=100,
         description="The next_cursor of the previous page; leave out to read from the start",
     )
     limit: int = Field(100, ge=1, le=MAX_FEED)
