@@ -30,7 +30,7 @@ from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
 from questionnaire.reports.service import ReportError
-from questionnaire.store import access, accounts, listing, revisions, throttle
+from questionnaire.store import access, accounts, crm, listing, revisions, throttle
 from questionnaire.store import followup as followup_store
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
@@ -285,8 +285,9 @@ def export():
             # Recorded before the rows leave: a buyer may be told of an export that
             # failed part-way, never left unaware of one that reached the CRM.
             access.record_many([row["id"] for row in batch], user_id, actor, access.EXPORT)
+            links = crm.Links.of(batch)
             yield listing.csv_text(
-                [listing.csv_cells(r, f"{link_base}{r['id']}", owners) for r in batch]
+                [listing.csv_cells(r, f"{link_base}{r['id']}", owners, links) for r in batch]
             )
 
     filename = f"trustcheck-{filters.status}-{date.today().isoformat()}.csv"
