@@ -14,6 +14,7 @@ from typing import Any
 
 RATED, PROVISIONAL, NOT_RATED = "rated", "provisional", "not_rated"
 STATES = (RATED, PROVISIONAL, NOT_RATED)
+STATE_LABELS = {RATED: "Rated", PROVISIONAL: "Provisional", NOT_RATED: "Not rated"}
 
 
 def state_of(result: Mapping[str, Any]) -> str:
@@ -37,6 +38,13 @@ def score_range_of(result: Mapping[str, Any]) -> dict[str, float] | None:
     if not _is_number(low) or not _is_number(high):
         return None
     return {"low": float(low), "high": float(high)}
+
+
+def range_text(score_range: Mapping[str, float] | None) -> str:
+    """ "41.2 to 93.0", or "" where there is no range."""
+    if not score_range:
+        return ""
+    return f"{score_range['low']:.1f} to {score_range['high']:.1f}"
 
 
 def _is_number(value: object) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from questionnaire.core.verdict_state import score_range_of, state_of
+from questionnaire.core.verdict_state import range_text, score_range_of, state_of
 
 FIT1_RESULT = Path(__file__).resolve().parent.parent / "fixtures" / "fit1" / "result.json"
 
@@ -53,3 +53,8 @@ def test_a_shipped_fit1_result_is_rated_without_a_range():
 )
 def test_a_malformed_range_is_no_range(stored):
     assert score_range_of({"score": 50.0, "score_range": stored}) is None
+
+
+def test_a_range_is_written_low_to_high_and_no_range_is_nothing():
+    assert range_text({"low": 41.25, "high": 93.0}) == "41.2 to 93.0"
+    assert range_text(None) == ""

@@ -957,3 +957,21 @@ def test_csv_export_has_ids_iso_timestamps_revision_links_and_the_state(
     (draft,) = read_csv(sales.get("/sales/export.csv?status=draft"))
     assert draft["Id"] == str(revision) and draft["Revision of"] == str(number)
     assert draft["State"] == "" and re.fullmatch(r"\d{4}-.*\+00:00", draft["Last change"])
+
+
+def test_the_list_shows_each_results_state_and_a_score_range_where_there_is_one(
+    app, sales, submitted
+):
+    number, _ = submitted
+    with app.app_context():
+        found = db.session.get(Assessment, number)
+        shown = {"rated": "Rated", "provisional": "Provisional"}[found.state]
+    html = page(sales.get("/sales/"))
+    assert ">State</th>" in html and f'data-label="State">{shown}' in html
+    assert "Score range" not in html  # fit/2: no range
+    with app.app_context():  # as a fit/3 result stores them (store.results.apply_result)
+        found = db.session.get(Assessment, number)
+        found.state, found.score_low, found.score_high = "not_rated", 41.25, 93.0
+        db.session.commit()
+    html = page(sales.get("/sales/"))
+    assert 'data-label="State">Not rated<br><span class="muted small">Score range 41.2 to 93.0' in html
