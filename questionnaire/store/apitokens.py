@@ -128,6 +128,7 @@ def revoke(name: str) -> None:
 def all_tokens() -> list[dict]:
     return [
         {
+            "id": t.id,
             "name": t.name,
             "scopes": t.scopes.split(),
             "created_at": t.created_at,

@@ -537,3 +537,39 @@ def test_the_api_keeps_to_its_openapi_document(api_app, mode):
             case.call_and_validate()
 
         keeps_to_the_document()
+
+
+def test_admins_make_list_and_revoke_tokens_on_the_admin_page(app, submitted):
+    from tests.conftest import signed_in
+
+    number, _ = submitted
+    admin = signed_in(app, "ada@provider.example", "admin", "Ada Admin")
+    assert "No API tokens yet" in page(admin.get("/sales/admin/tokens"))
+    made = admin.post(
+        "/sales/admin/tokens", data={"name": "Hubspot", "scope": "read", "expires": "2999-12-31"}
+    )
+    html = page(made)
+    assert made.status_code == 200 and 'buyers see its reads as "CRM integration Hubspot"' in html
+    token = re.search(r'id="new-token" type="text" value="([^"]+)"', html).group(1)
+    client = app.test_client()
+    assert client.get(f"/api/v1/assessments/{number}", headers=bearer(token)).status_code == 200
+    refused = client.patch(f"/api/v1/assessments/{number}", json={}, headers=bearer(token))
+    problem_of(refused, 403, "insufficient-scope")
+    listed = page(admin.get("/sales/admin/tokens"))
+    assert "Hubspot" in listed and "Read only" in listed and "Active" in listed
+    assert token not in listed
+    past = admin.post(
+        "/sales/admin/tokens", data={"name": "Old", "scope": "read", "expires": "2001-01-01"}
+    )
+    assert past.status_code == 400 and "must be in the future" in page(past)
+    twice = admin.post("/sales/admin/tokens", data={"name": "Hubspot", "scope": "read write"})
+    assert twice.status_code == 400 and "already a token named" in page(twice)
+    with app.app_context():
+        token_id = db.session.scalar(select(ApiToken.id).where(ApiToken.name == "Hubspot"))
+    revoked = admin.post(f"/sales/admin/tokens/{token_id}/revoke")
+    assert revoked.status_code == 302
+    assert "Revoked" in page(admin.get("/sales/admin/tokens"))
+    problem_of(client.get("/api/v1/assessments", headers=bearer(token)), 401, "unauthorized")
+    seller = signed_in(app, "sam@provider.example", "sales", "Sam Seller")
+    assert seller.get("/sales/admin/tokens").status_code == 403
+    assert seller.post("/sales/admin/tokens", data={"name": "Sneaky"}).status_code == 403

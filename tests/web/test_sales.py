@@ -974,4 +974,6 @@ def test_the_list_shows_each_results_state_and_a_score_range_where_there_is_one(
         found.state, found.score_low, found.score_high = "not_rated", 41.25, 93.0
         db.session.commit()
     html = page(sales.get("/sales/"))
-    assert 'data-label="State">Not rated<br><span class="muted small">Score range 41.2 to 93.0' in html
+    assert (
+        'data-label="State">Not rated<br><span class="muted small">Score range 41.2 to 93.0' in html
+    )
