@@ -10,7 +10,7 @@ list all read a result through these two functions, so a rule lives in one place
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeGuard
 
 RATED, PROVISIONAL, NOT_RATED = "rated", "provisional", "not_rated"
 STATES = (RATED, PROVISIONAL, NOT_RATED)
@@ -47,5 +47,5 @@ def range_text(score_range: Mapping[str, float] | None) -> str:
     return f"{score_range['low']:.1f} to {score_range['high']:.1f}"
 
 
-def _is_number(value: object) -> bool:
+def _is_number(value: object) -> TypeGuard[int | float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
