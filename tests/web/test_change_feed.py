@@ -5,6 +5,7 @@ opaque, and one older than the deletion records kept is answered 410."""
 from __future__ import annotations
 
 import random
+import threading
 from datetime import timedelta
 
 import pytest
@@ -210,3 +211,45 @@ def test_tombstones_are_purged_after_31_days_by_flask_purge(app, buyer):
     with app.app_context():
         assert db.session.scalars(select(Tombstone)).all() == []
     assert token
+
+
+def test_changes_committed_while_the_feed_is_read_are_never_skipped(app, bank):
+    """Two writers change assessments while a reader syncs without pause: a version is
+    visible only once every lower one is, so no cursor passes a change still committing
+    (on PostgreSQL the clock's row lock orders them; on SQLite writes are serial)."""
+    token = new_token(app.test_cli_runner())
+    with app.app_context():
+        ids = [
+            ops.start_assessment(bank, f"Co {n}", f"B {n}", f"b{n}@x.example")[0].id
+            for n in range(60)
+        ]
+    reader = Copy(app.test_client(), token, limit=7)
+    reader.sync()
+    writing = threading.Event()
+    writing.set()
+    failures: list[BaseException] = []
+
+    def write(mine: list[int]) -> None:
+        client = app.test_client()
+        try:
+            for number in mine:  # each assessment changes once: its last change
+                response = client.patch(
+                    f"/api/v1/assessments/{number}", json={"stage": "won"}, headers=bearer(token)
+                )
+                assert response.status_code == 200, response.get_data(as_text=True)
+        except BaseException as exc:  # reported by the main thread
+            failures.append(exc)
+
+    writers = [threading.Thread(target=write, args=(ids[n::2],)) for n in range(2)]
+    for thread in writers:
+        thread.start()
+    syncs = 0
+    while any(t.is_alive() for t in writers) or syncs < 3:
+        reader.sync()
+        syncs += 1
+    for thread in writers:
+        thread.join()
+    assert failures == []
+    reader.sync()
+    assert {n: i["stage"] for n, i in reader.items.items()} == dict.fromkeys(ids, "won")
+    assert reader.items == full_list(app.test_client(), token)
