@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from questionnaire.store.db import db
 from questionnaire.store.models import (
@@ -96,7 +97,10 @@ def find(token: str) -> Caller | None:
     caller = Caller(found.id, found.name, frozenset(found.scopes.split()))
     if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
         found.last_used_at = now
-        db.session.commit()
+        try:
+            db.session.commit()
+        except SQLAlchemyError:  # a busy database must not fail the request for a hint
+            db.session.rollback()
     return caller
 
 

@@ -236,6 +236,12 @@ def cursor_key() -> bytes:
     return hashlib.sha256(b"trustcheck change feed cursor\0" + secret.encode()).digest()
 
 
+class NoParameters(BaseModel):
+    """An endpoint that takes no query parameters."""
+
+    model_config = {"extra": "forbid"}
+
+
 def etag_of(version: int) -> str:
     return f'"{version}"'
 
@@ -265,10 +271,6 @@ def assessment(assessment_id: int):
     response = json_response(detail(found), **headers)
     record_reads([found.id], access.LOOKED)
     return response
-
-
-class NoParameters(BaseModel):
-    model_config = {"extra": "forbid"}
 
 
 def detail(found: Assessment) -> schemas.AssessmentDetail:
