@@ -6,6 +6,8 @@ a value of the wrong kind stops the app with a ConfigError naming the variable.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from email.utils import parseaddr
 from pathlib import Path
@@ -89,6 +91,8 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "") == "1",
         # Proxies in front of the app that may set X-Forwarded-For/-Proto (0: trust none).
         "TRUSTED_PROXY_HOPS": setting("TRUSTED_PROXY_HOPS", 0),
+        # Requests a minute one CRM API token may make, across every process (0: any).
+        "API_RATE_LIMIT": setting("API_RATE_LIMIT", 600),
     }
     config.update({name: setting(name, default) for name, default in REPORT_DEFAULTS.items()})
     config.update(webhook_settings())
@@ -180,21 +184,42 @@ def webhook_settings() -> dict:
     sales page on PUBLIC_URL (read and checked with the MAIL_* settings)."""
     url = setting("WEBHOOK_URL", "")
     secret = setting("WEBHOOK_SECRET", "")
+    previous = setting("WEBHOOK_SECRET_PREVIOUS", "")
     if url:
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise ConfigError(f"WEBHOOK_URL must be an http:// or https:// URL, got {url!r}")
-        if len(secret) < 16:
-            raise ConfigError(
-                "WEBHOOK_SECRET must be set, at least 16 characters, with WEBHOOK_URL"
-            )
+        check_webhook_secret("WEBHOOK_SECRET", secret)
+        if previous:
+            check_webhook_secret("WEBHOOK_SECRET_PREVIOUS", previous)
     return {
         "WEBHOOK_URL": url,
         "WEBHOOK_SECRET": secret,
+        "WEBHOOK_SECRET_PREVIOUS": previous,
         "WEBHOOK_TIMEOUT_SECONDS": setting("WEBHOOK_TIMEOUT_SECONDS", 5.0),
         # Deliver in a background thread; unset means "yes, except under TESTING".
         "WEBHOOK_BACKGROUND": unless_testing("WEBHOOK_BACKGROUND"),
     }
+
+
+WEBHOOK_SECRET_BYTES = (24, 64)  # the key sizes Standard Webhooks allows
+
+
+def check_webhook_secret(name: str, secret: str) -> None:
+    """A Standard Webhooks secret: ``whsec_`` and 24 to 64 random bytes in base64
+    (``flask webhooks new-secret`` prints one)."""
+    low, high = WEBHOOK_SECRET_BYTES
+    try:
+        if not secret.startswith("whsec_"):
+            raise ValueError
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+    except (ValueError, binascii.Error):
+        key = b""
+    if not low <= len(key) <= high:
+        raise ConfigError(
+            f"{name} must be whsec_ followed by {low} to {high} random bytes in base64; "
+            "make one with `flask --app questionnaire webhooks new-secret`"
+        )
 
 
 def check_report_settings(config: dict) -> None:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import secrets
+from datetime import UTC, datetime
+
 import click
 from flask.cli import AppGroup
 
 from questionnaire.notify import webhooks
-from questionnaire.store import apitokens
+from questionnaire.store import apitokens, outbox
 
 tokens_cli = AppGroup("api-tokens", help="Bearer tokens of the CRM API (/api/v1).")
 webhooks_cli = AppGroup("webhooks", help="Webhooks to WEBHOOK_URL, sent from the outbox.")
@@ -18,26 +22,43 @@ def _when(value) -> str:
 
 @tokens_cli.command("create")
 @click.argument("name")
-def create_command(name: str) -> None:
+@click.option(
+    "--scope",
+    "scopes",
+    type=click.Choice(apitokens.SCOPES),
+    multiple=True,
+    help="read (the list, an assessment, the change feed) or write (answers, owner and "
+    "stage); repeat for both. Default: both.",
+)
+@click.option(
+    "--expires",
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M"]),
+    help="When it stops working (UTC), e.g. 2027-06-30. Default: never.",
+)
+def create_command(name: str, scopes: tuple[str, ...], expires: datetime | None) -> None:
     """Make a token; it is printed once, and only its hash is stored."""
     try:
-        token = apitokens.create(name)
+        token = apitokens.create(
+            name, scopes or apitokens.SCOPES, expires.replace(tzinfo=UTC) if expires else None
+        )
     except apitokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
-        f"Created API token {name.strip()!r}. Buyers see its reads as "
-        f"'{apitokens.actor_of(name.strip())}'."
+        f"Created API token {name.strip()!r} ({' and '.join(scopes or apitokens.SCOPES)}). "
+        f"Buyers see its reads as '{apitokens.actor_of(name.strip())}'."
     )
     click.echo(f"Token (shown once, store it now): {token}")
 
 
 @tokens_cli.command("list")
 def list_command() -> None:
-    """Tokens with when they were made, last used and revoked (times in UTC)."""
+    """Tokens with their scopes, when they were made, expire, were last used and revoked
+    (times in UTC)."""
     for t in apitokens.all_tokens():
         state = f"revoked {_when(t['revoked_at'])}" if t["revoked_at"] else "active"
         click.echo(
-            f"{t['name']}\t{state}\tcreated {_when(t['created_at'])}"
+            f"{t['name']}\t{state}\t{' '.join(t['scopes'])}\tcreated {_when(t['created_at'])}"
+            f"\texpires {_when(t['expires_at']) if t['expires_at'] else 'never'}"
             f"\tlast used {_when(t['last_used_at'])}"
         )
 
@@ -51,6 +72,29 @@ def revoke_command(name: str) -> None:
     except apitokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked API token {name.strip()!r}.")
+
+
+@webhooks_cli.command("new-secret")
+def new_secret_command() -> None:
+    """Print a new WEBHOOK_SECRET (whsec_ and 32 random bytes); nothing is stored."""
+    click.echo("whsec_" + base64.b64encode(secrets.token_bytes(32)).decode())
+
+
+@webhooks_cli.command("resend")
+@click.option(
+    "--since",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S"]),
+    help="UTC: 2026-12-01 or 2026-12-01T09:30",
+)
+def resend_command(since: datetime) -> None:
+    """Send again every webhook made since then (delivered, or given up on), with the same
+    webhook-id; those of assessments deleted since are not, only their deletion."""
+    count = outbox.resend(outbox.WEBHOOK, since.replace(tzinfo=UTC))
+    click.echo(
+        f"Queued {count} webhook(s) to send again: the app sends them within a minute, "
+        "or run `flask webhooks deliver`."
+    )
 
 
 @webhooks_cli.command("deliver")

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from questionnaire.cli.questions import write_file
 from questionnaire.reports import deletion
 from questionnaire.reports.service import ReportError
-from questionnaire.store import throttle
+from questionnaire.store import apitokens, changes, outbox, throttle
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 
@@ -65,7 +65,8 @@ def worker_command(burst: bool) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Delete assessments past their retention period with their PDF reports, any PDF whose
-    assessment is gone, and sign-in and start attempts too old to count."""
+    assessment is gone, sign-in and start attempts too old to count, the change feed's
+    deletion records after 31 days, delivered webhooks after 30, and API bookkeeping."""
     purged = deletion.purge()
     config = current_app.config
     click.echo(
@@ -74,5 +75,15 @@ def purge_command() -> None:
         f"{config['SUBMITTED_RETENTION_DAYS']} days."
     )
     click.echo(f"Deleted {purged.reports} PDF report(s) of assessments that no longer exist.")
-    attempts = throttle.purge_attempts(utcnow())
+    now = utcnow()
+    attempts = throttle.purge_attempts(now)
     click.echo(f"Deleted {attempts} sign-in and start attempt(s) older than a day.")
+    stones = changes.purge_tombstones(now)
+    click.echo(
+        f"Deleted {stones} deletion record(s) of the change feed older than "
+        f"{changes.TOMBSTONE_KEPT.days} days."
+    )
+    sent = outbox.purge_delivered(now)
+    click.echo(f"Deleted {sent} delivered webhook(s) older than {outbox.DELIVERED_KEPT.days} days.")
+    kept = apitokens.purge(now)
+    click.echo(f"Deleted {kept} API request count(s) and idempotency key(s) no longer needed.")

@@ -26,7 +26,13 @@ MAX_REFERENCE = 500
 
 
 class WrittenAnswerError(ValueError):
-    """A written answer that does not fit its question; the message says why."""
+    """A written answer that does not fit its question; the message says why, ``field``
+    which part of the answer, ``code`` what kind of problem (stable, for the API)."""
+
+    def __init__(self, message: str, field: str = "value", code: str = "invalid_value"):
+        super().__init__(message)
+        self.field = field
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +95,7 @@ def parse_value(question: Question, raw: Any) -> Any:
             return raw
         if raw in ("yes", "no"):
             return raw == "yes"
-        raise WrittenAnswerError('Choose "yes" or "no"')
+        raise WrittenAnswerError('Choose "yes" or "no"', code="not_yes_or_no")
     if question.type == "number":
         try:
             value = (
@@ -99,16 +105,22 @@ def parse_value(question: Question, raw: Any) -> Any:
                 raise AnswerError("enter a number, like 99.9")
             return kind.parse(question, value)
         except AnswerError as exc:
-            raise WrittenAnswerError(sentence(str(exc))) from None
+            raise WrittenAnswerError(sentence(str(exc)), code="invalid_number") from None
     if question.type in ("choice", "multi"):
         keys = [raw] if isinstance(raw, str) else raw
         if not isinstance(keys, list | tuple):
-            raise WrittenAnswerError("Give the option keys the provider offers, as a list")
+            raise WrittenAnswerError(
+                "Give the option keys the provider offers, as a list", code="not_a_list"
+            )
         problem = kind.commitment_error(question, list(keys))
         if problem:
-            raise WrittenAnswerError(sentence(problem))
+            raise WrittenAnswerError(sentence(problem), code="invalid_option")
         return tuple(o.key for o in question.options if o.key in keys)  # bank order, no repeats
-    raise WrittenAnswerError(f"A {question.type} question is never scored, so it takes no answer")
+    raise WrittenAnswerError(
+        f"A {question.type} question is never scored, so it takes no answer",
+        field="question",
+        code="not_scored",
+    )
 
 
 def make_answer(
@@ -123,17 +135,31 @@ def make_answer(
 ) -> WrittenAnswer:
     """A checked written answer; WrittenAnswerError says what is wrong."""
     if question_id not in set(answerable_ids):
-        raise WrittenAnswerError("That question is not one of this buyer's open follow-ups")
+        raise WrittenAnswerError(
+            "That question is not one of this buyer's open follow-ups",
+            field="question",
+            code="not_a_follow_up",
+        )
     question = bank.question(question_id)
     value = parse_value(question, raw_value)
     statement = clean_text(statement if isinstance(statement, str) else "")
     reference = one_line(reference if isinstance(reference, str) else "")
     if not statement:
-        raise WrittenAnswerError("Write the statement the buyer will read")
+        raise WrittenAnswerError(
+            "Write the statement the buyer will read", field="statement", code="required"
+        )
     if len(statement) > MAX_STATEMENT:
-        raise WrittenAnswerError(f"The statement must be at most {MAX_STATEMENT:,} characters")
+        raise WrittenAnswerError(
+            f"The statement must be at most {MAX_STATEMENT:,} characters",
+            field="statement",
+            code="too_long",
+        )
     if len(reference) > MAX_REFERENCE:
-        raise WrittenAnswerError(f"The reference must be at most {MAX_REFERENCE:,} characters")
+        raise WrittenAnswerError(
+            f"The reference must be at most {MAX_REFERENCE:,} characters",
+            field="reference",
+            code="too_long",
+        )
     return WrittenAnswer(question_id, value, statement, reference, one_line(author), at)
 
 

@@ -1,20 +1,28 @@
 """Webhooks: the outbox's messages POSTed to WEBHOOK_URL, signed, retried with back-off.
 
-Each body is sent byte for byte as stored, with ``X-Trustcheck-Signature: sha256=<hex>``,
-the HMAC-SHA256 of the body under WEBHOOK_SECRET. A 2xx answer delivers it; anything
-else (another status, a refused or slow connection) is tried again later, for up to 24
-hours (store.outbox). Redirects are not followed. Sending happens in a background thread
-per process (``kick``) or from ``flask webhooks deliver``; never in a page's request.
+Each body is sent byte for byte as stored and signed on the Standard Webhooks scheme
+(https://www.standardwebhooks.com): ``webhook-id`` (the message's, the same on every
+attempt), ``webhook-timestamp`` (this attempt, Unix seconds) and ``webhook-signature``,
+``v1,<base64 HMAC-SHA256 of "id.timestamp.body">`` under the ``whsec_`` secret, one per
+secret while WEBHOOK_SECRET_PREVIOUS is set (a rotation). The old ``X-Trustcheck-Signature:
+sha256=<hex HMAC of the body>`` is still sent for this release, deprecated.
+
+A 2xx answer delivers it; anything else (another status, a refused or slow connection) is
+tried again later, for up to 24 hours (store.outbox). Redirects are not followed. Sending
+happens in a background thread per process (``kick``) or from ``flask webhooks deliver``;
+never in a page's request.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import http.client
 import logging
 import ssl
 import threading
+import time
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -33,8 +41,45 @@ class DeliveryError(Exception):
     """The receiver did not take the message; the text says why, for the admin page."""
 
 
-def signature(body: bytes, secret: str) -> str:
+SECRET_PREFIX = "whsec_"
+
+
+def legacy_signature(body: bytes, secret: str) -> str:
+    """X-Trustcheck-Signature (deprecated): the HMAC of the body alone, under the secret's text."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def secret_key(secret: str) -> bytes:
+    """The HMAC key of a ``whsec_<base64>`` secret (config.webhook_settings checks it)."""
+    return base64.b64decode(secret.removeprefix(SECRET_PREFIX))
+
+
+def signatures(message_id: str, timestamp: int, body: bytes, secrets: list[str]) -> str:
+    """webhook-signature: ``v1,<base64>`` for each secret, space-separated."""
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    return " ".join(
+        "v1," + base64.b64encode(hmac.new(secret_key(s), signed, hashlib.sha256).digest()).decode()
+        for s in secrets
+    )
+
+
+def headers_for(message_id: int, event: str, body: bytes, config, timestamp: int) -> dict[str, str]:
+    secret = config["WEBHOOK_SECRET"]
+    secrets = [secret] + (
+        [config["WEBHOOK_SECRET_PREVIOUS"]] if config.get("WEBHOOK_SECRET_PREVIOUS") else []
+    )
+    webhook_id = f"msg_{message_id}"
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": "Trustcheck-Webhook/2",
+        "webhook-id": webhook_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": signatures(webhook_id, timestamp, body, secrets),
+        # Deprecated: kept for this release so existing receivers go on working.
+        "X-Trustcheck-Event": event,
+        "X-Trustcheck-Delivery": str(message_id),
+        "X-Trustcheck-Signature": legacy_signature(body, secret),
+    }
 
 
 def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
@@ -66,7 +111,7 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
 def deliver_due(limit: int = 100) -> tuple[int, int]:
     """Send what is due now; returns (delivered, failed attempts). Needs an app context."""
     config = current_app.config
-    url, secret = config.get("WEBHOOK_URL"), config.get("WEBHOOK_SECRET", "")
+    url = config.get("WEBHOOK_URL")
     if not url:
         return 0, 0
     done = failed = 0
@@ -75,13 +120,7 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
         if message is None:
             continue  # another process took it
         body = message.body.encode()
-        headers = {
-            "Content-Type": "application/json",
-            "User-Agent": "Trustcheck-Webhook/1",
-            "X-Trustcheck-Event": message.event,
-            "X-Trustcheck-Delivery": str(message.id),
-            "X-Trustcheck-Signature": signature(body, secret),
-        }
+        headers = headers_for(message.id, message.event, body, config, int(time.time()))
         try:
             post(url, body, headers, config["WEBHOOK_TIMEOUT_SECONDS"])
         except DeliveryError as exc:

@@ -11,29 +11,35 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Integer, String, func, insert, literal, select
+from sqlalchemy.orm import aliased
 
 from questionnaire.store.db import db
 from questionnaire.store.listing import like_pattern, start_of
 from questionnaire.store.models import AccessEvent, Assessment, User, UTCDateTime, utcnow
 
 VIEW, PDF, ANSWERS, EXPORT = "view", "pdf", "answers", "export"
-LISTED, ANSWERED = "listed", "answered"
+LISTED, ANSWERED, LOOKED = "listed", "answered", "looked"
 ACTIONS = {
     VIEW: "Viewed your answers and result",
     PDF: "Downloaded the PDF report",
     ANSWERS: "Downloaded your answers (JSON)",
     EXPORT: "Exported your contact details and result in a list (CSV)",
-    LISTED: "Read your contact details and result in a list",
+    LISTED: "Copied your contact details and result into their CRM",
     ANSWERED: "Answered one of your questions in writing",
+    LOOKED: "Looked at your assessment",
 }
 STAFF_ACTIONS = {
     VIEW: "Viewed the assessment",
     PDF: "Downloaded the PDF report",
     ANSWERS: "Downloaded the answers (JSON)",
     EXPORT: "Included it in a CSV export",
-    LISTED: "Read it in a list through the API",
+    LISTED: "Read it in a list or the change feed through the API",
     ANSWERED: "Answered a follow-up in writing",
+    LOOKED: "Read it through the API",
 }
+# A CRM re-reads what it syncs: its reads are recorded once per token and assessment in
+# each of these windows, so an hourly sync does not fill the buyer's list.
+API_READ_WINDOWS = {LOOKED: timedelta(hours=1), LISTED: timedelta(days=1)}
 READ_ONLY_ACTOR = "Someone with your read-only link"
 ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
 NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
@@ -107,6 +113,41 @@ def record_many(
     db.session.execute(
         insert(AccessEvent).from_select(
             ["assessment_id", "user_id", "actor", "action", "created_at"], columns
+        )
+    )
+    db.session.commit()
+
+
+def record_api_reads(
+    assessment_ids: list[int], token_id: int, actor: str, action: str, now: datetime
+) -> None:
+    """Reads through the API: an event for each assessment this token has not read this
+    way within API_READ_WINDOWS[action]. One INSERT ... SELECT, which checks and writes
+    under one lock (two reads at the very same moment on PostgreSQL may both write one).
+    Commits; the caller decides what a failure means (for a read: nothing)."""
+    if not assessment_ids:
+        return
+    earlier = aliased(AccessEvent)
+    recent = (
+        select(earlier.id)
+        .where(
+            earlier.assessment_id == Assessment.id,
+            earlier.api_token_id == token_id,
+            earlier.action == action,
+            earlier.created_at >= now - API_READ_WINDOWS[action],
+        )
+        .exists()
+    )
+    columns = select(
+        Assessment.id,
+        literal(token_id, Integer),
+        literal(actor, String),
+        literal(action, String),
+        literal(now, UTCDateTime),
+    ).where(Assessment.id.in_(assessment_ids), ~recent)
+    db.session.execute(
+        insert(AccessEvent).from_select(
+            ["assessment_id", "api_token_id", "actor", "action", "created_at"], columns
         )
     )
     db.session.commit()

@@ -9,6 +9,7 @@ always describe the current revision.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select, update
@@ -33,11 +34,12 @@ from questionnaire.store.models import (
     utcnow,
 )
 from questionnaire.store.operations import AlreadySubmitted, export_answers, with_retry
-from questionnaire.store.results import REVISED_EVENT, apply_result, webhook
+from questionnaire.store.results import REVISED_BY, apply_result, webhook
 
 STAGE_LABELS = dict(zip(STAGES, ("New", "In discussion", "Answered", "Won", "Lost"), strict=True))
 MAX_NOTE = 2000
 NOTES_SHOWN = 200
+WRITTEN_ANSWER = "written_answer"  # what made a result revision (ResultRevision.cause)
 
 
 class FollowUpError(ValueError):
@@ -118,12 +120,14 @@ def give_written_answer(
     user_id: int | None,
     actor: str,
     sales_url: str | None,
+    also: Callable[[Assessment], None] | None = None,
 ) -> int:
     """Count a written answer and re-score: the current revision is edited if the buyer has
     not seen it yet, else a new one supersedes it. Returns the revision number.
 
-    The revision, the list columns, the buyer's access event and the webhook are one
-    transaction; a concurrent change (another answer, the buyer viewing) is re-read and
+    The revision, the list columns, the buyer's access event, the webhook and ``also``
+    (called last with the changed assessment: the API stores its idempotent response) are
+    one transaction; a concurrent change (another answer, the buyer viewing) is re-read and
     this answer applied on top of it.
     """
     if not assessment.submitted:
@@ -166,6 +170,7 @@ def give_written_answer(
                     written=stored,
                     user_id=user_id,
                     author=actor,
+                    cause=WRITTEN_ANSWER,
                     created_at=now,
                     updated_at=now,
                 )
@@ -173,7 +178,9 @@ def give_written_answer(
         apply_result(a, revised, sum(1 for qid in asked if qid not in written))
         a.updated_at = now
         access.add_event(a.id, user_id, actor, access.ANSWERED)
-        webhook(a, REVISED_EVENT, sales_url)
+        webhook(a, REVISED_BY[WRITTEN_ANSWER], sales_url)
+        if also is not None:
+            also(a)
 
     with_retry(assessment, change)
     return assessment.result_revision
@@ -213,7 +220,7 @@ def mark_seen(assessment: Assessment) -> None:
 def set_owner_and_stage(assessment: Assessment, owner_id: int | None, stage: str) -> None:
     if stage not in STAGES:
         raise FollowUpError("Choose a stage from the list")
-    if owner_id is not None:
+    if owner_id is not None and owner_id != assessment.owner_id:  # a disabled owner may stay
         owner = db.session.get(User, owner_id)
         if owner is None or not owner.active:
             raise FollowUpError("Choose an owner from the list")

@@ -19,6 +19,7 @@ from sqlalchemy import Select, func, select
 from questionnaire.core.dates import EXAMPLE as DAY_EXAMPLE
 from questionnaire.core.dates import parse_day
 from questionnaire.core.text import one_line
+from questionnaire.store import crm
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     DRAFT,
@@ -44,12 +45,13 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 2000  # rows per read and per access-log commit
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)  # dates a filter accepts
 CSV_HEADER = (
+    "Id",
     "Company",
     "Contact name",
     "Email",
     "Status",
-    "Submitted (UTC)",
-    "Last change (UTC)",
+    "Submitted",
+    "Last change",
     "Score",
     "Rating",
     "Deal-breakers",
@@ -64,6 +66,12 @@ CSV_HEADER = (
     "Owner",
     "Stage",
     "Result revision",
+    "Result revision made by",
+    "Revision of",
+    "Revised by",
+    "State",
+    "Score low",
+    "Score high",
 )
 
 COLUMNS = (
@@ -84,6 +92,11 @@ COLUMNS = (
     Assessment.result_revision,
     Assessment.open_follow_ups,
     Assessment.summary,
+    Assessment.state,
+    Assessment.score_low,
+    Assessment.score_high,
+    Assessment.created_at,
+    Assessment.version,
 )
 COLUMN_NAMES = tuple(c.key for c in COLUMNS)
 
@@ -279,11 +292,15 @@ class Page:
         return self.first_item + len(self.rows) - 1 if self.rows else 0
 
 
-def page_of(filters: Filters, size: int = PAGE_SIZE) -> Page:
+def page_of(filters: Filters, size: int = PAGE_SIZE, past_end: bool = False) -> Page:
+    """One page of the list. A page number past the last shows the last page, or with
+    ``past_end`` (the API: a client paging on must see the end) an empty page."""
     total = count(filters)
     if total == 0:  # spares a second pass over the index when a search finds nothing
-        return Page(rows=[], number=1, total=0, size=size)
+        return Page(rows=[], number=filters.page if past_end else 1, total=0, size=size)
     pages = -(-total // size)
+    if past_end and filters.page > pages:
+        return Page(rows=[], number=filters.page, total=total, size=size)
     number = min(filters.page, pages)
     rows = db.session.execute(matching(filters).limit(size).offset((number - 1) * size))
     return Page(rows=[row_view(r) for r in rows.mappings()], number=number, total=total, size=size)
@@ -323,27 +340,31 @@ def neutralise(value: object) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def minutes(value: datetime | None) -> str:
-    """``2026-11-30 09:15`` (UTC); str() is several times cheaper than strftime per row."""
-    return str(value)[:16] if value else ""
+def timestamp(value: datetime | None) -> str:
+    """ISO 8601 with seconds and offset: ``2026-11-30T09:15:42+00:00``."""
+    return value.isoformat(timespec="seconds") if value else ""
 
 
 def figure(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def csv_cells(row: Mapping, link: str, owners: Mapping[int, str]) -> list[str]:
-    """One row; a draft's result cells are empty (it has no result), never "0"."""
+def csv_cells(row: Mapping, link: str, owners: Mapping[int, str], links: crm.Links) -> list[str]:
+    """One row; a draft's result cells are empty (it has no result), never "0". ``links``:
+    the batch's revisions (crm.Links.of)."""
     submitted = row["status"] == SUBMITTED
+    revision = crm.result_revision(row, links)
+    scores = crm.score_range(row) if submitted else None
     summary = (row["summary"] or {}) if submitted else {}
     coverage, provisional = summary.get("coverage"), summary.get("provisional")  # fit/2 only
     cells = [
+        row["id"],
         row["company"],
         row["contact_name"],
         row["email"],
         row["status"],
-        minutes(row["submitted_at"]),
-        minutes(row["updated_at"]),
+        timestamp(row["submitted_at"]),
+        timestamp(row["updated_at"]),
         figure(row["score"]),
         row["rating"] or "",
         row["deal_breakers"] if submitted else "",
@@ -360,7 +381,13 @@ def csv_cells(row: Mapping, link: str, owners: Mapping[int, str]) -> list[str]:
         "" if row["open_follow_ups"] is None or not submitted else row["open_follow_ups"],
         owners.get(row["owner_id"], "") if row["owner_id"] else "",
         row["stage"],
-        row["result_revision"] if submitted else "",
+        revision["number"] if revision else "",
+        revision["created_by"] if revision else "",
+        row["revision_of_id"] or "",
+        " ".join(str(n) for n in links.revised_by_of(row["id"])),
+        row["state"] if submitted and row["state"] else "",
+        figure(scores["low"]) if scores else "",
+        figure(scores["high"]) if scores else "",
     ]
     return [neutralise(c) for c in cells]
 

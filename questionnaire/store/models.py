@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -95,6 +96,7 @@ class Assessment(db.Model):
         Index("ix_assessments_status_submitted", "status", "submitted_at", "id", *LISTED, "score"),
         Index("ix_assessments_status_score", "status", "score", "id", *LISTED, "submitted_at"),
         Index("ix_assessments_status_updated", "status", "updated_at", "id", *LISTED),
+        Index("ix_assessments_version", "version"),  # the change feed reads in this order
         NEVER_REUSED,
     )
 
@@ -126,6 +128,14 @@ class Assessment(db.Model):
     result_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     open_follow_ups: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[dict | None] = mapped_column(JSON)
+    # The result's state and score range (core.verdict_state), copied like the figures
+    # above: "rated" | "provisional" | "not_rated", None for a draft.
+    state: Mapped[str | None] = mapped_column(String(16))
+    score_low: Mapped[float | None] = mapped_column(Float)
+    score_high: Mapped[float | None] = mapped_column(Float)
+    # Rises with every change, staff changes included (store.changes); the change feed
+    # orders by it and the API sends it as the ETag. Not the draft's age: see updated_at.
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Optimistic locking: two tabs saving at once cannot silently overwrite each other.
     row_version: Mapped[int] = mapped_column(Integer, default=1)
     # A revision is a new assessment started from a submitted one, which never changes.
@@ -183,8 +193,12 @@ class AccessEvent(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Reads through the CRM API: one event per token, assessment and hour or day.
+    api_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="SET NULL")
+    )
     actor: Mapped[str] = mapped_column(String(300))  # name and role at the time
-    action: Mapped[str] = mapped_column(String(32))  # view | pdf | answers | export
+    action: Mapped[str] = mapped_column(String(32))  # view | pdf | answers | export | ...
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
     assessment: Mapped[Assessment] = relationship(back_populates="access_events")
@@ -259,6 +273,10 @@ class ResultRevision(db.Model):
     written: Mapped[list] = mapped_column(JSON)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     author: Mapped[str] = mapped_column(String(300))
+    # What made it: "written_answer" (the only maker so far; see store.results.REVISED_BY).
+    cause: Mapped[str] = mapped_column(
+        String(32), default="written_answer", server_default="written_answer"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -286,9 +304,67 @@ class ApiToken(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[str] = mapped_column(
+        String(32), default="read write", server_default="read write"
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ApiRequestCount(db.Model):
+    """Requests made with one token in one minute: the per-token rate limit, counted in the
+    database so every web process shares it."""
+
+    __tablename__ = "api_request_counts"
+
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), primary_key=True
+    )
+    minute: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IdempotencyKey(db.Model):
+    """The first response to a write sent with an ``Idempotency-Key``: a retry with the same
+    key and request gets it again and changes nothing."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("token_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(255))
+    request_sha256: Mapped[str] = mapped_column(String(64))  # method, path and body
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class ChangeClock(db.Model):
+    """One row: the last version given to a change (store.changes). Taking the next one locks
+    the row until commit, so versions become visible in the order they were given."""
+
+    __tablename__ = "change_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    # Deletion records older than this have been purged: a feed cursor from before it
+    # may have missed a deletion, and is answered 410.
+    purged_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class Tombstone(db.Model):
+    """A deleted assessment as the change feed tells of it: its id, when, and nothing
+    personal. Kept for store.changes.TOMBSTONE_DAYS."""
+
+    __tablename__ = "tombstones"
+    __table_args__ = (Index("ix_tombstones_version", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
+    deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class OutboxMessage(db.Model):

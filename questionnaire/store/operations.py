@@ -20,7 +20,7 @@ from questionnaire.core.report_context import report_id_of
 from questionnaire.core.scoring import Result, score
 from questionnaire.core.text import slug
 from questionnaire.core.written import answerable
-from questionnaire.store import results
+from questionnaire.store import changes, results
 from questionnaire.store.banks import BankRegistry
 from questionnaire.store.db import db
 from questionnaire.store.models import (
@@ -249,8 +249,13 @@ def submit(assessment: Assessment, bank: Bank, sales_url: str | None = None) -> 
 
 
 def delete_assessment(assessment: Assessment) -> None:
-    """Delete the row only: reports.deletion also deletes its report files."""
+    """Delete the row (reports.deletion also deletes its report files), leaving a tombstone
+    for the change feed and a deletion webhook in place of any still pending."""
+    linked = changes.linked_to([assessment.id])
     db.session.delete(assessment)
+    db.session.flush()
+    now = utcnow()
+    results.deletion_webhooks(changes.record_deletions([assessment.id], linked, now), now)
     db.session.commit()
 
 
@@ -276,16 +281,24 @@ def purge_expired(now: datetime | None = None) -> tuple[int, int]:
     config = current_app.config
     draft_cutoff = now - timedelta(days=config["DRAFT_RETENTION_DAYS"])
     submitted_cutoff = now - timedelta(days=config["SUBMITTED_RETENTION_DAYS"])
-    drafts = db.session.execute(
-        delete(Assessment).where(Assessment.status == DRAFT, Assessment.updated_at < draft_cutoff)
-    ).rowcount
-    submitted = db.session.execute(
-        delete(Assessment).where(
-            Assessment.status == SUBMITTED, Assessment.submitted_at < submitted_cutoff
-        )
-    ).rowcount
-    db.session.commit()
-    return drafts, submitted
+    expired = (
+        (Assessment.status == DRAFT) & (Assessment.updated_at < draft_cutoff),
+        (Assessment.status == SUBMITTED) & (Assessment.submitted_at < submitted_cutoff),
+    )
+    counts = []
+    for condition in expired:
+        linked = changes.linked_to(db.session.scalars(select(Assessment.id).where(condition)))
+        # RETURNING names exactly the rows deleted: a draft saved meanwhile is not among them.
+        gone = db.session.scalars(
+            delete(Assessment)
+            .where(condition)
+            .returning(Assessment.id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        results.deletion_webhooks(changes.record_deletions(gone, linked, now), now)
+        db.session.commit()
+        counts.append(len(gone))
+    return counts[0], counts[1]
 
 
 def file_stem(assessment: Assessment) -> str:

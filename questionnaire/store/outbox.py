@@ -13,31 +13,51 @@ import json
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, or_, select, update
 
 from questionnaire.store.db import db
-from questionnaire.store.models import OutboxMessage, utcnow
+from questionnaire.store.models import OutboxMessage, Tombstone, utcnow
 
 WEBHOOK = "webhook"
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
+DROPPED = "dropped"  # its assessment was deleted before it went: see store.results
 FIRST_RETRY = timedelta(seconds=30)
 LONGEST_WAIT = timedelta(hours=2)
 GIVE_UP_AFTER = timedelta(hours=24)
 LEASE = timedelta(minutes=2)  # a claimed message is not claimed again for this long
 MAX_ERROR = 300
+DELETION = "assessment.deleted"  # the one message still sent about a deleted assessment
+DELIVERED_KEPT = timedelta(days=30)  # then `flask purge` deletes delivered and dropped rows
 
 
-def add_webhook(event: str, assessment_id: int | None, payload: dict) -> None:
-    """Queue a webhook in the caller's transaction; nothing when no WEBHOOK_URL is set."""
-    if not current_app.config.get("WEBHOOK_URL"):
+def enabled() -> bool:
+    return bool(current_app.config.get("WEBHOOK_URL"))
+
+
+def _json_value(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def add_webhook(
+    event: str, assessment_id: int | None, data: dict, now: datetime | None = None
+) -> None:
+    """Queue a webhook in the caller's transaction; nothing when no WEBHOOK_URL is set.
+
+    The body is the Standard Webhooks envelope: ``{"type", "timestamp", "data"}``."""
+    if not enabled():
         return
-    now = utcnow()
+    now = now or utcnow()
+    payload = {"type": event, "timestamp": now.isoformat(), "data": data}
     db.session.add(
         OutboxMessage(
             channel=WEBHOOK,
             event=event,
             assessment_id=assessment_id,
-            body=json.dumps(payload, ensure_ascii=False, separators=(",", ":")),
+            body=json.dumps(
+                payload, ensure_ascii=False, separators=(",", ":"), default=_json_value
+            ),
             state=PENDING,
             attempts=0,
             created_at=now,
@@ -101,6 +121,55 @@ def attempt_failed(message: OutboxMessage, error: str, now: datetime | None = No
     else:
         message.next_attempt_at = following
     db.session.commit()
+
+
+def drop_pending(assessment_ids: list[int], now: datetime) -> int:
+    """Pending messages about these (deleted) assessments are not sent; returns how many."""
+    if not assessment_ids:
+        return 0
+    return db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.assessment_id.in_(assessment_ids), OutboxMessage.state == PENDING)
+        .values(state=DROPPED, last_error=None, delivered_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def resend(channel: str, since: datetime, now: datetime | None = None) -> int:
+    """Queue again every message created since ``since`` that was delivered or gave up,
+    except those about an assessment deleted since (only its deletion is sent again).
+    They keep their id, so a receiver that has them can tell. Returns how many."""
+    now = now or utcnow()
+    gone = select(Tombstone.id)
+    changed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.created_at >= since,
+            OutboxMessage.state.in_((DELIVERED, FAILED)),
+            or_(
+                OutboxMessage.event == DELETION,
+                OutboxMessage.assessment_id.is_(None),
+                OutboxMessage.assessment_id.not_in(gone),
+            ),
+        )
+        .values(state=PENDING, next_attempt_at=now, created_at=now, attempts=0, last_error=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.commit()
+    return changed
+
+
+def purge_delivered(now: datetime) -> int:
+    """Delete delivered (and dropped) messages older than DELIVERED_KEPT; returns how many."""
+    removed = db.session.execute(
+        delete(OutboxMessage).where(
+            OutboxMessage.state.in_((DELIVERED, DROPPED)),
+            OutboxMessage.delivered_at < now - DELIVERED_KEPT,
+        )
+    ).rowcount
+    db.session.commit()
+    return removed
 
 
 def next_due(channel: str) -> datetime | None:

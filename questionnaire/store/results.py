@@ -1,15 +1,25 @@
 """A submitted result as the sales list, the CSV, the API and webhooks see it: the
 assessment's list columns always describe the result in force (the submitted one, or
-the current revision of it, see store.followup)."""
+the current revision of it, see store.followup); webhooks announce each change of it."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
-from questionnaire.store import outbox
+from questionnaire.core.verdict_state import score_range_of, state_of
+from questionnaire.store import crm, outbox
+from questionnaire.store.db import db
+from questionnaire.store.listing import COLUMN_NAMES
 from questionnaire.store.models import Assessment
 
-SUBMITTED_EVENT, REVISED_EVENT = "assessment.submitted", "assessment.revised"
+SUBMITTED_EVENT = "assessment.submitted"
+REVISED_EVENT = "assessment.revised"  # a result revision made other than by a written answer
+ANSWERED_EVENT = "assessment.answered"  # a written answer, with the result revision it made
+DELETED_EVENT = outbox.DELETION
+EVENTS = (SUBMITTED_EVENT, REVISED_EVENT, ANSWERED_EVENT, DELETED_EVENT)
+# What made a result revision -> the event announcing it.
+REVISED_BY = {"written_answer": ANSWERED_EVENT}
 
 
 def summary_of(result: Mapping) -> dict:
@@ -33,20 +43,39 @@ def apply_result(assessment: Assessment, result: Mapping, open_follow_ups: int) 
     assessment.deal_breakers = len(result["deal_breakers"])
     assessment.summary = summary_of(result)
     assessment.open_follow_ups = open_follow_ups
+    assessment.state = state_of(result)
+    scores = score_range_of(result)
+    assessment.score_low = scores["low"] if scores else None
+    assessment.score_high = scores["high"] if scores else None
 
 
 def webhook(assessment: Assessment, event: str, sales_url: str | None) -> None:
-    """Queue the change's webhook in the current transaction (if webhooks are set up)."""
-    outbox.add_webhook(
-        event,
-        assessment.id,
-        {
-            "event": event,
-            "assessment_id": assessment.id,
-            "revision": assessment.result_revision,
-            "score": assessment.score,
-            "rating": assessment.rating,
-            "provisional": (assessment.summary or {}).get("provisional"),
-            "sales_url": sales_url,
-        },
-    )
+    """Queue the change's webhook in the current transaction (if webhooks are set up).
+
+    Flushes first: the payload carries the version this change is given on flush
+    (store.changes), so a receiver can drop an older event arriving after a newer one."""
+    if not outbox.enabled():
+        return
+    db.session.flush()
+    row = {name: getattr(assessment, name) for name in COLUMN_NAMES}
+    data = crm.fields(row, {}, crm.Links.of([row]), contact=False)
+    del data["owner"]  # a staff name: the owner's id says enough
+    outbox.add_webhook(event, assessment.id, {**data, "sales_url": sales_url})
+
+
+def deletion_webhooks(tombstones: list[dict], now: datetime) -> None:
+    """Deleted assessments: their pending deliveries are dropped (they may describe what
+    is now erased) and a tombstone, with nothing personal, is sent instead."""
+    outbox.drop_pending([t["id"] for t in tombstones], now)
+    for stone in tombstones:
+        outbox.add_webhook(
+            DELETED_EVENT,
+            stone["id"],
+            {
+                "id": stone["id"],
+                "change": "deleted",
+                "version": stone["version"],
+                "deleted_at": stone["deleted_at"].isoformat(),
+            },
+            now,
+        )

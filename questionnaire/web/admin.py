@@ -4,17 +4,19 @@ adds the role check for every endpoint here."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import EmailField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, InputRequired, Length
+from wtforms import DateField, EmailField, RadioField, SelectChoice, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from questionnaire.core.text import one_line
-from questionnaire.store import access, accounts, listing, outbox
+from questionnaire.store import access, accounts, apitokens, listing, outbox
 from questionnaire.store.banks import BankUnavailable
 from questionnaire.store.db import db
-from questionnaire.store.models import User, row_id
+from questionnaire.store.models import ApiToken, User, row_id, utcnow
 from questionnaire.web import auth
 from questionnaire.web.forms import error_rows, tidy
 
@@ -47,6 +49,33 @@ class NewUserForm(FlaskForm):
         ],
         default="sales",
         validators=[InputRequired("Choose a role")],
+    )
+
+
+class NewTokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        description="Buyers see reads made with it as \u201cCRM integration NAME\u201d: use the "
+        "CRM's name, like Salesforce.",
+        filters=[tidy],
+        validators=[DataRequired("Enter a name for the token"), Length(max=64)],
+    )
+    scope = RadioField(
+        "What it may do",
+        choices=[
+            SelectChoice(
+                "read write",
+                "Read and write: read assessments, answer follow-ups, set owner and stage",
+            ),
+            SelectChoice("read", "Read only: the list, an assessment and the change feed"),
+        ],
+        default="read write",
+        validators=[InputRequired("Choose what the token may do")],
+    )
+    expires = DateField(
+        "Stops working on (optional)",
+        description="A day in UTC, like 2027-06-30. Leave empty for a token that does not expire.",
+        validators=[Optional()],
     )
 
 
@@ -143,6 +172,52 @@ def reset_password(user_id: int):
     return render_template(
         "sales/password.html", user=user_view(user), password=password, new=False
     )
+
+
+@bp.get("/tokens")
+def tokens():
+    return render_tokens(NewTokenForm())
+
+
+def render_tokens(form: NewTokenForm, status: int = 200):
+    return render_template(
+        "sales/tokens.html",
+        form=form,
+        tokens=apitokens.all_tokens(),
+        now=utcnow(),
+        errors=error_rows(form, ("name", "scope", "expires")),
+    ), status
+
+
+@bp.post("/tokens")
+def create_token():
+    form = NewTokenForm()
+    if not form.validate_on_submit():
+        return render_tokens(form, 400)
+    expires = None
+    if form.expires.data is not None:
+        expires = datetime.combine(form.expires.data, time.min, tzinfo=UTC)
+    try:
+        token = apitokens.create(form.name.data, tuple(form.scope.data.split()), expires)
+    except apitokens.TokenError as exc:
+        field = form.expires if "expiry" in str(exc) else form.name
+        field.errors = [*field.errors, str(exc)]
+        return render_tokens(form, 400)
+    # Shown in this response only, like a new password.
+    return render_template(
+        "sales/token_created.html",
+        name=form.data["name"],
+        actor=apitokens.actor_of(form.data["name"]),
+        token=token,
+    )
+
+
+@bp.post("/tokens/<id:token_id>/revoke")
+def revoke_token(token_id: int):
+    found = db.get_or_404(ApiToken, token_id)
+    apitokens.revoke(found.name)
+    flash(f"The API token {found.name!r} is revoked: it stopped working at once.", "success")
+    return redirect(url_for("sales.admin.tokens"))
 
 
 def user_view(user: User) -> dict:

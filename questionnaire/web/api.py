@@ -1,241 +1,428 @@
-"""The CRM API under /api/v1: JSON, bearer tokens (``flask api-tokens``), an OpenAPI 3.1
-document built from the same pydantic models the endpoints validate with.
+"""The CRM API under /api/v1: JSON, bearer tokens with scopes (``flask api-tokens``, the
+admin page), a change feed, an OpenAPI 3.1 document built from the same pydantic models
+the endpoints validate with (web/api_document.py), errors as RFC 9457 problem details.
 
 Only the ``Authorization: Bearer`` header authorises: a staff session cookie never does,
-and CSRF does not apply (no cookie, so no cross-site request can act as anyone). Every
-read is an access event the buyer sees, named after the token ("CRM integration NAME").
+and CSRF does not apply (no cookie, so no cross-site request can act as anyone). Reads are
+access events the buyer sees, named after the token ("CRM integration NAME"), recorded at
+most once per token and assessment an hour (an assessment) or a day (the list and the
+feed); recording them never fails the read.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from dataclasses import replace
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from questionnaire.core.written import WrittenAnswerError
-from questionnaire.store import access, apitokens, followup, listing
+from questionnaire.core.written import WrittenAnswerError, answerable
+from questionnaire.store import access, apitokens, changes, crm, followup, listing
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
-from questionnaire.store.models import MAX_ROW_ID, Assessment
+from questionnaire.store.models import Assessment, utcnow
 from questionnaire.web import api_schemas as schemas
 from questionnaire.web import followup as followup_pages
 from questionnaire.web.extensions import csrf
+from questionnaire.web.problems import problem
 
+log = logging.getLogger(__name__)
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
+JSON_TYPES = ("application/json",)
+MAX_IDEMPOTENCY_KEY = apitokens.MAX_KEY
+# Which scope each method needs.
+SCOPE_OF = {"GET": apitokens.READ, "HEAD": apitokens.READ}
+PUBLIC = ("api.openapi",)
 
 
-def error(status: int, message: str, details: list | None = None, **headers):
-    body = schemas.Error(error=message, details=details or [])
-    return jsonify(body.model_dump(mode="json")), status, headers
-
-
-def unauthorised():
-    return error(
-        401,
-        "A valid API token is needed: send it as 'Authorization: Bearer <token>'.",
-        **{"WWW-Authenticate": 'Bearer realm="trustcheck"'},
+def unauthorised(detail: str):
+    return problem(
+        "unauthorized",
+        f"{detail} Send a token as 'Authorization: Bearer <token>'.",
+        headers={"WWW-Authenticate": 'Bearer realm="trustcheck"'},
     )
 
 
 @bp.before_request
 def authorise():
-    if request.endpoint == "api.openapi":
+    """Token, rate limit, scope, then the body's type: every endpoint passes here first."""
+    if request.endpoint in PUBLIC or request.endpoint is None:  # None: 404/405, no token needed
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    found = apitokens.find(token.strip()) if scheme.lower() == "bearer" else None
-    if found is None:
-        return unauthorised()
-    g.api_actor = apitokens.actor_of(found.name)
+    caller = apitokens.find(token.strip()) if scheme.lower() == "bearer" else None
+    if caller is None:
+        return unauthorised("No token, or an unknown, expired or revoked one.")
+    g.api_caller = caller
+    limited = over_limit(caller)
+    if limited is not None:
+        return limited
+    needed = SCOPE_OF.get(request.method, apitokens.WRITE)
+    if needed not in caller.scopes:
+        return problem(
+            "insufficient-scope",
+            f"This needs a token with the {needed!r} scope; this one has "
+            f"{' and '.join(sorted(caller.scopes))}.",
+        )
+    if request.method in ("POST", "PATCH") and request.mimetype not in JSON_TYPES:
+        return problem(
+            "unsupported-media-type",
+            f"Send the body as application/json, not {request.mimetype or 'without a type'}.",
+        )
     return None
 
 
-def parse(model: type[BaseModel], data):
+def over_limit(caller: apitokens.Caller):
+    """429 past API_RATE_LIMIT requests in this minute for this token (every process
+    counts in the database). A busy database does not block the request: it is let
+    through uncounted."""
+    limit = current_app.config["API_RATE_LIMIT"]
+    if limit <= 0:
+        return None
+    now = utcnow()
+    try:
+        count = apitokens.count_request(caller.id, now)
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("API request of %s not counted: the database was busy", caller.name)
+        return None
+    if count <= limit:
+        return None
+    wait = 60 - now.second
+    return problem(
+        "rate-limited",
+        f"At most {limit} requests a minute with one token; try again in {wait} s.",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def query(model: type[BaseModel]):
+    """The query string as ``model``; a 400 naming an unknown or repeated parameter."""
+    known = set(model.model_fields)
+    for name in request.args:
+        if name not in known:
+            return None, problem(
+                "unknown-parameter",
+                f"Unknown query parameter {name!r}; this endpoint takes "
+                f"{', '.join(sorted(known)) or 'none'}.",
+                [{"field": name, "code": "unknown", "message": "Not a parameter of this endpoint"}],
+            )
+        if len(request.args.getlist(name)) > 1:
+            return None, problem(
+                "repeated-parameter",
+                f"Query parameter {name!r} is given more than once.",
+                [{"field": name, "code": "repeated", "message": "Give it once"}],
+            )
+    return validated(model, request.args.to_dict(), "invalid-request")
+
+
+def field_errors(exc: ValidationError) -> list[dict]:
+    return [
+        {
+            "field": ".".join(str(p) for p in e["loc"]) or "body",
+            "code": e["type"],
+            "message": e["msg"],
+        }
+        for e in exc.errors(include_url=False, include_context=False, include_input=False)
+    ]
+
+
+def validated(model: type[BaseModel], data, slug: str):
     try:
         return model.model_validate(data), None
     except ValidationError as exc:
-        details = exc.errors(include_url=False, include_context=False, include_input=False)
-        return None, error(400, "The request is not valid.", details)
+        return None, problem(slug, "Some values are not valid: see errors.", field_errors(exc))
 
 
-def item(row: dict, owners: dict[int, str]) -> dict:
-    return schemas.AssessmentItem(
-        id=row["id"],
-        status=row["status"],
-        contact={"company": row["company"], "name": row["contact_name"], "email": row["email"]},
-        submitted_at=row["submitted_at"],
-        updated_at=row["updated_at"],
-        score=row["score"],
-        rating=row["rating"],
-        deal_breakers=row["deal_breakers"] if row["status"] == "submitted" else None,
-        open_follow_ups=row["open_follow_ups"],
-        bank_version=row["bank_version"],
-        owner=owners.get(row["owner_id"]) if row["owner_id"] else None,
-        stage=row["stage"],
-        revision=row["result_revision"],
-        url=url_for("api.assessment", assessment_id=row["id"]),
-    ).model_dump(mode="json")
+def body(model: type[BaseModel]):
+    """The JSON body as ``model``: 400 if it is not JSON, 422 listing each bad field."""
+    try:
+        data = json.loads(request.get_data(cache=True) or b"")
+    except ValueError:
+        return None, problem("malformed-json", "The body is not valid JSON.")
+    return validated(model, data, "validation-failed")
+
+
+def no_such_assessment():
+    return problem("not-found", "There is no assessment with this id.")
+
+
+def json_response(model: BaseModel, status: int = 200, **headers) -> Response:
+    return Response(model.model_dump_json(), status, headers, mimetype="application/json")
+
+
+def items(rows: list[dict]) -> list[dict]:
+    """Rows of listing.COLUMNS as the API's items."""
+    owners = followup.owner_names()
+    links = crm.Links.of(rows)
+    return [
+        {**crm.fields(r, owners, links), "url": url_for("api.assessment", assessment_id=r["id"])}
+        for r in rows
+    ]
+
+
+def record_reads(ids: list[int], action: str) -> None:
+    """Tell the buyers (see access.record_api_reads); a failure is logged, never raised."""
+    caller = g.api_caller
+    try:
+        access.record_api_reads(ids, caller.id, caller.actor, action, utcnow())
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.warning("API reads by %s not recorded: the database was busy", caller.name)
+
+
+# --- reading -----------------------------------------------------------------------------
 
 
 @bp.get("/assessments")
 def assessments():
-    query, problem = parse(schemas.ListQuery, request.args.to_dict())
-    if problem:
-        return problem
-    args = {k: str(v) for k, v in query.model_dump(exclude_defaults=True).items()}
+    found, error = query(schemas.ListQuery)
+    if error:
+        return error
+    args = {k: str(v) for k, v in found.model_dump(exclude_defaults=True).items()}
     # The dates are checked already; a "to" before the "from" simply matches nothing.
-    filters = replace(listing.parse_filters(args), date_from=query.date_from, date_to=query.date_to)
-    page = listing.page_of(filters, size=query.per_page)
-    owners = followup.owner_names()
-    access.record_many([r["id"] for r in page.rows], None, g.api_actor, access.LISTED)
-    body = schemas.AssessmentPage(
-        items=[item(r, owners) for r in page.rows],
+    filters = replace(listing.parse_filters(args), date_from=found.date_from, date_to=found.date_to)
+    page = listing.page_of(filters, size=found.per_page, past_end=True)
+    body_out = schemas.AssessmentPage(
+        items=items(page.rows),
         page=page.number,
         per_page=page.size,
         total=page.total,
         pages=page.pages,
     )
-    return jsonify(body.model_dump(mode="json"))
+    response = json_response(body_out)
+    record_reads([r["id"] for r in page.rows], access.LISTED)
+    return response
 
 
-def find(assessment_id: int) -> Assessment | None:
-    return db.session.get(Assessment, assessment_id)
+@bp.get("/changes")
+def change_feed():
+    found, error = query(schemas.ChangesQuery)
+    if error:
+        return error
+    try:
+        after = changes.Position.from_cursor(found.after, cursor_key()) if found.after else None
+        page = changes.read_feed(after, found.limit, listing.COLUMNS, utcnow())
+    except changes.CursorInvalid as exc:
+        return problem("invalid-cursor", str(exc) + ".")
+    except changes.CursorExpired:
+        return problem(
+            "cursor-expired",
+            "Deletions since this cursor may no longer be known: read the full list "
+            "(GET /api/v1/assessments, drafts too), then the feed from its start.",
+        )
+    updated = {i["id"]: i for i in items(page.updated)}
+    out = []
+    for change, row in page.items:
+        if change == "updated":
+            out.append({**updated[row["id"]], "change": "updated"})
+        else:
+            out.append({**row, "change": "deleted"})
+    response = json_response(
+        schemas.ChangesPage(
+            items=out, next_cursor=page.following.cursor(cursor_key()), has_more=page.has_more
+        )
+    )
+    record_reads([row["id"] for row in page.updated], access.LISTED)
+    return response
 
 
-@bp.get("/assessments/<id:assessment_id>")
+def cursor_key() -> bytes:
+    """Cursors are signed with a key of their own, derived from SECRET_KEY."""
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(b"trustcheck change feed cursor\0" + secret.encode()).digest()
+
+
+class NoParameters(BaseModel):
+    """An endpoint that takes no query parameters."""
+
+    model_config = {"extra": "forbid"}
+
+
+def etag_of(version: int) -> str:
+    return f'"{version}"'
+
+
+def matches(header: str, etag: str) -> bool:
+    """If-None-Match: ``*`` or a list of tags, weak ones compared weakly (RFC 9110)."""
+    tags = [t.strip().removeprefix("W/") for t in header.split(",")]
+    return "*" in tags or etag in tags
+
+
+# GET and PATCH share one rule: Werkzeug checks a rule's method before its converter, so
+# with two rules a PATCH to an id out of range met the GET rule and was a 405, not a 404.
+@bp.route("/assessments/<id:assessment_id>", methods=["GET", "PATCH"])
 def assessment(assessment_id: int):
-    found = find(assessment_id)
+    if request.method == "PATCH":
+        return update_assessment(assessment_id)
+    _, error = query(NoParameters)
+    if error:
+        return error
+    found = db.session.get(Assessment, assessment_id)
     if found is None:
-        return error(404, "There is no assessment with this id.")
+        return no_such_assessment()
+    etag = etag_of(found.version)
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
+    if matches(request.headers.get("If-None-Match", ""), etag):
+        return Response(status=304, headers=headers)
+    response = json_response(detail(found), **headers)
+    record_reads([found.id], access.LOOKED)
+    return response
+
+
+def detail(found: Assessment) -> schemas.AssessmentDetail:
     now = followup.current(found) if found.submitted else None
     row = {c: getattr(found, c) for c in listing.COLUMN_NAMES}
-    body = schemas.AssessmentDetail(
-        **item(row, followup.owner_names()),
+    return schemas.AssessmentDetail(
+        **items([row])[0],
         result=now.result if now else None,
+        follow_ups=follow_ups(found, now) if now else [],
         written_answers=[w.to_dict() for w in now.written.values()] if now else [],
     )
-    access.add_event(found.id, None, g.api_actor, access.VIEW)
-    db.session.commit()
-    return jsonify(body.model_dump(mode="json"))
+
+
+def follow_ups(found: Assessment, now: followup.Current) -> list[dict]:
+    """The buyer's questions the provider may answer in writing, each with what a value
+    must be, so a CRM needs no copy of questions.yaml."""
+    bank = ops.bank_of(found)
+    status = {f["id"]: f["status"] for f in found.result["follow_ups"]}
+    out = []
+    for qid in answerable(found.result):
+        question = bank.question(qid)
+        offered = question.type in ("choice", "multi")
+        out.append(
+            {
+                "question": qid,
+                "prompt": question.prompt,
+                "status": status[qid],
+                "answered": qid in now.written,
+                "type": question.type,
+                "options": [{"key": o.key, "label": o.label} for o in question.options]
+                if offered
+                else [],
+                "unit": question.unit,
+                "min": question.min,
+                "max": question.max,
+                "must_have": qid in found.must_have,
+            }
+        )
+    return out
+
+
+# --- writing -----------------------------------------------------------------------------
+
+
+def update_assessment(assessment_id: int):
+    found = db.session.get(Assessment, assessment_id)
+    if found is None:
+        return no_such_assessment()
+    data, error = body(schemas.AssessmentPatch)
+    if error:
+        return error
+    given = data.model_dump(exclude_unset=True)
+    owner = given.get("owner", found.owner_id)
+    stage = given.get("stage", found.stage) or found.stage
+    try:
+        followup.set_owner_and_stage(found, owner, stage)
+    except followup.FollowUpError:
+        return problem(
+            "validation-failed",
+            "The owner must be an active user's id, or null.",
+            [{"field": "owner", "code": "unknown_user", "message": "No active user has this id"}],
+        )
+    return json_response(detail(found), ETag=etag_of(found.version))
 
 
 @bp.post("/assessments/<id:assessment_id>/provider-answers")
 def provider_answer(assessment_id: int):
-    found = find(assessment_id)
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
+        return problem(
+            "invalid-request",
+            f"An Idempotency-Key is 1 to {MAX_IDEMPOTENCY_KEY} characters.",
+            [{"field": "Idempotency-Key", "code": "length", "message": "1 to 255 characters"}],
+        )
+    digest = apitokens.request_hash(request.method, request.path, request.get_data(cache=True))
+    if key is not None:
+        again = repeated(key, digest)
+        if again is not None:
+            return again
+    found = db.session.get(Assessment, assessment_id)
     if found is None:
-        return error(404, "There is no assessment with this id.")
-    data, problem = parse(schemas.ProviderAnswerIn, request.get_json(silent=True))
-    if problem:
-        return problem
+        return no_such_assessment()
+    data, error = body(schemas.ProviderAnswerIn)
+    if error:
+        return error
     if not found.submitted:
-        return error(409, "The buyer has not submitted this assessment yet.")
+        return problem("not-submitted", "There is nothing to answer before the buyer submits.")
     bank = ops.bank_of(found)
     given = {"raw": data.value, "statement": data.statement, "reference": data.reference}
+    caller = g.api_caller
+
+    def keep(a: Assessment) -> None:
+        if key is not None:
+            out = answer_out(a, data.question)
+            apitokens.remember(caller.id, key, digest, 201, out.model_dump_json())
+
     try:
-        number = followup_pages.give(found, bank, data.question, given, g.api_actor)
+        followup_pages.give(found, bank, data.question, given, caller.actor, also=keep)
     except WrittenAnswerError as exc:  # well-formed, but does not fit this buyer's question
-        return error(422, str(exc))
-    body = schemas.ProviderAnswerOut(
+        return problem(
+            "validation-failed",
+            str(exc),
+            [{"field": exc.field, "code": exc.code, "message": str(exc)}],
+        )
+    except IntegrityError:  # the same key, committed first by a request running alongside
+        db.session.rollback()
+        again = repeated(key, digest) if key is not None else None
+        if again is None:
+            raise
+        return again
+    return json_response(answer_out(found, data.question), 201)
+
+
+def answer_out(found: Assessment, question: str) -> schemas.ProviderAnswerOut:
+    return schemas.ProviderAnswerOut(
         assessment_id=found.id,
-        revision=number,
-        question=data.question,
+        revision=found.result_revision,
+        question=question,
         score=found.score,
         rating=found.rating,
         open_follow_ups=found.open_follow_ups,
     )
-    return jsonify(body.model_dump(mode="json")), 201
 
 
-# --- the OpenAPI document ---------------------------------------------------------------
-
-
-def ref(name: str) -> dict:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def responses(ok: int, model: str, *errors: int) -> dict:
-    texts = {
-        200: "OK",
-        201: "Created: a result revision counts the answer",
-        400: "The request is not valid",
-        401: "No token, or an unknown or revoked one",
-        404: "No such assessment",
-        409: "The assessment is a draft: there is nothing to answer yet",
-        413: "The body is too large",
-        422: "Not one of the buyer's follow-ups, or a value that does not fit the question",
-    }
-    out = {
-        str(ok): {"description": texts[ok], "content": {"application/json": {"schema": ref(model)}}}
-    }
-    for status in errors:
-        out[str(status)] = {
-            "description": texts[status],
-            "content": {"application/json": {"schema": ref("Error")}},
-        }
-    return out
-
-
-ID_PARAMETER = {
-    "name": "assessment_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ROW_ID},
-}
-
-
-def openapi_document() -> dict:
-    return {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "Trustcheck CRM API",
-            "version": "1",
-            "description": "Assessments, their results and the provider's written answers. "
-            "Every read is shown to the buyer as an access by the token's name.",
-        },
-        "security": [{"bearer": []}],
-        "paths": {
-            "/api/v1/assessments": {
-                "get": {
-                    "operationId": "listAssessments",
-                    "summary": "One page of assessments, with the sales list's filters",
-                    "parameters": schemas.query_parameters(),
-                    "responses": responses(200, "AssessmentPage", 400, 401),
+def repeated(key: str, digest: str) -> Response | None:
+    """The first response to this key, or a 422 if the key came with another request."""
+    seen = apitokens.replay(g.api_caller.id, key, digest)
+    if seen is None:
+        return None
+    if not seen.same_request:
+        return problem(
+            "idempotency-key-reused",
+            "This Idempotency-Key was sent before with another request; use a new key.",
+            [
+                {
+                    "field": "Idempotency-Key",
+                    "code": "reused",
+                    "message": "Already used for another request",
                 }
-            },
-            "/api/v1/assessments/{assessment_id}": {
-                "get": {
-                    "operationId": "getAssessment",
-                    "summary": "Contact, stage, owner and the result in force",
-                    "parameters": [ID_PARAMETER],
-                    "responses": responses(200, "AssessmentDetail", 401, 404),
-                }
-            },
-            "/api/v1/assessments/{assessment_id}/provider-answers": {
-                "post": {
-                    "operationId": "answerFollowUp",
-                    "summary": "Answer one of the buyer's follow-ups in writing",
-                    "parameters": [ID_PARAMETER],
-                    "requestBody": {
-                        "required": True,
-                        "content": {"application/json": {"schema": ref("ProviderAnswerIn")}},
-                    },
-                    "responses": responses(201, "ProviderAnswerOut", 400, 401, 404, 409, 413, 422),
-                }
-            },
-        },
-        "components": {
-            "schemas": schemas.component_schemas(),
-            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        },
-    }
+            ],
+        )
+    return Response(seen.body, seen.status, mimetype="application/json")
 
 
 @bp.get("/openapi.json")
 def openapi():
-    return jsonify(current_app.extensions["openapi"])
+    return current_app.extensions["openapi"]
 
 
 def init_app(app: Flask) -> None:
+    from questionnaire.web.api_document import openapi_document
+
     csrf.exempt(bp)  # bearer tokens only: see the module's docstring
     app.register_blueprint(bp)
     app.extensions["openapi"] = openapi_document()

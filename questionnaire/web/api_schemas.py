@@ -13,17 +13,20 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import models_json_schema
 
+from questionnaire.core.verdict_state import STATES
 from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT
 from questionnaire.store.listing import MAX_PAGE, MAX_QUERY, SORTS
-from questionnaire.store.models import STAGES
+from questionnaire.store.models import MAX_ROW_ID, STAGES
+from questionnaire.web.problems import PROBLEMS, TYPE_BASE
 
 MAX_PER_PAGE = 100
+MAX_FEED = 500
 
 
 class ListQuery(BaseModel):
     """The sales list's filters, and the page."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="forbid")
 
     status: Literal["submitted", "draft"] = "submitted"
     q: str = Field("", max_length=MAX_QUERY, description="Part of a company, name or email")
@@ -35,8 +38,24 @@ class ListQuery(BaseModel):
     owner: str = Field("", pattern=r"^(|none|[1-9][0-9]{0,8})$", description="A user id, or none")
     stage: Literal["", *STAGES] = ""  # type: ignore[valid-type]
     sort: Literal[tuple(SORTS)] = "newest"  # type: ignore[valid-type]
-    page: int = Field(1, ge=1, le=MAX_PAGE)
+    page: int = Field(
+        1, ge=1, le=MAX_PAGE, description="Past the last page: an empty page, never the last"
+    )
     per_page: int = Field(25, ge=1, le=MAX_PER_PAGE)
+
+
+class ChangesQuery(BaseModel):
+    """Where to read the change feed from."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after: str | None = Field(
+        None,
+        min_length=1,
+        max_length=100,
+        description="The next_cursor of the previous page; leave out to read from the start",
+    )
+    limit: int = Field(100, ge=1, le=MAX_FEED)
 
 
 class Contact(BaseModel):
@@ -45,20 +64,49 @@ class Contact(BaseModel):
     email: str
 
 
-class AssessmentItem(BaseModel):
+class ScoreRange(BaseModel):
+    low: float
+    high: float
+
+
+class ResultRevisionRef(BaseModel):
+    """The result revision in force: 0 is the result scored at submission."""
+
+    number: int = Field(ge=0)
+    created_by: Literal["submission", "written_answer"]
+
+
+class AssessmentFacts(BaseModel):
+    """What both the API and webhooks tell of an assessment (webhooks: no contact)."""
+
     id: int
+    version: int = Field(description="Rises with every change; the detail's ETag")
     status: Literal["draft", "submitted"]
-    contact: Contact
+    created_at: datetime
     submitted_at: datetime | None
-    updated_at: datetime
+    updated_at: datetime = Field(description="The buyer's last change (or a written answer)")
     score: float | None
     rating: str | None
+    state: Literal[STATES] | None = Field(  # type: ignore[valid-type]
+        description="rated, provisional or not_rated; null for a draft"
+    )
+    score_range: ScoreRange | None = Field(
+        description="The range the score may still move in (method fit/3); else null"
+    )
     deal_breakers: int | None
     open_follow_ups: int | None
     bank_version: str
-    owner: str | None
-    stage: str
-    revision: int
+    owner_id: int | None
+    stage: Literal[STAGES]  # type: ignore[valid-type]
+    revision: int = Field(description="The result revision's number (as result_revision.number)")
+    result_revision: ResultRevisionRef | None
+    revision_of: int | None = Field(description="The assessment this one revises")
+    revised_by: list[int] = Field(description="Later assessments revising this one, oldest first")
+
+
+class AssessmentItem(AssessmentFacts):
+    contact: Contact
+    owner: str | None = Field(description="The owner's name")
     url: str
 
 
@@ -70,11 +118,24 @@ class AssessmentPage(BaseModel):
     pages: int
 
 
-class AssessmentDetail(AssessmentItem):
-    result: dict[str, Any] | None = Field(
-        description="The result in force, as `flask assess` prints it; null for a draft"
-    )
-    written_answers: list[WrittenAnswerOut]
+class Option(BaseModel):
+    key: str
+    label: str
+
+
+class FollowUpOut(BaseModel):
+    """A question the provider may answer in writing, with what an answer must look like."""
+
+    question: str
+    prompt: str
+    status: str = Field(description="ask_provider, not_met or partly_met")
+    answered: bool = Field(description="A written answer is counted in the result in force")
+    type: str = Field(description="yesno, number, choice or multi")
+    options: list[Option] = Field(description="choice and multi: the keys a value may list")
+    unit: str
+    min: float | None
+    max: float | None
+    must_have: bool
 
 
 class WrittenAnswerOut(BaseModel):
@@ -84,6 +145,54 @@ class WrittenAnswerOut(BaseModel):
     reference: str
     author: str
     at: datetime
+
+
+class AssessmentDetail(AssessmentItem):
+    result: dict[str, Any] | None = Field(
+        description="The result in force, as `flask assess` prints it; null for a draft"
+    )
+    follow_ups: list[FollowUpOut]
+    written_answers: list[WrittenAnswerOut]
+
+
+class UpdatedChange(AssessmentItem):
+    change: Literal["updated"]
+
+
+class DeletedChange(BaseModel):
+    """A deleted assessment: erase your copy. Nothing personal is kept or sent."""
+
+    id: int
+    change: Literal["deleted"]
+    version: int
+    deleted_at: datetime
+
+
+class ChangesPage(BaseModel):
+    items: list[UpdatedChange | DeletedChange]
+    next_cursor: str = Field(description="Send as ?after= to read on; valid for at least 30 days")
+    has_more: bool
+
+
+class WebhookAssessment(AssessmentFacts):
+    sales_url: str | None = Field(description="The assessment's page in the sales workspace")
+
+
+class AssessmentEvent(BaseModel):
+    """assessment.submitted, assessment.answered (a written answer, with the result
+    revision it made) or assessment.revised (a result revision made otherwise)."""
+
+    type: Literal["assessment.submitted", "assessment.answered", "assessment.revised"]
+    timestamp: datetime
+    data: WebhookAssessment
+
+
+class DeletionEvent(BaseModel):
+    """assessment.deleted: erase your copy; sent in place of anything still pending."""
+
+    type: Literal["assessment.deleted"]
+    timestamp: datetime
+    data: DeletedChange
 
 
 class ProviderAnswerIn(BaseModel):
@@ -109,28 +218,59 @@ class ProviderAnswerOut(BaseModel):
     open_follow_ups: int | None
 
 
-class Error(BaseModel):
-    error: str
-    details: list[dict[str, Any]] = []
+class AssessmentPatch(BaseModel):
+    """Staff follow-up: fields left out keep their value."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    owner: int | None = Field(
+        None, ge=1, le=MAX_ROW_ID, description="An active user's id, or null for nobody"
+    )
+    stage: Literal[STAGES] = Field(None, description="Left out: unchanged")  # type: ignore[valid-type]
+
+
+class FieldError(BaseModel):
+    field: str
+    code: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, sent as application/problem+json."""
+
+    type: Literal[tuple(TYPE_BASE + slug for slug in PROBLEMS)]  # type: ignore[valid-type]
+    title: str
+    status: int
+    detail: str | None = None
+    errors: list[FieldError] | None = None
 
 
 AssessmentDetail.model_rebuild()
 
-RESPONSES = (AssessmentPage, AssessmentDetail, ProviderAnswerOut, Error)
+RESPONSES = (
+    AssessmentPage,
+    AssessmentDetail,
+    ChangesPage,
+    ProviderAnswerOut,
+    Problem,
+    AssessmentEvent,
+    DeletionEvent,
+)
+REQUESTS = (ProviderAnswerIn, AssessmentPatch)
 
 
 def component_schemas() -> dict[str, dict]:
     """Every model's JSON Schema, referenced as #/components/schemas/<name>."""
     _, schemas = models_json_schema(
-        [(m, "serialization") for m in RESPONSES] + [(ProviderAnswerIn, "validation")],
+        [(m, "serialization") for m in RESPONSES] + [(m, "validation") for m in REQUESTS],
         ref_template="#/components/schemas/{model}",
     )
     return schemas["$defs"]
 
 
-def query_parameters() -> list[dict]:
-    """ListQuery as OpenAPI query parameters."""
-    schema = ListQuery.model_json_schema()
+def query_parameters(model: type[BaseModel]) -> list[dict]:
+    """A query model as OpenAPI query parameters."""
+    schema = model.model_json_schema()
     parameters = []
     for name, prop in schema["properties"].items():
         if "anyOf" in prop:  # "or null": a query string leaves the parameter out instead

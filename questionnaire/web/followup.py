@@ -157,10 +157,13 @@ def save_written(found: Assessment, bank, question_id: str, values: dict) -> int
     return give(found, bank, question_id, given, user.name or user.email, user)
 
 
-def give(found: Assessment, bank, question_id: str, given: dict, author: str, user=None) -> int:
+def give(
+    found: Assessment, bank, question_id: str, given: dict, author: str, user=None, also=None
+) -> int:
     """A written answer (``given``: raw value, statement, reference) checked, counted in a
     new result revision and announced by webhook: the form's way and the API's.
-    ``user``: the staff member, or None for the API (whose name is the author)."""
+    ``user``: the staff member, or None for the API (whose name is the author); ``also``:
+    see followup.give_written_answer."""
     answer = make_answer(
         bank,
         answerable(found.result),
@@ -173,7 +176,9 @@ def give(found: Assessment, bank, question_id: str, given: dict, author: str, us
     )
     actor = access.actor_label(user) if user is not None else author
     user_id = user.id if user is not None else None
-    number = followup.give_written_answer(found, bank, answer, user_id, actor, sales_url(found.id))
+    number = followup.give_written_answer(
+        found, bank, answer, user_id, actor, sales_url(found.id), also
+    )
     webhooks.kick(current_app._get_current_object())
     return number
 

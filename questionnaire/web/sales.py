@@ -29,8 +29,9 @@ from flask_login import current_user
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
+from questionnaire.core.verdict_state import STATE_LABELS, range_text
 from questionnaire.reports.service import ReportError
-from questionnaire.store import access, accounts, listing, revisions, throttle
+from questionnaire.store import access, accounts, crm, listing, revisions, throttle
 from questionnaire.store import followup as followup_store
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
@@ -260,9 +261,12 @@ def rating_ranks() -> dict[str, str]:
 def decorate(row: dict, revised: dict | None = None) -> dict:
     """A list row with its score in words and its links to other revisions."""
     original = row["revision_of_id"]
+    submitted = row["status"] == "submitted"
     return {
         **row,
-        "score_text": score_text(row["score"]) if row["status"] == "submitted" else "",
+        "score_text": score_text(row["score"]) if submitted else "",
+        "state_text": STATE_LABELS.get(row["state"] or "", "") if submitted else "",
+        "range_text": range_text(crm.score_range(row)) if submitted else "",
         "revision_of": {"id": original, "name": report_id_of(original)} if original else None,
         "revised_by": revised,
     }
@@ -285,8 +289,9 @@ def export():
             # Recorded before the rows leave: a buyer may be told of an export that
             # failed part-way, never left unaware of one that reached the CRM.
             access.record_many([row["id"] for row in batch], user_id, actor, access.EXPORT)
+            links = crm.Links.of(batch)
             yield listing.csv_text(
-                [listing.csv_cells(r, f"{link_base}{r['id']}", owners) for r in batch]
+                [listing.csv_cells(r, f"{link_base}{r['id']}", owners, links) for r in batch]
             )
 
     filename = f"trustcheck-{filters.status}-{date.today().isoformat()}.csv"

@@ -6,12 +6,13 @@ import hashlib
 import logging
 from pathlib import Path
 
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask import Flask, current_app, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
 from questionnaire.store.db import db
 from questionnaire.store.operations import DatabaseBusy, Deleted, is_lock_timeout
+from questionnaire.web import problems
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 5
@@ -46,6 +47,7 @@ ERROR_TITLES = {
     405: "That action is not allowed here",
     409: "This assessment can no longer be changed",
     413: "That was too much data to send",
+    415: "That kind of data is not accepted here",
     429: "Too many attempts",
     500: "Sorry, something went wrong on our side",
     503: "The questionnaire is temporarily unavailable",
@@ -103,9 +105,15 @@ def render_error(error: HTTPException):
     code = error.code or 500
     title = ERROR_TITLES.get(code, error.name)
     message = error.description if code not in (404, 500) else None
-    if request.path.startswith("/api/"):  # the CRM API answers in JSON, errors included
-        return jsonify({"error": message or title, "details": []}), code
+    if is_api():  # the CRM API answers in problem+json, errors included
+        # Allow (405), WWW-Authenticate and the like; never the HTML content type.
+        headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
+        return problems.for_status(code, message, headers)
     return render_template("error.html", title=title, message=message, code=code), code
+
+
+def is_api() -> bool:
+    return request.path.startswith("/api/")
 
 
 def render_busy(error: Exception):
@@ -116,6 +124,9 @@ def render_busy(error: Exception):
             raise error  # any other database failure is a 500, logged with its traceback
         db.session.rollback()
     log.warning("%s %s: the database stayed locked: %s", request.method, request.endpoint, error)
+    retry = {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    if is_api():
+        return problems.problem("busy", headers=retry)
     html = render_template(
         "error.html",
         title=ERROR_TITLES[503],
@@ -123,7 +134,7 @@ def render_busy(error: Exception):
         "in a moment.",
         code=503,
     )
-    return html, 503, {"Retry-After": str(BUSY_RETRY_SECONDS)}
+    return html, 503, retry
 
 
 def init_app(app: Flask) -> None:

@@ -237,6 +237,17 @@ def access_log(page, site):
     expect(page.get_by_role("region", name="Access log")).to_contain_text("Ada Admin")
 
 
+def api_tokens(page, site):
+    """The admin's API token page; a token made there is shown once."""
+    page.goto(site.url + "/sales/admin/tokens")
+    heading(page, "API tokens")
+    form = page.get_by_role("region", name="Make a token")
+    form.get_by_label("Name").fill(f"CRM {uuid.uuid4().hex[:8]}")
+    form.get_by_label("Read only").check()
+    form.get_by_role("button", name="Make token").click()
+    heading(page, "API token made")
+
+
 def change_password_with_errors(page, site):
     """Reached from the footer of every sales page; sent empty, so nothing changes (the
     other pages' sessions depend on this password staying as it is)."""
@@ -276,6 +287,7 @@ PAGES = {
     "admin": (STAFF, admin_page),
     "admin-account-created": (STAFF, admin_account_created),
     "access-log": (STAFF, access_log),
+    "api-tokens": (STAFF, api_tokens),
     "change-password-errors": (STAFF, change_password_with_errors),
 }
 

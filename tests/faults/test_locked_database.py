@@ -155,3 +155,49 @@ def test_submit_and_start_past_the_timeout_get_a_clear_page_and_change_nothing(
     assert buyer.submit().status_code == 302  # once the lock is gone, both work
     assert stored_assessment(impatient, token).status == "submitted"
     newcomer.start(company="Later Ltd")
+
+
+@contextmanager
+def tokens_locked(app):
+    """Another session holds what the API's bookkeeping writes need: SQLite's write lock,
+    or on PostgreSQL the token rows (the touch, the rate count and the read records all
+    write or reference them)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    if uri.startswith("sqlite"):
+        with held_lock(app):
+            yield
+        return
+    engine = create_engine(uri)
+    with engine.connect() as connection, connection.begin():
+        connection.execute(text("SELECT id FROM api_tokens FOR UPDATE"))
+        yield
+    engine.dispose()
+
+
+def test_api_reads_answer_while_their_bookkeeping_cannot_be_written(impatient, bank, example):
+    """Issue 25: a CRM's reads failed (an HTML 503) while the database was locked, because
+    each read wrote the buyer's access record. Now the token's last use, the rate count
+    and the access records are written if they can be, and the read answers regardless."""
+    from questionnaire.store import apitokens
+    from questionnaire.store.models import AccessEvent
+
+    buyer = Buyer(impatient.test_client())
+    buyer.start(company="Locked Out Ltd")
+    with impatient.app_context():
+        token = apitokens.create("Hub")
+        number = db.session.scalar(select(Assessment.id))
+    client = impatient.test_client()
+    auth = {"Authorization": f"Bearer {token}"}
+    with tokens_locked(impatient):
+        for url in (
+            "/api/v1/assessments?status=draft",
+            "/api/v1/changes",
+            f"/api/v1/assessments/{number}",
+        ):
+            response = client.get(url, headers=auth)
+            assert response.status_code == 200 and response.is_json, (url, response.status_code)
+    with impatient.app_context():
+        assert db.session.scalar(select(func.count(AccessEvent.id))) == 0
+    assert client.get(f"/api/v1/assessments/{number}", headers=auth).status_code == 200
+    with impatient.app_context():  # unlocked: recorded again
+        assert db.session.scalar(select(func.count(AccessEvent.id))) == 1

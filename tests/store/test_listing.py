@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from questionnaire.store import listing
+from questionnaire.store.crm import Links
 from questionnaire.store.listing import Filters, neutralise, page_numbers, parse_filters
 
 
@@ -101,7 +102,7 @@ def test_neutralise_makes_formula_cells_text(value, expected):
     assert neutralise(value) == expected
 
 
-def test_csv_cells_are_neutralised_and_dates_in_minutes():
+def test_csv_cells_are_neutralised_and_dates_iso_8601_with_seconds_and_offset():
     row = {
         "company": "=cmd|' /C calc'!A0",
         "contact_name": "@Ann",
@@ -115,18 +116,24 @@ def test_csv_cells_are_neutralised_and_dates_in_minutes():
         "bank_version": "2026.11.1",
         **CRM_COLUMNS,
     }
-    cells = listing.csv_cells(row, "http://localhost/sales/assessments/7", {})
-    assert cells[:3] == ["'=cmd|' /C calc'!A0", "'@Ann", "ann@example.com"]
-    assert cells[4:7] == ["2026-11-30 09:15", "2026-11-30 09:15", "86.9"]
+    cells = listing.csv_cells(row, "http://localhost/sales/assessments/7", {}, NO_LINKS)
+    assert cells[:4] == ["7", "'=cmd|' /C calc'!A0", "'@Ann", "ann@example.com"]
+    assert cells[5:8] == ["2026-11-30T09:15:42+00:00", "2026-11-30T09:15:42+00:00", "86.9"]
 
 
 CRM_COLUMNS = {
+    "id": 7,
     "owner_id": None,
     "stage": "new",
     "result_revision": 0,
     "open_follow_ups": None,
     "summary": None,
+    "revision_of_id": None,
+    "state": None,
+    "score_low": None,
+    "score_high": None,
 }
+NO_LINKS = Links({}, {})
 
 
 def crm(cells: list[str]) -> dict[str, str]:
@@ -150,6 +157,8 @@ def test_csv_has_what_a_crm_needs_of_a_fit2_result():
         "stage": "in_discussion",
         "result_revision": 2,
         "open_follow_ups": 4,
+        "revision_of_id": 3,
+        "state": "provisional",
         "summary": {
             "deal_breakers": ["mfa", "backups"],
             "unresolved_must_haves": 1,
@@ -158,8 +167,9 @@ def test_csv_has_what_a_crm_needs_of_a_fit2_result():
             "sections": [{"title": "Security", "score": 80.0}, {"title": "Privacy", "score": None}],
         },
     }
-    cells = crm(listing.csv_cells(row, "link", {3: "Sam Seller"}))
-    assert cells["Deal-breaker ids"] == "mfa backups"
+    links = Links(revised_by={7: [9, 12]}, causes={7: "written_answer"})
+    cells = crm(listing.csv_cells(row, "link", {3: "Sam Seller"}, links))
+    assert cells["Id"] == "7" and cells["Deal-breaker ids"] == "mfa backups"
     assert cells["Unresolved must-haves"] == "1" and cells["Coverage (%)"] == "84.2"
     assert cells["Provisional"] == "yes" and cells["Open follow-ups"] == "4"
     assert cells["Section scores"] == "Security: 80.0; Privacy: not scored"
@@ -168,6 +178,35 @@ def test_csv_has_what_a_crm_needs_of_a_fit2_result():
         "in_discussion",
         "2",
     )
+    assert cells["Result revision made by"] == "written_answer"
+    assert (cells["Revision of"], cells["Revised by"]) == ("3", "9 12")
+    assert (cells["State"], cells["Score low"], cells["Score high"]) == ("provisional", "", "")
+
+
+def test_csv_gives_a_fit3_results_state_and_score_range():
+    row = {
+        "company": "Acme",
+        "contact_name": "Ann",
+        "email": "a@x.example",
+        "status": "submitted",
+        "submitted_at": None,
+        "updated_at": None,
+        "score": None,
+        "rating": None,
+        "deal_breakers": 0,
+        "bank_version": "1",
+        **CRM_COLUMNS,
+        "state": "not_rated",
+        "score_low": 41.25,
+        "score_high": 93.0,
+    }
+    cells = crm(listing.csv_cells(row, "link", {}, NO_LINKS))
+    assert (cells["State"], cells["Score low"], cells["Score high"]) == (
+        "not_rated",
+        "41.2",
+        "93.0",
+    )
+    assert cells["Result revision"] == "0" and cells["Result revision made by"] == "submission"
 
 
 def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero():
@@ -184,8 +223,17 @@ def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero()
         "bank_version": "1",
         **CRM_COLUMNS,
     }
-    cells = crm(listing.csv_cells(draft, "link", {}))
-    for column in ("Score", "Deal-breakers", "Open follow-ups", "Coverage (%)", "Result revision"):
+    cells = crm(listing.csv_cells(draft, "link", {}, NO_LINKS))
+    for column in (
+        "Score",
+        "Deal-breakers",
+        "Open follow-ups",
+        "Coverage (%)",
+        "Result revision",
+        "Result revision made by",
+        "State",
+        "Score low",
+    ):
         assert cells[column] == "", column
     fit1 = {
         **draft,
@@ -200,7 +248,7 @@ def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero()
             "sections": [],
         },
     }
-    cells = crm(listing.csv_cells(fit1, "link", {}))
+    cells = crm(listing.csv_cells(fit1, "link", {}, NO_LINKS))
     assert cells["Deal-breakers"] == "0" and cells["Open follow-ups"] == "0"
     assert cells["Coverage (%)"] == cells["Provisional"] == cells["Unresolved must-haves"] == ""
 
@@ -208,7 +256,7 @@ def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero()
 def test_csv_text_starts_with_a_bom_and_header_only_once():
     first = listing.csv_text([["a", "b"]], header=True)
     more = listing.csv_text([["c", "d"]])
-    assert first.startswith('\ufeff"Company",') and not more.startswith("\ufeff")
+    assert first.startswith('\ufeff"Id","Company",') and not more.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO((first + more).removeprefix("\ufeff"))))
     assert rows == [list(listing.CSV_HEADER), ["a", "b"], ["c", "d"]]
 

@@ -121,3 +121,43 @@ def insert_assessment(connection, token: str, now) -> None:
         ),
         {"token": token, "now": now},
     )
+
+
+def test_upgrading_to_0009_gives_every_row_a_version_and_each_result_its_state(
+    app_config, make_app
+):
+    """The change feed starts from every existing assessment, in id order; results stored
+    before it get the state core.verdict_state derives for fit/1 and fit/2."""
+    app = make_app(create_tables=False)
+    now = utcnow().replace(tzinfo=None)
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO bank_snapshots VALUES ('s', '1', 'x', :now)"), {"now": now}
+            )
+            for token in ("t1", "t2", "t3"):
+                insert_assessment(connection, token, now)
+            connection.execute(
+                text(
+                    "UPDATE assessments SET status = 'submitted', score = 55.0, rating = 'Fit',"
+                    " summary = :summary WHERE token_hash = 't2'"
+                ),
+                {"summary": '{"provisional": true}'},
+            )
+            connection.execute(
+                text("UPDATE assessments SET status = 'submitted' WHERE token_hash = 't3'")
+            )
+        upgrade()
+        rows = db.session.execute(
+            text("SELECT token_hash, version, state FROM assessments ORDER BY id")
+        ).all()
+        assert [tuple(r) for r in rows] == [
+            ("t1", 1, None),
+            ("t2", 2, "provisional"),
+            ("t3", 3, "not_rated"),
+        ]
+        found = db.session.scalar(select(Assessment).where(Assessment.token_hash == "t1"))
+        found.stage = "won"
+        db.session.commit()
+        assert found.version == 4  # the clock goes on from the last one given

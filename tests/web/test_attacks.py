@@ -50,6 +50,7 @@ from questionnaire.store.db import db
 from questionnaire.store.listing import FORMULA_STARTS
 from questionnaire.store.models import (
     AccessEvent,
+    ApiToken,
     Assessment,
     LoginAttempt,
     ReadOnlyLink,
@@ -387,6 +388,7 @@ def database_state(app) -> dict:
         users = select(
             User.id, User.active, User.password_hash, User.session_version, User.role
         ).order_by(User.id)
+        tokens = select(ApiToken.name, ApiToken.revoked_at).order_by(ApiToken.id)
         return {
             "assessments": [tuple(r) for r in db.session.execute(assessments)],
             "users": [tuple(r) for r in db.session.execute(users)],
@@ -394,6 +396,7 @@ def database_state(app) -> dict:
             "attempts": db.session.scalar(select(func.count(LoginAttempt.id))),
             "links": db.session.scalar(select(func.count(ReadOnlyLink.id))),
             "mails": db.session.scalar(select(func.count(SentMail.id))),
+            "tokens": [tuple(r) for r in db.session.execute(tokens)],
         }
 
 
@@ -426,14 +429,19 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         for f in score(bank, example["answers"], example["must_have"]).follow_ups
         if f.status == "ask_provider" and bank.question(f.id).type == "yesno"
     )
+    with app.app_context():
+        apitokens.create("Kept")
+        kept_token = db.session.scalar(select(ApiToken.id))
     args = {
         "token": token,
         "section_id": "security",
         "user_id": colleague,
         "assessment_id": number,
         "question_id": asked,
+        "token_id": kept_token,
     }
     forms = {
+        "sales.admin.create_token": {"name": "Probe", "scope": "read"},
         "wizard.start": {"company": "New", "name": "N", "email": "n@x.example", "consent": "y"},
         "wizard.step": {
             **buyer.section_data(bank, "security", example["answers"]),
@@ -469,6 +477,8 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.admin.disable_user",
         "sales.admin.enable_user",
         "sales.admin.reset_password",
+        "sales.admin.create_token",
+        "sales.admin.revoke_token",
         "sales.followup.owner_and_stage",
         "sales.followup.add_note",
         "sales.followup.written_answer",
@@ -495,6 +505,8 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.admin.disable_user": 302,
         "sales.admin.enable_user": 302,
         "sales.admin.reset_password": 200,
+        "sales.admin.create_token": 200,
+        "sales.admin.revoke_token": 302,
         "sales.login": 302,
         "wizard.submit": 302,
         "sharing.create_link": 302,
@@ -556,6 +568,7 @@ def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
         "section_id": "security",
         "assessment_id": number,
         "user_id": 1,
+        "token_id": 1,
         "question_id": bank.questions[0].id,
     }
     checked = 0
@@ -641,12 +654,18 @@ def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, exa
     with app.app_context():
         api_token = apitokens.create("Probe")
     for rule in app.url_map.iter_rules():
-        ids = {"assessment_id", "user_id"} & rule.arguments
+        ids = {"assessment_id", "user_id", "token_id"} & rule.arguments
         if not ids:
             continue
         others = {"question_id": bank.questions[0].id} if "question_id" in rule.arguments else {}
         # The API is reached with its token (a session cookie alone is a 401 there).
-        headers = {"Authorization": f"Bearer {api_token}"} if rule.rule.startswith("/api/") else {}
+        # (and with the JSON type it takes: another type is a 415 whatever the id).
+        api = rule.rule.startswith("/api/")
+        headers = (
+            {"Authorization": f"Bearer {api_token}", "Content-Type": "application/json"}
+            if api
+            else {}
+        )
         for bad in (999_999, 2**31, 10**25):  # no such row; past a database integer
             with app.test_request_context():
                 url = app.url_for(rule.endpoint, **dict.fromkeys(ids, bad), **others)
@@ -763,6 +782,7 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
                 "section_id": "security",
                 "assessment_id": number,
                 "user_id": colleague,
+                "token_id": 1,
                 "question_id": bank.questions[0].id,
             }
             with app.test_request_context():

@@ -939,3 +939,42 @@ def test_wrong_current_passwords_count_towards_the_sign_in_throttle(app, sales):
 def test_changing_a_password_needs_a_signed_in_session(client):
     assert redirects_to_sign_in(client.get(CHANGE))
     assert redirects_to_sign_in(change(client))
+
+
+def test_csv_export_has_ids_iso_timestamps_revision_links_and_the_state(
+    app, sales, buyer, submitted
+):
+    number, _ = submitted
+    revised = buyer.client.post(buyer.url("/revise"))
+    revision = assessment_id(app, re.search(r"/a/([^/]+)/check", revised.location).group(1))
+    (original,) = read_csv(sales.get("/sales/export.csv"))
+    assert original["Id"] == str(number) and original["Revised by"] == str(revision)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", original["Submitted"])
+    with app.app_context():
+        found = db.session.get(Assessment, number)
+        assert original["State"] == found.state and found.state in ("rated", "provisional")
+    assert original["Score low"] == original["Score high"] == ""  # fit/2 states no range
+    assert original["Result revision made by"] == "submission"
+    (draft,) = read_csv(sales.get("/sales/export.csv?status=draft"))
+    assert draft["Id"] == str(revision) and draft["Revision of"] == str(number)
+    assert draft["State"] == "" and re.fullmatch(r"\d{4}-.*\+00:00", draft["Last change"])
+
+
+def test_the_list_shows_each_results_state_and_a_score_range_where_there_is_one(
+    app, sales, submitted
+):
+    number, _ = submitted
+    with app.app_context():
+        found = db.session.get(Assessment, number)
+        shown = {"rated": "Rated", "provisional": "Provisional"}[found.state]
+    html = page(sales.get("/sales/"))
+    assert ">State</th>" in html and f'data-label="State">{shown}' in html
+    assert "Score range" not in html  # fit/2: no range
+    with app.app_context():  # as a fit/3 result stores them (store.results.apply_result)
+        found = db.session.get(Assessment, number)
+        found.state, found.score_low, found.score_high = "not_rated", 41.25, 93.0
+        db.session.commit()
+    html = page(sales.get("/sales/"))
+    assert (
+        'data-label="State">Not rated<br><span class="muted small">Score range 41.2 to 93.0' in html
+    )

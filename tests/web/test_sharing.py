@@ -280,6 +280,7 @@ def test_the_read_only_token_opens_no_route_that_changes_anything(
             "section_id": bank.sections[0].id,
             "user_id": 1,
             "assessment_id": 1,
+            "token_id": 1,
             "question_id": bank.questions[0].id,
         }
         with app.test_request_context():
