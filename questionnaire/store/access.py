@@ -43,7 +43,8 @@ API_READ_WINDOWS = {LOOKED: timedelta(hours=1), LISTED: timedelta(days=1)}
 READ_ONLY_ACTOR = "Someone with your read-only link"
 ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
 NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
-BUYER_LIMIT = 100  # the buyer's page lists the latest events, and says how many more
+BUYER_LIMIT = 100  # events a page of the buyer's full list shows
+RESULT_LIMIT = 10  # the result page shows the latest few, with a link to the full list
 READ_ONLY_REPEAT = timedelta(minutes=10)  # see record_read_only
 
 
@@ -162,20 +163,27 @@ def event_view(event: AccessEvent) -> dict:
     }
 
 
-def events_for_buyer(assessment_id: int, limit: int = BUYER_LIMIT) -> dict:
-    """The latest events on one assessment, newest first, as plain data for the result page."""
+def events_for_buyer(assessment_id: int, limit: int = BUYER_LIMIT, page: int = 1) -> dict:
+    """Events on one assessment, newest first, ``limit`` a page, as plain data for the
+    buyer; ``total`` counts them all."""
     events = db.session.scalars(
         select(AccessEvent)
         .where(AccessEvent.assessment_id == assessment_id)
         .order_by(AccessEvent.created_at.desc(), AccessEvent.id.desc())
+        .offset((page - 1) * limit)
         .limit(limit)
     ).all()
-    total = len(events)
-    if total == limit:
+    total = (page - 1) * limit + len(events)
+    if len(events) == limit or page > 1:
         total = db.session.scalar(
             select(func.count(AccessEvent.id)).where(AccessEvent.assessment_id == assessment_id)
         )
-    return {"events": [event_view(e) for e in events], "total": total}
+    return {
+        "events": [event_view(e) for e in events],
+        "total": total,
+        "page": page,
+        "pages": max(1, -(-total // limit)),
+    }
 
 
 @dataclass(frozen=True)

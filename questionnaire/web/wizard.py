@@ -365,11 +365,29 @@ def result(token: str):
             "submitted_at": assessment.submitted_at,
             "expires": ops.expiry(assessment),
         },
-        access=access_log.events_for_buyer(assessment.id),
+        access=access_log.events_for_buyer(assessment.id, access_log.RESULT_LIMIT),
         sharing=sharing.buyer_panel(assessment, token),
         revision=sharing.revision_notice(assessment, token),
         confirmation=emails.status(assessment, mails.CONFIRMATION),
         form=ConfirmForm(),
+    )
+
+
+@bp.get("/a/<token>/access")
+def access(token: str):
+    """Everyone who has looked at the buyer's answers, a page of 100 at a time."""
+    assessment, bank = load(token)
+    page = request.args.get("page", "1")
+    number = int(page) if page.isdigit() and len(page) <= 6 else 1
+    found = access_log.events_for_buyer(assessment.id, access_log.BUYER_LIMIT, number)
+    if number > found["pages"]:
+        abort(404)
+    return render_template(
+        "access.html",
+        token=token,
+        company=assessment.company,
+        provider=bank.provider.name,
+        access=found,
     )
 
 

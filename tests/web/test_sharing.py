@@ -320,3 +320,32 @@ def test_downloads_are_named_with_the_submission_date(app, client, buyer, bank, 
     draft = buyer.start(company="Acme Ltd")
     response = client.get(f"/a/{draft}/answers.json")
     assert "trustcheck-acme-ltd-draft-" in response.headers["Content-Disposition"]
+
+
+def test_the_result_lists_the_latest_ten_accesses_and_links_to_every_one(
+    app, client, buyer, bank, example
+):
+    from questionnaire.store import access
+    from questionnaire.store.db import db
+
+    buyer.start()
+    buyer.answer_all(bank, example["answers"], example["must_have"])
+    buyer.submit()
+    number = assessment_id(app, buyer.token)
+    with app.app_context():
+        for n in range(105):
+            access.add_event(number, None, f"Reader {n:03d}", "view")
+        db.session.commit()
+    result = page(client.get(buyer.url("/result")))
+    log = result[result.index('id="access-title"') :].split("</section>", 1)[0]
+    assert log.count("<tr>") == 11  # a header row and the latest ten
+    assert "Reader 104" in log and "Reader 094" not in log
+    assert f'href="/a/{buyer.token}/access">See every access</a>' in log
+    first = page(client.get(buyer.url("/access")))
+    assert first.count("Reader ") == 100 and "Reader 104" in first and "Reader 004" not in first
+    assert "105 in all, page 1 of 2" in first and "?page=2" in first
+    second = page(client.get(buyer.url("/access?page=2")))
+    assert "Reader 004" in second and "Reader 000" in second and "Reader 005" not in second
+    assert client.get(buyer.url("/access?page=3")).status_code == 404
+    assert client.get(buyer.url("/access?page=99999999999")).status_code == 200  # read as 1
+    assert client.get("/a/not-a-token/access").status_code == 404
