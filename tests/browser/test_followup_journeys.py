@@ -96,7 +96,7 @@ def test_the_list_is_cards_with_folded_filters_on_a_phone(browser, small_server,
         expect(page.get_by_label("Submitted from")).to_have_value("1 Jan 2020")
         card = page.get_by_role("row").filter(has_text="Contoso Phone Ltd")
         for label in ("Score", "Rating", "Deal-breakers", "Open follow-ups"):
-            cell = card.get_by_role("cell", name=re.compile(label))
+            cell = card.get_by_role("cell", name=re.compile(f"^{label}"))
             expect(cell).to_be_visible()
             box = cell.bounding_box()  # on the page's width: nothing scrolled out of view
             assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"], (label, box)

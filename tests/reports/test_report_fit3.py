@@ -71,7 +71,6 @@ def test_a_result_not_yet_rated_says_so_with_its_range_and_why(app, report_bank)
     assert "Not yet rated" in cover and "(provisional)" not in text
     assert f"Score between {low:.1f} and {high:.1f}, depending on 2 open points." in cover
     assert "rated no higher than" not in text.lower()  # no rating to cap
-    assert "“Strong fit” needs 50% of the stated weight met by contract terms" in text
     # 5 stated: encrypt (not sure), smime, certs, uptime, breach_hours (ask); 3 compared.
     assert (
         "Compared so far: 3 of 4 requirements compared with a documented commitment "

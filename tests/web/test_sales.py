@@ -953,7 +953,11 @@ def test_csv_export_has_ids_iso_timestamps_revision_links_and_the_state(
     with app.app_context():
         found = db.session.get(Assessment, number)
         assert original["State"] == found.state and found.state in ("rated", "provisional")
-    assert original["Score low"] == original["Score high"] == ""  # fit/2 states no range
+        stated = found.result["score_range"]
+    assert (original["Score low"], original["Score high"]) == (
+        f"{stated['low']:.1f}",
+        f"{stated['high']:.1f}",
+    )
     assert original["Result revision made by"] == "submission"
     (draft,) = read_csv(sales.get("/sales/export.csv?status=draft"))
     assert draft["Id"] == str(revision) and draft["Revision of"] == str(number)
@@ -969,7 +973,7 @@ def test_the_list_shows_each_results_state_and_a_score_range_where_there_is_one(
         shown = {"rated": "Rated", "provisional": "Provisional"}[found.state]
     html = page(sales.get("/sales/"))
     assert ">State</th>" in html and f'data-label="State">{shown}' in html
-    assert "Score range" not in html  # fit/2: no range
+    assert "Score range" in html  # fit/3 states one
     with app.app_context():  # as a fit/3 result stores them (store.results.apply_result)
         found = db.session.get(Assessment, number)
         found.state, found.score_low, found.score_high = "not_rated", 41.25, 93.0
