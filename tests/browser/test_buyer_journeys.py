@@ -101,7 +101,7 @@ def answer(page, question, value, must: bool) -> None:
 
 
 def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_the_pdf(
-    page, server, axe
+    page, server, checkers
 ):
     bank = load_bank(ROOT / "questions.yaml")
     example = check_file(bank, json.loads((ROOT / "examples/answers.json").read_text()))
@@ -126,7 +126,7 @@ def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_th
         for question in section.questions:
             if question.id in values:
                 answer(page, question, values[question.id], question.id in musts)
-        axe(page)
+        checkers(page)
         screenshot(page, f"shipped-step-{section.id}")
         if section.id == "privacy":
             # Back saves what was typed on this page without checking it; it comes back.
