@@ -100,6 +100,18 @@ def answer(page, question, value, must: bool) -> None:
         must_have(page, question.prompt).check()
 
 
+def framework_tables_scroll_sideways(page) -> list[str]:
+    """The framework tables (folded ones opened) wider than the room they are given."""
+    return page.evaluate(
+        """() => {
+            document.querySelectorAll('details').forEach(d => { d.open = true; });
+            return [...document.querySelectorAll('.framework-table')]
+                .filter(t => t.parentElement.scrollWidth > t.parentElement.clientWidth)
+                .map(t => t.caption.textContent);
+        }"""
+    )
+
+
 def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_the_pdf(
     page, server, checkers
 ):
@@ -160,6 +172,7 @@ def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_th
     page.set_viewport_size({"width": 320, "height": 640})
     assert page.evaluate("document.documentElement.scrollWidth") <= 320
     screenshot(page, "shipped-result")
+    assert framework_tables_scroll_sideways(page) == []
     page.set_viewport_size({"width": 1280, "height": 900})
 
     with page.expect_download(timeout=30_000) as download:
