@@ -9,9 +9,11 @@ import pytest
 from sqlalchemy import select
 
 from questionnaire.core import answers as answers_mod
+from questionnaire.core.conditions import Compare
 from questionnaire.core.scoring import score
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, hash_token
+from questionnaire.web.steps import condition_text
 from tests.conftest import SHIPPED_BANK
 from tests.support import page
 
@@ -504,3 +506,40 @@ def test_start_page_inputs_carry_only_valid_spellcheck_values(client):
     for tag in re.findall(r'<input[^>]*id="(?:company|name|email)"[^>]*>', html):
         assert 'spellcheck="false"' in tag, tag
     assert 'spellcheck="None"' not in html
+
+
+def test_condition_notes_read_as_english(small_bank):
+    certs, uptime, personal = (small_bank.question(i) for i in ("certs", "uptime", "personal"))
+    assert condition_text(Compare(certs, "at_least", 1)) == (
+        "you chose at least one of the options in “Which certifications must the provider hold?”, "
+        "or you answered “Not sure” to it"
+    )
+    assert condition_text(Compare(certs, "at_least", 2)).startswith("you chose at least two of")
+    assert condition_text(Compare(certs, "not", "iso27001")) == (
+        "you did not choose “ISO 27001” in “Which certifications must the provider hold?”"
+    )
+    assert condition_text(Compare(uptime, "at_least", 99.9)).startswith(
+        "you answered 99.9% or more to “What monthly uptime must be financially backed?”"
+    )
+    assert (
+        condition_text(Compare(personal, "equals", "yes"))
+        == "you answered “Yes” to “Will you keep personal data in the service?”"
+    )
+
+
+def test_a_condition_note_only_where_the_question_is_on_the_page_whatever_the_answers(
+    client, buyer
+):
+    buyer.start()
+    buyer.step("privacy", {"sensitive_data": "personal"}, "save")
+    html = page(client.get(buyer.url("/step/compliance")))
+    # Its condition looks at this page: the note says when to answer it, and is read out.
+    audit = html[html.index('id="question-audit_reports"') :]
+    assert (
+        "Answer this only if you chose at least one of the options in “Which independent" in audit
+    )
+    assert "is at least" not in html
+    # Shown because of an answer on an earlier page: it applies, so no note, nothing read out.
+    agreement = html[html.index('id="question-data_processing_agreement"') :]
+    agreement = agreement[: agreement.index('class="question')]
+    assert "condition-note" not in agreement
