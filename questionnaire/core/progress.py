@@ -1,7 +1,8 @@
 """Where a buyer stands in the wizard: each section's state, and what is still missing.
 
 A section's progress mark is stored as "visited" (a step was saved) or "complete" (the
-buyer pressed Save and continue); the state shown adds what the answers say. Pure.
+buyer pressed Save and continue); the state shown adds what the answers say: a section
+saved with every question it shows answered is complete, however the buyer left it. Pure.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ UNFINISHED = (NOT_STARTED, IN_PROGRESS)
 SECTION_STATE_LABELS = {
     NOT_STARTED: "Not started",
     IN_PROGRESS: "In progress",
-    COMPLETE: "Complete",
+    COMPLETE: "Completed",
     NOT_NEEDED: "Not needed",
 }
 
@@ -42,7 +43,7 @@ def section_states(
         marked = progress.get(section.id)
         if not questions:
             states[section.id] = NOT_NEEDED
-        elif marked == COMPLETE and not missing_required(questions, answers):
+        elif marked and not missing_required(questions, answers):
             states[section.id] = COMPLETE
         elif marked or any(q.id in answers for q in questions):
             states[section.id] = IN_PROGRESS

@@ -161,6 +161,15 @@ def test_overview_lists_each_section_state(client, buyer, bank, example):
     assert states == ["complete", "in_progress"] + ["not_started"] * (len(bank.sections) - 2)
 
 
+def test_a_section_answered_in_full_is_completed_however_the_buyer_left_it(
+    client, buyer, bank, example
+):
+    buyer.start()
+    buyer.step("security", buyer.section_data(bank, "security", example["answers"]), "save")
+    html = page(client.get(buyer.url("/overview")))
+    assert re.search(r'id="state-security"><strong class="tag tag-complete">Completed<', html)
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
