@@ -1,8 +1,9 @@
 """Where a buyer stands in the wizard: each section's state, and what is still missing.
 
 A section's progress mark is stored as "visited" (a step was saved) or "complete" (the
-buyer pressed Save and continue); the state shown adds what the answers say: a section
-saved with every question it shows answered is complete, however the buyer left it. Pure.
+buyer pressed Save and continue); the state shown adds what the answers say. A section
+saved with an answer to every question it shows that asks for one (all but notes and
+other unscored optional ones) is complete too, however the buyer left it. Pure.
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def missing_required(questions: list[Question], answers: Mapping[str, Any]) -> l
     return [q for q in questions if q.kind.required and answers.get(q.id) is None]
 
 
+def unanswered(questions: list[Question], answers: Mapping[str, Any]) -> list[Question]:
+    """Questions with no answer saved that want one: required or scored ones. A blank
+    number is "no requirement" only once the buyer says the section is done."""
+    return [q for q in questions if (q.kind.required or q.scored) and answers.get(q.id) is None]
+
+
 def section_states(
     bank: Bank, answers: Mapping[str, Any], progress: Mapping[str, str]
 ) -> dict[str, str]:
@@ -43,7 +50,9 @@ def section_states(
         marked = progress.get(section.id)
         if not questions:
             states[section.id] = NOT_NEEDED
-        elif marked and not missing_required(questions, answers):
+        elif marked == COMPLETE and not missing_required(questions, answers):
+            states[section.id] = COMPLETE
+        elif marked == VISITED and not unanswered(questions, answers):
             states[section.id] = COMPLETE
         elif marked or any(q.id in answers for q in questions):
             states[section.id] = IN_PROGRESS

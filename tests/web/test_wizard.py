@@ -168,6 +168,11 @@ def test_a_section_answered_in_full_is_completed_however_the_buyer_left_it(
     buyer.step("security", buyer.section_data(bank, "security", example["answers"]), "save")
     html = page(client.get(buyer.url("/overview")))
     assert re.search(r'id="state-security"><strong class="tag tag-complete">Completed<', html)
+    # Saved for later with a scored number left blank: not yet answered in full.
+    privacy = buyer.section_data(bank, "privacy", example["answers"])
+    buyer.step("privacy", {**privacy, "deletion_after_exit": ""}, "save")
+    html = page(client.get(buyer.url("/overview")))
+    assert re.search(r'id="state-privacy"><strong class="tag tag-in_progress">', html)
 
 
 @pytest.mark.parametrize(
