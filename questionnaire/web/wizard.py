@@ -236,6 +236,7 @@ class StepPage:
     def render(self, errors: dict | None = None, notice: str | None = None, status: int = 200):
         bank, assessment, section, token = self.bank, self.assessment, self.section, self.token
         errors = errors or {}
+        banner = request.args.get("new") == "1"
         questions = steps.step_questions(bank, assessment.answers, section)
         if request.method == "POST":  # what was posted, as it was typed
             shown = {q.id: steps.hashable(q.kind.form_data(q, request.form)) for q in questions}
@@ -265,8 +266,10 @@ class StepPage:
             earlier_answers=earlier,
             returning=request.args.get("return") == "check",
             resume_link=resume_url(token),
-            show_resume_banner=request.args.get("new") == "1",
+            show_resume_banner=banner,
             expires=ops.expiry(assessment),
+            # Asked only for the banner: other step pages show no e-mail button.
+            email_link=emails.status(assessment, mails.RESUME_LINK) if banner else None,
         ), status
 
 

@@ -157,6 +157,11 @@ def test_buyer_emails_their_link_opens_it_elsewhere_and_submits(
     try:
         page = context.new_page()
         token = start(page, mail_server, company=company, email="ann@mailed.example")
+        # Offered from the first moment too: in the first step's "Save your resume link now".
+        banner = page.get_by_role("region", name="Save your resume link now")
+        expect(banner.get_by_role("button", name="Email me this link")).to_be_visible()
+        if scripted:
+            checkers(page)
         answer_basics(page)
         page.get_by_role("button", name="Save and come back later").click()
         expect(page.get_by_role("heading", name="Your assessment")).to_be_visible()
