@@ -97,11 +97,13 @@ def parse_value(question: Question, raw: Any) -> Any:
             raise WrittenAnswerError(sentence(str(exc))) from None
     if question.type in ("choice", "multi"):
         keys = [raw] if isinstance(raw, str) else raw
-        if not isinstance(keys, list | tuple):
-            raise WrittenAnswerError("Give the option keys the provider offers, as a list")
-        problem = kind.commitment_error(question, list(keys))
-        if problem:
-            raise WrittenAnswerError(sentence(problem))
+        offered = {o.key for o in question.options}
+        if not isinstance(keys, list | tuple) or not all(
+            isinstance(key, str) and key in offered for key in keys
+        ):
+            # Named as people read them, with the keys the API takes beside them.
+            options = "; ".join(f"“{o.label}” ({o.key})" for o in question.options)
+            raise WrittenAnswerError(f"Choose from this question's options: {options}")
         return tuple(o.key for o in question.options if o.key in keys)  # bank order, no repeats
     raise WrittenAnswerError(f"A {question.type} question is never scored, so it takes no answer")
 

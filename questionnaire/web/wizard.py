@@ -218,7 +218,11 @@ def post_step(page: StepPage):
         return page.render(notice=BUSY_NOTE, status=503)
     if posted.errors:
         page.seen = steps.fingerprint(section, assessment)
-        return page.render(errors=posted.errors, notice=PARTLY_SAVED_NOTE, status=400)
+        # Said only when the page held other answers (an unticked list is none): else
+        # there was nothing to save.
+        others = any(value not in (None, "", []) for value in posted.values.values())
+        notice = PARTLY_SAVED_NOTE if others else None
+        return page.render(errors=posted.errors, notice=notice, status=400)
     returning = request.args.get("return") == "check"
     return redirect(steps.after_save(bank, assessment, page.token, section, action, returning))
 

@@ -266,7 +266,8 @@ def test_quotes_say_where_and_when_and_an_old_source_is_flagged(
     other = type(buyer)(app.test_client())
     stale = submitted(other, app.extensions["banks"].current(), ALL_MET)
     html = page(other.client.get(f"/a/{stale}/result"))
-    assert html.count("may be out of date: confirm with the provider") >= 3  # summary and quotes
+    assert html.count('</time> — <strong class="stale">may be out of date</strong>') >= 3
+    assert "confirm with the provider" not in html  # summary and quotes: the flag alone
 
 
 # --- a result stored under fit/1 -------------------------------------------------------------

@@ -121,6 +121,14 @@ def test_next_with_a_missing_answer_shows_summary_and_inline_error_and_keeps_inp
     assert row.must_have == ["encryption_at_rest"] and row.progress == {"security": "visited"}
 
 
+def test_the_other_answers_saved_note_only_when_the_page_held_other_answers(buyer):
+    buyer.start()
+    html = page(buyer.step("security", {}))  # nothing answered: only what is missing
+    assert "There is a problem" in html and "other answers" not in html
+    html = page(buyer.step("transparency", {"min_uptime": "thirty"}, "save"))
+    assert "Enter a percentage, like 99.9" in html and "other answers" not in html
+
+
 def test_next_saves_the_section_and_goes_on(app, buyer, bank, example):
     buyer.start()
     data = buyer.section_data(bank, "security", example["answers"], example["must_have"])
