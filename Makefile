@@ -36,10 +36,12 @@ instance/secret_key:
 	mkdir -p instance
 	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# make run PORT=8000 serves on another port.
+PORT ?= 5000
 run: $(STAMP) system-deps instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) users check
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production serving: gunicorn with settings from gunicorn.conf.py (WEB_CONCURRENCY workers,
 # BIND address); needs SECRET_KEY (or instance/secret_key) and optionally DATABASE_URL.
