@@ -39,6 +39,13 @@ def test_start_page_says_what_how_long_and_what_is_stored(client, bank):
     assert "minutes" in html and "90 days" in html and "sales team" in html
 
 
+def test_the_start_page_describes_itself_to_search_engines_and_link_previews(client, bank):
+    html = page(client.get("/"))
+    description = re.search(r'<meta name="description" content="([^"]+)">', html).group(1)
+    assert bank.provider.name in description and f"{len(bank.questions)} questions" in description
+    assert '<meta name="description"' not in page(client.get("/sales/login"))
+
+
 @pytest.mark.parametrize("blank", ["", "   ", "\t\x00 "])
 def test_start_needs_company_name_email_and_consent(client, blank):
     response = client.post("/", data={"company": blank, "name": blank, "email": "not-an-email"})
