@@ -14,8 +14,8 @@ STAMP := $(VENV)/.installed-stamp
 # WeasyPrint draws with Pango; the report uses DejaVu Sans.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
-# The report-queue tests start throw-away redis-servers.
-TEST_DEBS := chromium poppler-utils nodejs redis-server
+# The report-queue tests start throw-away redis-servers. Java runs the Nu Html Checker.
+TEST_DEBS := chromium poppler-utils nodejs redis-server default-jre-headless
 
 .PHONY: run serve serve-worker bench test lint format system-deps test-system-deps clean
 
@@ -36,10 +36,12 @@ instance/secret_key:
 	mkdir -p instance
 	umask 077 && $(PYTHON) -c "import secrets; print(secrets.token_hex(32))" > $@
 
+# make run PORT=8000 serves on another port.
+PORT ?= 5000
 run: $(STAMP) system-deps instance/secret_key
 	$(FLASK) db upgrade
 	$(FLASK) users check
-	$(FLASK) run --host 127.0.0.1 --port 5000
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 # Production serving: gunicorn with settings from gunicorn.conf.py (WEB_CONCURRENCY workers,
 # BIND address); needs SECRET_KEY (or instance/secret_key) and optionally DATABASE_URL.
@@ -52,11 +54,16 @@ serve: $(STAMP) system-deps instance/secret_key
 serve-worker: $(STAMP) system-deps instance/secret_key
 	$(FLASK) reports worker
 
-# axe-core checks pages for accessibility in the browser tests (injected by the tests only).
-AXE := .cache/node/node_modules/axe-core/axe.min.js
-$(AXE):
+# Outside checkers the browser tests run on every page type, pinned: axe-core
+# (accessibility, injected into the page) and the Nu Html Checker (vnu.jar: HTML, on Java).
+# The stamp names the versions, so changing a pin installs it again.
+NODE_TOOLS := axe-core@4.14.1 vnu-jar@26.9.27
+empty :=
+NODE_STAMP := .cache/node/.installed-$(subst $(empty) $(empty),+,$(NODE_TOOLS))
+$(NODE_STAMP):
 	command -v npm >/dev/null || scripts/install-debian-packages npm
-	npm install --silent --no-audit --no-fund --prefix .cache/node axe-core@4.10
+	npm install --silent --no-audit --no-fund --save-exact --prefix .cache/node $(NODE_TOOLS)
+	touch $@
 
 # The benchmark: a readable table, then one JSON line with the figures (docs/performance.md).
 bench: $(STAMP) system-deps
@@ -66,7 +73,7 @@ bench: $(STAMP) system-deps
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
 # Two pytest-xdist workers halve the run on two cores (make test TEST_WORKERS=0: one process).
 TEST_WORKERS ?= 2
-test: $(STAMP) test-system-deps $(AXE) lint
+test: $(STAMP) test-system-deps $(NODE_STAMP) lint
 	$(BIN)/pytest -n $(TEST_WORKERS)
 
 # Style, the layers' import contracts (pyproject.toml) and the core's types.

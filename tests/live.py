@@ -1,6 +1,6 @@
 """Real servers for browser tests, fault tests, load runs and benchmarks: gunicorn on a free
 loopback port over a fresh database migrated with Alembic, as a deployment runs it; a
-throw-away redis-server; report workers (`flask reports worker`).
+throw-away redis-server; report workers (`flask reports worker`); the Nu Html Checker.
 
 With TRUSTCHECK_TEST_QUEUE=1 (the third run of `.ci/run`) every LiveServer renders its
 reports through a queue: its own redis-server and one worker process beside gunicorn.
@@ -8,6 +8,7 @@ reports through a queue: its own redis-server and one worker process beside guni
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -65,6 +66,16 @@ def fresh_database(name: str, tmp: Path) -> tuple[str, object]:
         engine.dispose()
 
     return base.rsplit("/", 1)[0] + f"/{database}", drop
+
+
+def end(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL if it has not stopped after 15 s."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def children(pid: int) -> list[int]:
@@ -260,12 +271,7 @@ class LiveServer:
             self.worker.stop()
             self.worker = None
         if self.process is not None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            end(self.process)
             self.process = None
         if self.drop:
             self.drop()
@@ -296,3 +302,67 @@ class LiveServer:
         """Lines of the server log that report an unhandled error."""
         text_ = self.log.read_text(errors="replace")
         return [line for line in text_.splitlines() if "Traceback" in line or "[ERROR]" in line]
+
+
+class HtmlChecker:
+    """``with HtmlChecker(jar, tmp) as checker:`` the Nu Html Checker (vnu.jar, from npm's
+    vnu-jar) as a web service on a free loopback port: one JVM, started once (it takes
+    seconds), then ``checker.errors(html)`` per page in well under a second."""
+
+    def __init__(self, jar: Path, tmp: Path):
+        self.jar, self.tmp = jar, tmp
+        self.port = free_port()
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> HtmlChecker:
+        java = shutil.which("java")
+        if java is None:
+            raise RuntimeError(
+                "java is not installed: the Nu Html Checker needs Debian's default-jre-headless "
+                "(`make test` installs it)"
+            )
+        self.log = self.tmp / f"vnu-{self.port}.log"
+        with self.log.open("w") as output:
+            self.process = subprocess.Popen(
+                [java, "-Xmx512m", "-Dnu.validator.servlet.bind-address=127.0.0.1",
+                 "-cp", str(self.jar), "nu.validator.servlet.Main", str(self.port)],
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        deadline = time.monotonic() + 120  # a JVM on a loaded 2-core machine
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.__exit__()
+                raise RuntimeError(f"vnu did not start:\n{self.log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.process is not None:
+            end(self.process)
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/", timeout=2) as response:
+                return response.status == 200
+        except OSError:
+            return False
+
+    def messages(self, html: str) -> list[dict]:
+        """Everything vnu says about ``html``: errors, warnings and notes."""
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}/?out=json",
+            data=html.encode(),
+            headers={"Content-Type": "text/html; charset=utf-8"},
+        )
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.load(response)["messages"]
+
+    def errors(self, html: str) -> list[str]:
+        """vnu's errors on ``html``, each as 'line N: message (the source around it)'."""
+        return [
+            f"line {m.get('lastLine', '?')}: {m['message']} ({m.get('extract', '').strip()})"
+            for m in self.messages(html)
+            if m["type"] in ("error", "non-document-error")
+        ]

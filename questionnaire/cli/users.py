@@ -28,17 +28,20 @@ def _user_or_exit(email: str) -> User:
 
 
 def _ask_password(email: str, name: str) -> str:
+    """Ask until a password is strong enough and typed the same twice. Its strength is
+    checked first, so a weak one is not typed a second time for nothing."""
     while True:
         password = click.prompt(
-            f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters)",
-            hide_input=True,
-            confirmation_prompt=True,
+            f"Password (at least {accounts.MIN_PASSWORD_LENGTH} characters)", hide_input=True
         )
         try:
             accounts.check_password_strength(password, email, name)
-            return password
         except accounts.WeakPassword as exc:
-            click.echo(f"{exc}. Try again.", err=True)
+            click.echo(f"{str(exc).rstrip('.')}. Try again.", err=True)
+            continue
+        if click.prompt("Repeat the password", hide_input=True) == password:
+            return password
+        click.echo("The two passwords were not the same. Try again.", err=True)
 
 
 @users_cli.command("create")
@@ -56,6 +59,10 @@ def create_command(email: str, role: str, name: str, generate_password: bool) ->
         raise click.ClickException(
             f"There is already an account for {accounts.normalise_email(email)}"
         )
+    try:
+        accounts.check_name(name)  # before the password is typed, not after
+    except UserError as exc:
+        raise click.ClickException(str(exc)) from None
     password = accounts.generate_password() if generate_password else _ask_password(email, name)
     try:
         user = create_user(email, role, password, name)
@@ -115,7 +122,8 @@ def check_command() -> None:
             "No staff accounts yet, so nobody can sign in to the sales workspace at /sales.\n"
             "Create the first admin with:\n"
             "  .venv/bin/flask --app questionnaire users create you@example.com --role admin"
-            " --name 'Your Name'\n"
+            " --name 'your own name'\n"
+            "with your own e-mail address and name: buyers see the name in their access log\n"
             "(add --generate-password to have a strong password made up and printed once)",
             err=True,
         )

@@ -17,6 +17,12 @@ def day_text(value: date | datetime) -> str:
     return value.strftime(DAY_FORMAT)
 
 
+def machine_time(value: datetime) -> str:
+    """A moment for a `<time datetime>` attribute: whole seconds (HTML allows at most three
+    digits of a fraction, and nobody reads the microseconds the database keeps)."""
+    return value.replace(microsecond=0).isoformat()
+
+
 def parse_day(text: str) -> date:
     """A day typed as "30 Nov 2026" (or "30 November 2026", or 2026-11-30); ValueError if
     it is not a real day in one of those forms."""

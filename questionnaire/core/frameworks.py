@@ -1,6 +1,7 @@
 """The frameworks questions are tagged with, as a reader knows them: the UK NCSC Cloud
-Security Principles by number and name, the CSA Cloud Controls Matrix v4 by domain code
-(its text is under CSA's terms, so only the codes are used). Pure."""
+Security Principles by number and current name, the CSA Cloud Controls Matrix v4 by
+domain code and the domain's short title (the controls' own text is under CSA's terms,
+so it is never used). Pure."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ FRAMEWORK_TITLES = {
 NCSC_PRINCIPLES = {
     "1": "Data in transit protection",
     "2": "Asset protection and resilience",
-    "3": "Separation between users",
+    "3": "Separation between customers",
     "4": "Governance framework",
     "5": "Operational security",
     "6": "Personnel security",
@@ -25,16 +26,38 @@ NCSC_PRINCIPLES = {
     "10": "Identity and authentication",
     "11": "External interface protection",
     "12": "Secure service administration",
-    "13": "Audit information for users",
+    "13": "Audit information and alerting for customers",
     "14": "Secure use of the service",
 }
-REFERENCE_NAMES = {"ncsc": NCSC_PRINCIPLES}
+CCM_DOMAINS = {
+    "A&A": "Audit & Assurance",
+    "AIS": "Application & Interface Security",
+    "BCR": "Business Continuity Management and Operational Resilience",
+    "CCC": "Change Control and Configuration Management",
+    "CEK": "Cryptography, Encryption & Key Management",
+    "DCS": "Datacenter Security",
+    "DSP": "Data Security and Privacy Lifecycle Management",
+    "GRC": "Governance, Risk and Compliance",
+    "HRS": "Human Resources",
+    "IAM": "Identity & Access Management",
+    "IPY": "Interoperability & Portability",
+    "IVS": "Infrastructure & Virtualization Security",
+    "LOG": "Logging and Monitoring",
+    "SEF": "Security Incident Management, E-Discovery, & Cloud Forensics",
+    "STA": "Supply Chain Management, Transparency, and Accountability",
+    "TVM": "Threat & Vulnerability Management",
+    "UEM": "Universal Endpoint Management",
+}
 
 
 def reference_label(framework: str, ref: str) -> str:
-    """ "2. Asset protection and resilience" for NCSC; the code itself (such as "CEK") else."""
-    name = REFERENCE_NAMES.get(framework, {}).get(ref)
-    return f"{ref}. {name}" if name else ref
+    """ "2. Asset protection and resilience" for NCSC, "CEK – Cryptography, Encryption &
+    Key Management" for CCM; the reference itself where its name is not known."""
+    if framework == "ncsc" and ref in NCSC_PRINCIPLES:
+        return f"{ref}. {NCSC_PRINCIPLES[ref]}"
+    if framework == "ccm" and ref in CCM_DOMAINS:
+        return f"{ref} – {CCM_DOMAINS[ref]}"
+    return ref
 
 
 def frameworks_view(stored: Mapping[str, Mapping[str, Mapping[str, int]]]) -> list[dict]:

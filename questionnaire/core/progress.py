@@ -1,7 +1,9 @@
 """Where a buyer stands in the wizard: each section's state, and what is still missing.
 
 A section's progress mark is stored as "visited" (a step was saved) or "complete" (the
-buyer pressed Save and continue); the state shown adds what the answers say. Pure.
+buyer pressed Save and continue); the state shown adds what the answers say. A section
+saved with an answer to every question it shows that asks for one (all but notes and
+other unscored optional ones) is complete too, however the buyer left it. Pure.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ UNFINISHED = (NOT_STARTED, IN_PROGRESS)
 SECTION_STATE_LABELS = {
     NOT_STARTED: "Not started",
     IN_PROGRESS: "In progress",
-    COMPLETE: "Complete",
+    COMPLETE: "Completed",
     NOT_NEEDED: "Not needed",
 }
 
@@ -32,6 +34,12 @@ def missing_required(questions: list[Question], answers: Mapping[str, Any]) -> l
     return [q for q in questions if q.kind.required and answers.get(q.id) is None]
 
 
+def unanswered(questions: list[Question], answers: Mapping[str, Any]) -> list[Question]:
+    """Questions with no answer saved that want one: required or scored ones. A blank
+    number is "no requirement" only once the buyer says the section is done."""
+    return [q for q in questions if (q.kind.required or q.scored) and answers.get(q.id) is None]
+
+
 def section_states(
     bank: Bank, answers: Mapping[str, Any], progress: Mapping[str, str]
 ) -> dict[str, str]:
@@ -43,6 +51,8 @@ def section_states(
         if not questions:
             states[section.id] = NOT_NEEDED
         elif marked == COMPLETE and not missing_required(questions, answers):
+            states[section.id] = COMPLETE
+        elif marked == VISITED and not unanswered(questions, answers):
             states[section.id] = COMPLETE
         elif marked or any(q.id in answers for q in questions):
             states[section.id] = IN_PROGRESS

@@ -112,9 +112,13 @@ def parse_value(question: Question, raw: Any) -> Any:
             raise WrittenAnswerError(
                 "Give the option keys the provider offers, as a list", code="not_a_list"
             )
-        problem = kind.commitment_error(question, list(keys))
-        if problem:
-            raise WrittenAnswerError(sentence(problem), code="invalid_option")
+        offered = {o.key for o in question.options}
+        if not all(isinstance(key, str) and key in offered for key in keys):
+            # Named as people read them, with the keys the API takes beside them.
+            options = "; ".join(f"“{o.label}” ({o.key})" for o in question.options)
+            raise WrittenAnswerError(
+                f"Choose from this question's options: {options}", code="invalid_option"
+            )
         return tuple(o.key for o in question.options if o.key in keys)  # bank order, no repeats
     raise WrittenAnswerError(
         f"A {question.type} question is never scored, so it takes no answer",

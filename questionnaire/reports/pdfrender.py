@@ -28,6 +28,7 @@ from urllib.parse import unquote, urlsplit
 from xml.etree import ElementTree
 
 import cssselect2
+import pydyf
 import weasyprint
 import weasyprint.html
 import weasyprint.pdf.fonts
@@ -167,6 +168,28 @@ def safe_link(link: tuple) -> bool:
     return kind == "external" and str(target).lower().startswith(LINK_SCHEMES)
 
 
+def scope_header_cells(document, pdf: pydyf.PDF) -> None:
+    """Give every table header cell a /Scope, which PDF/UA checkers look for and
+    WeasyPrint 70 does not write: /Column where the cell's row holds header cells only
+    (a <thead> row), else /Row (a <th scope="row"> beside data cells). A WeasyPrint
+    finisher: it runs on the PDF's objects before they are written."""
+    elements = {
+        obj.reference: obj
+        for obj in pdf.objects
+        if isinstance(obj, pydyf.Dictionary) and obj.get("Type") == "/StructElem"
+    }
+    for cell in elements.values():
+        if cell.get("S") != "/TH":
+            continue
+        row = elements.get(cell.get("P"))
+        kids = [elements[kid] for kid in row["K"] if kid in elements] if row else [cell]
+        scope = "/Column" if all(kid.get("S") == "/TH" for kid in kids) else "/Row"
+        attributes = cell.get("A")
+        if not isinstance(attributes, pydyf.Dictionary):
+            attributes = cell["A"] = pydyf.Dictionary({"O": "/Table"})
+        attributes["Scope"] = scope
+
+
 def render_pdf(html: str, base_url: str, fetcher: SafeFetcher) -> bytes:
     document = ReportHTML(string=html, base_url=base_url, url_fetcher=fetcher).render(**PDF_OPTIONS)
     # Whatever the markup says, a report carries no embedded files, and no links other
@@ -174,7 +197,7 @@ def render_pdf(html: str, base_url: str, fetcher: SafeFetcher) -> bytes:
     document.metadata.attachments = []
     for page in document.pages:
         page.links[:] = [link for link in page.links if safe_link(link)]
-    return document.write_pdf(**PDF_OPTIONS)
+    return document.write_pdf(finisher=scope_header_cells, **PDF_OPTIONS)
 
 
 def peak_rss_kb() -> int:

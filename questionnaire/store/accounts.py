@@ -96,10 +96,25 @@ class UserError(ValueError):
     """A change to an account that cannot be made; the message says why."""
 
 
+# The README's and `users check`'s stand-ins for a name: buyers would read them in their
+# access log as the person who opened their answers.
+PLACEHOLDER_NAMES = {"your name", "your own name"}
+
+
+def check_name(name: str) -> None:
+    """UserError for a stand-in such as "Your Name"."""
+    if " ".join(name.split()).lower() in PLACEHOLDER_NAMES:
+        raise UserError(
+            f"“{name.strip()}” stands for the person's own name, which buyers see in their "
+            "access log: give the real one"
+        )
+
+
 def create_user(email: str, role: str, password: str, name: str = "") -> User:
     email = normalise_email(email)
     if "@" not in email or len(email) < 3:
         raise UserError("Enter an email address, like name@example.com")
+    check_name(name)
     if role not in ROLES:
         raise UserError(f"Role must be one of: {', '.join(ROLES)}")
     if find_user(email) is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from flask import Blueprint, abort, current_app, flash, redirect, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
@@ -49,8 +49,13 @@ def email_link(token: str):
     sender = mailer()
     if sender is None:
         abort(404)
-    assessment, _ = wizard.load(token)
-    back = url_for("wizard.overview", token=token)
+    assessment, bank = wizard.load(token)
+    # Back where the button was: "Your assessment", or the step whose banner offered it.
+    section_id = request.form.get("back", "")
+    if any(section.id == section_id for section in bank.sections):
+        back = url_for("wizard.step", token=token, section_id=section_id, new=1)
+    else:
+        back = url_for("wizard.overview", token=token)
     letter = letters.resume_link(
         current_app,
         buyer_of(assessment),

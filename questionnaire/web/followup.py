@@ -194,4 +194,5 @@ def list_context() -> dict:
 
 def init_app(app) -> None:
     app.add_template_filter(day_text, "day")
+    app.add_template_filter(dates.machine_time, "machine_time")
     app.add_template_global(dates.EXAMPLE, "day_example")

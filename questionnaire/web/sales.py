@@ -38,7 +38,7 @@ from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 from questionnaire.web import admin, auth, downloads, followup, results
 from questionnaire.web.extensions import login_manager
-from questionnaire.web.forms import ConfirmForm, LoginForm, PasswordForm, error_rows
+from questionnaire.web.forms import LoginForm, PasswordForm, error_rows
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sales", __name__, url_prefix="/sales")
@@ -379,11 +379,9 @@ def answers_json(assessment_id: int):
 
 
 def sales_context() -> dict:
-    """Sales pages show who is signed in, and their sign-out button needs a CSRF token."""
+    """Sales pages show who is signed in."""
     if has_request_context() and request.blueprint and request.blueprint.startswith("sales"):
-        # Not bound to the request: it only renders a token, and reading the body here
-        # would fail again inside the error page for a body that was too large (413).
-        return {"button_form": ConfirmForm(formdata=None), "current_user": current_user}
+        return {"current_user": current_user}
     return {}
 
 

@@ -7,6 +7,8 @@ import logging
 from pathlib import Path
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -94,6 +96,12 @@ def asset_urls(app: Flask):
     return asset_url
 
 
+def csrf_field() -> Markup:
+    """A form's hidden CSRF field, with no id: a page may hold several forms, and an id
+    names one element on a page."""
+    return Markup('<input name="csrf_token" type="hidden" value="{}">').format(generate_csrf())
+
+
 def public_url(endpoint: str, **values) -> str:
     """An address for a message that leaves the app (an e-mail, a webhook): on PUBLIC_URL,
     never on the Host header of whoever caused it, which anyone can choose; the path alone
@@ -140,6 +148,7 @@ def render_busy(error: Exception):
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
     app.add_template_global(asset_urls(app), "asset_url")
+    app.add_template_global(csrf_field)
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(DatabaseBusy, render_busy)

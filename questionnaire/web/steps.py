@@ -36,24 +36,50 @@ def condition_data(condition) -> dict:
     return {"q": condition.question.id, "op": condition.op, "v": operand}
 
 
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
 def condition_text(condition) -> str:
     """show_if in words, for people without the script (and for screen readers)."""
     if isinstance(condition, Group):
         joiner = " and " if condition.mode == "all" else " or "
         return joiner.join(condition_text(c) for c in condition.items)
     q = condition.question
-    unsure = f" or “{NOT_SURE_LABEL}”" if q.offers_not_sure else ""  # "Not sure" shows it too
+    unsure = f"“{NOT_SURE_LABEL}”" if q.offers_not_sure else ""  # "Not sure" shows it too
     if condition.op == "at_least":
-        what = "options" if q.type == "multi" else ""
-        text = f"“{q.prompt}” is at least {condition.operand} {what}".strip()
-        return f"{text}, or you answered “{NOT_SURE_LABEL}” to it" if unsure else text
+        n = condition.operand
+        if q.type != "multi":
+            text = f"you answered {answer_text(q, n)} or more to “{q.prompt}”"
+        elif n == 0:
+            text = f"you answered “{q.prompt}”"
+        else:
+            count = COUNT_WORDS[n] if n < len(COUNT_WORDS) else f"{n:,}"
+            text = f"you chose at least {count} of the options in “{q.prompt}”"
+        return f"{text}, or you answered {unsure} to it" if unsure else text
     values = condition.operand if condition.op == "in" else (condition.operand,)
+    negated = condition.op == "not"
     if q.type == "multi":  # "equals k" on a multi reads "k is among the chosen"
-        values = [[v] for v in values]
+        words = " or ".join(f"“{q.option(v).label}”" for v in values)
+        text = f"you {'did not choose' if negated else 'chose'} {words} in “{q.prompt}”"
+        return f"{text}, or you answered {unsure} to it" if unsure and not negated else text
     words = " or ".join(f"“{answer_text(q, v)}”" for v in values)
-    words += unsure if condition.op != "not" else ""
-    negation = "did not answer" if condition.op == "not" else "answered"
-    return f"you {negation} {words} to “{q.prompt}”"
+    words += f" or {unsure}" if unsure and not negated else ""
+    return f"you {'did not answer' if negated else 'answered'} {words} to “{q.prompt}”"
+
+
+def looks_at_its_own_page(q: Question) -> bool:
+    """Whether q's condition looks at a question on q's own page: only then is q on the
+    page whatever the answers (the script shows or hides it), so only then do people
+    without the script need its condition in words."""
+
+    def compared(condition) -> list[Compare]:
+        if isinstance(condition, Group):
+            return [leaf for item in condition.items for leaf in compared(item)]
+        return [condition]
+
+    return q.show_if is not None and any(
+        c.question.section_id == q.section_id for c in compared(q.show_if)
+    )
 
 
 def step_questions(bank: Bank, answers: dict, section: Section) -> list[Question]:
@@ -170,7 +196,7 @@ class QuestionItem(NamedTuple):
     must_have: bool
     choices: tuple[tuple[str, str], ...]
     condition: dict | None
-    condition_text: str
+    condition_text: str  # why it may not apply, in words; only where it is on the page anyway
     not_sure: bool  # "Not sure" is offered (every scored question, and gates that say so)
 
 
@@ -205,7 +231,7 @@ def question_item(q: Question, value: Any, error: str | None, must_have: bool) -
         must_have=must_have,
         choices=tuple(offered_choices(q, value)),
         condition=condition_data(q.show_if) if q.show_if else None,
-        condition_text=condition_text(q.show_if) if q.show_if else "",
+        condition_text=condition_text(q.show_if) if looks_at_its_own_page(q) else "",
         not_sure=q.offers_not_sure,
     )
 

@@ -218,7 +218,11 @@ def post_step(page: StepPage):
         return page.render(notice=BUSY_NOTE, status=503)
     if posted.errors:
         page.seen = steps.fingerprint(section, assessment)
-        return page.render(errors=posted.errors, notice=PARTLY_SAVED_NOTE, status=400)
+        # Said only when the page held other answers (an unticked list is none): else
+        # there was nothing to save.
+        others = any(value not in (None, "", []) for value in posted.values.values())
+        notice = PARTLY_SAVED_NOTE if others else None
+        return page.render(errors=posted.errors, notice=notice, status=400)
     returning = request.args.get("return") == "check"
     return redirect(steps.after_save(bank, assessment, page.token, section, action, returning))
 
@@ -236,6 +240,7 @@ class StepPage:
     def render(self, errors: dict | None = None, notice: str | None = None, status: int = 200):
         bank, assessment, section, token = self.bank, self.assessment, self.section, self.token
         errors = errors or {}
+        banner = request.args.get("new") == "1"
         questions = steps.step_questions(bank, assessment.answers, section)
         if request.method == "POST":  # what was posted, as it was typed
             shown = {q.id: steps.hashable(q.kind.form_data(q, request.form)) for q in questions}
@@ -265,8 +270,10 @@ class StepPage:
             earlier_answers=earlier,
             returning=request.args.get("return") == "check",
             resume_link=resume_url(token),
-            show_resume_banner=request.args.get("new") == "1",
+            show_resume_banner=banner,
             expires=ops.expiry(assessment),
+            # Asked only for the banner: other step pages show no e-mail button.
+            email_link=emails.status(assessment, mails.RESUME_LINK) if banner else None,
         ), status
 
 

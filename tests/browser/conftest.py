@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import weakref
 from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer
+from tests.live import HtmlChecker, LiveServer
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
@@ -27,8 +28,10 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 AXE = ROOT / ".cache" / "node" / "node_modules" / "axe-core" / "axe.min.js"
+VNU = ROOT / ".cache" / "node" / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 AXE_REPORTS = ROOT / "test-artifacts" / "axe"
+HTML_REPORTS = ROOT / "test-artifacts" / "html"
 SMALL_BANK = Path(__file__).with_name("small_bank.yaml")
 NOT_SURE_BANK = Path(__file__).with_name("not_sure_bank.yaml")
 
@@ -126,12 +129,42 @@ def playwright_instance():
         yield playwright
 
 
+# The last HTML document each tab was sent, as the server wrote it (before any script ran):
+# what the Nu Html Checker reads.
+DOCUMENTS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def remember_document(response) -> None:
+    request = response.request
+    if (
+        request.resource_type == "document"
+        and request.frame.parent_frame is None
+        and response.headers.get("content-type", "").startswith("text/html")
+    ):
+        DOCUMENTS[request.frame.page] = response
+
+
+class RecordingBrowser:
+    """The browser, each of whose contexts remembers the HTML its tabs were sent."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("response", remember_document)
+        return context
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser(playwright_instance):
     browser = playwright_instance.chromium.launch(
         executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True
     )
-    yield browser
+    yield RecordingBrowser(browser)
     browser.close()
 
 
@@ -192,20 +225,49 @@ def run_axe(page) -> list[dict]:
     ]
 
 
+@pytest.fixture(scope="session")
+def html_checker(tmp_path_factory):
+    """The Nu Html Checker, one JVM for the session (for each pytest-xdist worker)."""
+    if not VNU.exists():
+        pytest.fail(
+            f"The Nu Html Checker is missing at {VNU}. `make test` installs it from the npm "
+            "registry (npm install --prefix .cache/node vnu-jar).",
+            pytrace=False,
+        )
+    with HtmlChecker(VNU, tmp_path_factory.mktemp("vnu")) as checker:
+        yield checker
+
+
+def page_html(page) -> str:
+    """The HTML the server sent for the page the tab shows (its live DOM if none was seen)."""
+    response = DOCUMENTS.get(page)
+    return response.text() if response is not None else page.content()
+
+
 @pytest.fixture
-def axe():
-    """``axe(page)``: fail on serious or critical violations. Every finding, of any impact,
-    is also written to test-artifacts/axe/ to be read."""
+def checkers(html_checker):
+    """``checkers(page)``: the outside checkers on the page as it is now. axe-core: no
+    serious or critical violation; the Nu Html Checker: no error in the HTML the server
+    sent. Every finding, of any impact, and the HTML are also written to
+    test-artifacts/axe/ and test-artifacts/html/ to be read."""
 
     def check(page) -> None:
+        name = re.sub(r"[^a-z0-9]+", "-", page.title().lower()).strip("-")[:80] or "untitled"
         violations = run_axe(page)
         AXE_REPORTS.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^a-z0-9]+", "-", page.title().lower()).strip("-")[:80] or "untitled"
         (AXE_REPORTS / f"{name}.json").write_text(
             json.dumps({"url": page.url, "violations": violations}, indent=2)
         )
+        html = page_html(page)
+        errors = html_checker.errors(html)
+        HTML_REPORTS.mkdir(parents=True, exist_ok=True)
+        (HTML_REPORTS / f"{name}.html").write_text(html)
+        (HTML_REPORTS / f"{name}.json").write_text(
+            json.dumps({"url": page.url, "errors": errors}, indent=2)
+        )
         serious = [v for v in violations if v["impact"] in ("serious", "critical")]
         assert serious == [], json.dumps(serious, indent=2)
+        assert errors == [], f"the Nu Html Checker on {page.url}:\n" + "\n".join(errors)
 
     return check
 

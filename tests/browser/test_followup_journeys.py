@@ -18,7 +18,7 @@ PHONE = {"width": 375, "height": 740}
 
 
 def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_access_list(
-    browser, small_server, admin, axe_source, axe
+    browser, small_server, admin, axe_source, checkers
 ):
     contexts = [browser.new_context(viewport={"width": 1280, "height": 900}) for _ in range(2)]
     for context in contexts:
@@ -34,10 +34,10 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
         seller.get_by_role("link", name="Contoso Written Ltd").click()
         panel = seller.get_by_role("region", name=re.compile("^Follow-up"))
         expect(panel).to_contain_text("The buyer's questions to you")
-        axe(seller)
+        checkers(seller)
         panel.get_by_role("link", name=re.compile(re.escape(UPTIME))).click()
         expect(seller.get_by_role("heading", level=1)).to_have_text(UPTIME)
-        axe(seller)
+        checkers(seller)
         seller.get_by_label(re.compile("What figure do you commit")).fill("99.95")
         seller.get_by_label("Your statement").fill("We guarantee 99.95% for your tenancy.")
         seller.get_by_label("Reference (optional)").fill("Order form, clause 7")
@@ -57,7 +57,7 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
         expect(card).to_contain_text("not in Office 365 Trust Center")
         log = buyer.get_by_role("region", name="Who has accessed your answers")
         expect(log).to_contain_text("Answered one of your questions in writing")
-        axe(buyer)
+        checkers(buyer)
         with buyer.expect_download(timeout=60_000) as pdf:
             buyer.get_by_role("link", name="Download PDF report").click()
         text = " ".join(
@@ -83,7 +83,7 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
             context.close()
 
 
-def test_the_list_is_cards_with_folded_filters_on_a_phone(browser, small_server, admin, axe):
+def test_the_list_is_cards_with_folded_filters_on_a_phone(browser, small_server, admin, checkers):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     try:

@@ -25,7 +25,7 @@ def not_sure_box(page, prompt: str):
 
 
 def test_with_script_not_sure_excludes_the_other_answers_and_shows_what_it_guards(
-    page, not_sure_server, axe
+    page, not_sure_server, checkers
 ):
     start(page, not_sure_server, company="Unsure Ltd")
     region = group(page, REGION)
@@ -58,7 +58,7 @@ def test_with_script_not_sure_excludes_the_other_answers_and_shows_what_it_guard
     box.check()
     must_have(page, UPTIME).check()  # a must-have on a "Not sure" answer
     group(page, ENCRYPTION).get_by_label("Yes").check()
-    axe(page)
+    checkers(page)
     fits_a_phone(page, "step-not-sure")
     page.get_by_role("button", name="Save and continue").click()
 
@@ -82,7 +82,7 @@ def test_with_script_not_sure_excludes_the_other_answers_and_shows_what_it_guard
     expect(unresolved).to_contain_text(f"Decide internally: {UPTIME}")
     page.get_by_text("Frameworks: the stated requirements").click()  # folded
     expect(page.locator("#frameworks")).to_contain_text("2. Asset protection and resilience")
-    axe(page)
+    checkers(page)
     fits_a_phone(page, "result-not-sure")
 
     # What needs no attention is folded; "open everything" opens every fold.
@@ -138,7 +138,7 @@ def test_without_script_not_sure_beside_another_answer_is_refused_keeping_both(
     expect(page.locator("#outcome-eu_staff")).to_be_visible()
 
 
-def test_the_not_sure_error_page_passes_axe(page, not_sure_server, axe):
+def test_the_not_sure_error_page_passes_axe(page, not_sure_server, checkers):
     """The page a buyer without script gets, reached here by ticking the boxes behind the
     script's back (axe runs as a script, so it cannot check a page without one)."""
     start(page, not_sure_server, company="Axe Ltd")
@@ -150,4 +150,4 @@ def test_the_not_sure_error_page_passes_axe(page, not_sure_server, axe):
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_contain_text(
         "Enter a number or select “Not sure”, not both"
     )
-    axe(page)
+    checkers(page)

@@ -39,20 +39,20 @@ def buyer_page(request, browser, axe_source):
     context.close()
 
 
-def check_page(page, axe, name: str) -> None:
+def check_page(page, checkers, name: str) -> None:
     """axe and the 320 px check where the script runs; a screenshot either way."""
     if page.scripted:
-        axe(page)
+        checkers(page)
         fits_a_phone(page, name)
     screenshot(page, f"{name}-{'js' if page.scripted else 'nojs'}")
 
 
-def test_revise_a_submitted_assessment_and_keep_the_original(buyer_page, small_server, axe):
+def test_revise_a_submitted_assessment_and_keep_the_original(buyer_page, small_server, checkers):
     page = buyer_page
     token = submitted_assessment(page, small_server, "Revision Ltd")
     original = page.url
     expect(score_panel(page)).to_contain_text("score 62.5 out of 100")
-    check_page(page, axe, "result-with-share")
+    check_page(page, checkers, "result-with-share")
 
     page.get_by_role("button", name="Revise your answers").click()
     expect(page.get_by_role("heading", name="Check your answers before you submit")).to_be_visible()
@@ -60,7 +60,7 @@ def test_revise_a_submitted_assessment_and_keep_the_original(buyer_page, small_s
     notice = page.locator(".revision-notice")
     expect(notice).to_contain_text(re.compile(r"Revision of TC-\d{6}"))
     expect(page.get_by_role("status").first).to_contain_text("Your answers are copied")
-    check_page(page, axe, "revision-check")
+    check_page(page, checkers, "revision-check")
 
     # Change one answer, as on any check page, then submit the revision.
     page.get_by_role("link", name=re.compile("Change your answer to “What monthly uptime")).click()
@@ -78,7 +78,7 @@ def test_revise_a_submitted_assessment_and_keep_the_original(buyer_page, small_s
 
 
 def test_a_read_only_link_shows_the_result_and_pdf_and_can_be_switched_off(
-    buyer_page, browser, small_server, axe
+    buyer_page, browser, small_server, checkers
 ):
     page = buyer_page
     submitted_assessment(page, small_server, "Shared Result Ltd")
@@ -89,7 +89,7 @@ def test_a_read_only_link_shows_the_result_and_pdf_and_can_be_switched_off(
     assert re.fullmatch(rf"{re.escape(small_server.url)}/v/[A-Za-z0-9_-]{{32}}", link)
     copy = page.get_by_role("button", name="Copy link")
     expect(copy).to_be_visible() if page.scripted else expect(copy).to_be_hidden()
-    check_page(page, axe, "result-read-only-link")
+    check_page(page, checkers, "result-read-only-link")
 
     colleague = browser.new_context(
         java_script_enabled=page.scripted, viewport={"width": 1280, "height": 900}
@@ -124,13 +124,13 @@ def test_a_read_only_link_shows_the_result_and_pdf_and_can_be_switched_off(
         colleague.close()
 
 
-def test_the_read_only_page_passes_axe_and_fits_a_phone(page, browser, small_server, axe):
+def test_the_read_only_page_passes_axe_and_fits_a_phone(page, browser, small_server, checkers):
     submitted_assessment(page, small_server, "Fabrikam Shared (Europe) Ltd")
     page.get_by_role("button", name="Create a read-only link").click()
     link = page.get_by_label("Read-only link", exact=True).input_value()
     page.goto(link)
     expect(page.get_by_role("heading", name=re.compile("^Result: "))).to_be_visible()
-    axe(page)
+    checkers(page)
     fits_a_phone(page, "read-only-view")
 
 
@@ -144,7 +144,7 @@ def resume_link_in(message) -> str:
 
 @pytest.mark.parametrize("scripted", [True, False], ids=["js", "no-js"])
 def test_buyer_emails_their_link_opens_it_elsewhere_and_submits(
-    scripted, browser, axe_source, mail_server, mailbox, axe
+    scripted, browser, axe_source, mail_server, mailbox, checkers
 ):
     context = browser.new_context(
         java_script_enabled=scripted, viewport={"width": 1280, "height": 900}, locale="en-GB"
@@ -157,6 +157,11 @@ def test_buyer_emails_their_link_opens_it_elsewhere_and_submits(
     try:
         page = context.new_page()
         token = start(page, mail_server, company=company, email="ann@mailed.example")
+        # Offered from the first moment too: in the first step's "Save your resume link now".
+        banner = page.get_by_role("region", name="Save your resume link now")
+        expect(banner.get_by_role("button", name="Email me this link")).to_be_visible()
+        if scripted:
+            checkers(page)
         answer_basics(page)
         page.get_by_role("button", name="Save and come back later").click()
         expect(page.get_by_role("heading", name="Your assessment")).to_be_visible()
@@ -167,7 +172,7 @@ def test_buyer_emails_their_link_opens_it_elsewhere_and_submits(
             "We are sending your link to ann@mailed.example"
         )
         if scripted:
-            axe(page)
+            checkers(page)
             fits_a_phone(page, "overview-email-link")
         received = mailbox.wait_for(seen + 1)[seen]
         assert received.recipients == ["ann@mailed.example"]

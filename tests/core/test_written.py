@@ -65,6 +65,18 @@ def test_values_that_do_not_fit_are_refused_with_a_message(small_bank, qid, raw)
         parse_value(small_bank.question(qid), raw)
 
 
+@pytest.mark.parametrize("raw", [["nope"], ["iso27001", 7], {"a": 1}])
+def test_an_option_that_is_not_one_is_refused_naming_the_options_as_people_read_them(
+    small_bank, raw
+):
+    with pytest.raises(WrittenAnswerError) as refused:
+        parse_value(small_bank.question("certs"), raw)
+    assert str(refused.value) == (
+        "Choose from this question's options: “ISO 27001” (iso27001); “SOC 2” (soc2); "
+        "“FedRAMP” (fedramp); “PCI DSS” (pci)"
+    )
+
+
 def test_only_follow_ups_can_be_answered_and_a_statement_is_needed(small_bank):
     with pytest.raises(WrittenAnswerError, match="open follow-ups"):
         written(small_bank, "encrypt", "yes")  # met already: not asked

@@ -125,7 +125,7 @@ def test_sources_are_dated_and_an_old_one_is_flagged_on_the_day_of_the_report(ap
     assert documented in fresh and "may be out of date" not in fresh
     assert "Every commitment in this part is quoted from: Trust page" in fresh
     later = pdf_text(app, context_for(report_bank, ALL_MET, [], today=date(2028, 9, 2)))
-    assert f"{documented} (may be out of date: confirm with the provider)" in later
+    assert f"{documented} — may be out of date" in later
 
 
 def test_silence_speaks_only_for_the_source_it_quotes(app, report_bank):

@@ -72,6 +72,25 @@ def test_email_me_this_link_sends_the_resume_link_to_the_address_given_at_the_st
     assert "We e-mailed your link to ann@acme.example on" in shown
 
 
+def test_the_first_steps_save_your_link_box_offers_to_email_it_and_comes_back_there(
+    app, client, buyer, smtp
+):
+    token = buyer.start(email="ann@acme.example")
+    first = buyer.url("/step/security?new=1")
+    banner = page(client.get(first))
+    box = banner[banner.index("Save your resume link now") : banner.index("</section>")]
+    assert "Email me this link" in box and "ann@acme.example" in box
+    response = client.post(buyer.url("/email-link"), data={"back": "security"})
+    assert response.status_code == 302 and response.location.endswith(first)
+    assert smtp.wait_for(1)[0].recipients == ["ann@acme.example"]
+    assert "We are sending your link to ann@acme.example" in page(client.get(first))
+    # Only a section of the bank: anything else goes back to "Your assessment".
+    response = client.post(buyer.url("/email-link"), data={"back": "//evil.example"})
+    assert response.location.endswith(f"/a/{token}/overview")
+    # Other step pages, without the banner, stay as they were: no e-mail button.
+    assert "Email me this link" not in page(client.get(buyer.url("/step/security")))
+
+
 def test_links_in_mail_come_from_public_url_not_the_request_host(app, client, buyer, smtp):
     token = buyer.start()
     client.post(buyer.url("/email-link"), headers={"Host": "evil.example"})
@@ -330,7 +349,7 @@ def test_without_a_mail_server_nothing_about_email_is_shown(make_app, buyer_fact
     buyer = buyer_factory(app)
     token = submit(buyer, bank, example)
     other = buyer.start()
-    for url in (f"/a/{other}/overview", f"/a/{token}/result"):
+    for url in (f"/a/{other}/overview", f"/a/{token}/result", f"/a/{other}/step/security?new=1"):
         html = page(buyer.client.get(url)).lower()
         assert "email me" not in html and "e-mail" not in html, url
     assert buyer.client.post(f"/a/{other}/email-link").status_code == 404

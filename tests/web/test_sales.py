@@ -826,17 +826,34 @@ def test_sales_finds_last_weeks_deal_breakers_downloads_one_and_exports_the_buye
 # --- commands -----------------------------------------------------------------------------
 
 
-def test_users_create_asks_for_a_password_twice(app, runner):
+def test_users_create_checks_the_password_then_asks_for_it_again(app, runner):
     result = runner.invoke(
         args=["users", "create", "Ops@Provider.example", "--role", "admin", "--name", "Ops"],
-        input=f"short\nshort\n{PASSWORD}\n{PASSWORD}\n",
+        # Too short (refused at once), then a common one, then two that differ, then right.
+        input=f"short\npassword1234\n{PASSWORD}\n{PASSWORD}x\n{PASSWORD}\n{PASSWORD}\n",
     )
     assert result.exit_code == 0, result.output
-    assert "Use at least 12 characters" in result.output
+    assert "Use at least 12 characters. Try again." in result.output
+    assert "This is a very common password. Try again." in result.output
+    assert ".." not in result.output
+    assert result.output.count("Repeat the password") == 2
+    assert "The two passwords were not the same. Try again." in result.output
     assert "Created admin account ops@provider.example." in result.output
     assert PASSWORD not in result.output
     client = app.test_client()
     assert sign_in(client, "ops@provider.example").status_code == 302
+
+
+@pytest.mark.parametrize("stand_in", ["Your Name", "your  own name"])
+def test_users_create_refuses_a_stand_in_for_a_name_before_asking_for_a_password(
+    app, runner, stand_in
+):
+    result = runner.invoke(
+        args=["users", "create", "ada@provider.example", "--name", stand_in], input="\n"
+    )
+    assert result.exit_code == 1
+    assert "stands for the person's own name" in result.output
+    assert "Password" not in result.output
 
 
 def test_users_create_can_generate_a_password_and_print_it_once(app, runner):

@@ -11,9 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from questionnaire.core import answers as answers_mod
+from questionnaire.core.conditions import Compare
 from questionnaire.core.scoring import score
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, hash_token
+from questionnaire.web.steps import condition_text
 from tests.conftest import SHIPPED_BANK
 from tests.support import page
 
@@ -37,6 +39,13 @@ def test_start_page_says_what_how_long_and_what_is_stored(client, bank):
         assert section.title in html
     assert f"{len(bank.questions)} short questions" in html
     assert "minutes" in html and "90 days" in html and "sales team" in html
+
+
+def test_the_start_page_describes_itself_to_search_engines_and_link_previews(client, bank):
+    html = page(client.get("/"))
+    description = re.search(r'<meta name="description" content="([^"]+)">', html).group(1)
+    assert bank.provider.name in description and f"{len(bank.questions)} questions" in description
+    assert '<meta name="description"' not in page(client.get("/sales/login"))
 
 
 @pytest.mark.parametrize("blank", ["", "   ", "\t\x00 "])
@@ -121,6 +130,14 @@ def test_next_with_a_missing_answer_shows_summary_and_inline_error_and_keeps_inp
     assert row.must_have == ["encryption_at_rest"] and row.progress == {"security": "visited"}
 
 
+def test_the_other_answers_saved_note_only_when_the_page_held_other_answers(buyer):
+    buyer.start()
+    html = page(buyer.step("security", {}))  # nothing answered: only what is missing
+    assert "There is a problem" in html and "other answers" not in html
+    html = page(buyer.step("transparency", {"min_uptime": "thirty"}, "save"))
+    assert "Enter a percentage, like 99.9" in html and "other answers" not in html
+
+
 def test_next_saves_the_section_and_goes_on(app, buyer, bank, example):
     buyer.start()
     data = buyer.section_data(bank, "security", example["answers"], example["must_have"])
@@ -159,6 +176,20 @@ def test_overview_lists_each_section_state(client, buyer, bank, example):
     html = page(client.get(buyer.url("/overview")))
     states = re.findall(r'class="tag tag-(\w+)"', html)
     assert states == ["complete", "in_progress"] + ["not_started"] * (len(bank.sections) - 2)
+
+
+def test_a_section_answered_in_full_is_completed_however_the_buyer_left_it(
+    client, buyer, bank, example
+):
+    buyer.start()
+    buyer.step("security", buyer.section_data(bank, "security", example["answers"]), "save")
+    html = page(client.get(buyer.url("/overview")))
+    assert re.search(r'id="state-security"><strong class="tag tag-complete">Completed<', html)
+    # Saved for later with a scored number left blank: not yet answered in full.
+    privacy = buyer.section_data(bank, "privacy", example["answers"])
+    buyer.step("privacy", {**privacy, "deletion_after_exit": ""}, "save")
+    html = page(client.get(buyer.url("/overview")))
+    assert re.search(r'id="state-privacy"><strong class="tag tag-in_progress">', html)
 
 
 @pytest.mark.parametrize(
@@ -512,3 +543,40 @@ def test_start_page_inputs_carry_only_valid_spellcheck_values(client):
     for tag in re.findall(r'<input[^>]*id="(?:company|name|email)"[^>]*>', html):
         assert 'spellcheck="false"' in tag, tag
     assert 'spellcheck="None"' not in html
+
+
+def test_condition_notes_read_as_english(small_bank):
+    certs, uptime, personal = (small_bank.question(i) for i in ("certs", "uptime", "personal"))
+    assert condition_text(Compare(certs, "at_least", 1)) == (
+        "you chose at least one of the options in “Which certifications must the provider hold?”, "
+        "or you answered “Not sure” to it"
+    )
+    assert condition_text(Compare(certs, "at_least", 2)).startswith("you chose at least two of")
+    assert condition_text(Compare(certs, "not", "iso27001")) == (
+        "you did not choose “ISO 27001” in “Which certifications must the provider hold?”"
+    )
+    assert condition_text(Compare(uptime, "at_least", 99.9)).startswith(
+        "you answered 99.9% or more to “What monthly uptime must be financially backed?”"
+    )
+    assert (
+        condition_text(Compare(personal, "equals", "yes"))
+        == "you answered “Yes” to “Will you keep personal data in the service?”"
+    )
+
+
+def test_a_condition_note_only_where_the_question_is_on_the_page_whatever_the_answers(
+    client, buyer
+):
+    buyer.start()
+    buyer.step("privacy", {"sensitive_data": "personal"}, "save")
+    html = page(client.get(buyer.url("/step/compliance")))
+    # Its condition looks at this page: the note says when to answer it, and is read out.
+    audit = html[html.index('id="question-audit_reports"') :]
+    assert (
+        "Answer this only if you chose at least one of the options in “Which independent" in audit
+    )
+    assert "is at least" not in html
+    # Shown because of an answer on an earlier page: it applies, so no note, nothing read out.
+    agreement = html[html.index('id="question-data_processing_agreement"') :]
+    agreement = agreement[: agreement.index('class="question')]
+    assert "condition-note" not in agreement
