@@ -102,6 +102,10 @@ def app_config(tmp_path, bank_path, database_uri) -> dict:
         "REPORTS_DIR": str(tmp_path / "reports"),
         "BANK_CHECK_SECONDS": 0,
         "SERVER_NAME": "localhost",
+        # A download waits for its render, however busy the machine: a first render (the
+        # WeasyPrint process starting, then drawing) took over the default 8 s on a loaded
+        # 2-core machine, and the download said "being prepared". Tests of the wait set it.
+        "REPORT_WAIT_SECONDS": 60,
     }
 
 

@@ -123,5 +123,7 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         # Only behind a proxy we run: then X-Forwarded-For/-Proto give the client's
         # address (for throttling) and scheme (for the Secure cookie). Without this,
-        # anyone could forge those headers, so it is off unless configured.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # anyone could forge those headers, so it is off unless configured. The host is
+        # the Host header, which docs/deploy.md's nginx passes on as the browser sent it;
+        # it sets no X-Forwarded-Host, so one arriving here came from the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)

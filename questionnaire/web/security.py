@@ -16,6 +16,8 @@ from questionnaire.store.operations import DatabaseBusy, Deleted, is_lock_timeou
 log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 5
 
+REFERRER_POLICY = "same-origin"
+
 CSP = "; ".join(
     [
         "default-src 'self'",
@@ -32,7 +34,11 @@ CSP = "; ".join(
 
 HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",  # buyer tokens live in URLs
+    # Buyer tokens live in URLs: no other site is ever told a page's address. Our own
+    # pages do send it, as Flask-WTF's CSRF check needs a same-origin Referer on every
+    # HTTPS form post (WTF_CSRF_SSL_STRICT); under no-referrer each post behind the TLS
+    # proxy was refused as "expired". See README, "Sessions".
+    "Referrer-Policy": REFERRER_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -55,6 +61,11 @@ ERROR_TITLES = {
 _HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in HEADERS.items()}
 
 
+# Pages and PDFs behind a secret link (/a/<token>, /v/<token>): a link that leaks (pasted
+# into a public ticket, say) must not put a buyer's answers in a search engine.
+SECRET_LINK_PREFIXES = ("/a/", "/v/")
+NO_INDEX = "noindex, nofollow"
+
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: other hosts are not ours to decide
 
 
@@ -64,6 +75,8 @@ def add_headers(response):
     response.headers.extend(v for k, v in _HEADERS_BY_KEY.items() if k not in present)
     if request.is_secure:  # over plain HTTP browsers ignore it; behind a proxy see ProxyFix
         response.headers["Strict-Transport-Security"] = HSTS
+    if request.path.startswith(SECRET_LINK_PREFIXES):
+        response.headers["X-Robots-Tag"] = NO_INDEX
     if request.endpoint == "static":
         if "v" in request.args and response.status_code == 200:
             # asset_url() names the file's content in ?v=, so this URL never changes meaning.
@@ -129,6 +142,7 @@ def render_busy(error: Exception):
 def init_app(app: Flask) -> None:
     app.after_request(add_headers)
     app.add_template_global(asset_urls(app), "asset_url")
+    app.add_template_global(REFERRER_POLICY, "referrer_policy")  # the pages' <meta> says the same
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(DatabaseBusy, render_busy)

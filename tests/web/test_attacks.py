@@ -713,7 +713,7 @@ def assert_security_headers(response, what) -> None:
     for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"):
         assert directive in csp, (what, csp)
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
-    assert headers.get("Referrer-Policy") == "no-referrer", what
+    assert headers.get("Referrer-Policy") == "same-origin", what
     assert headers.get("X-Content-Type-Options") == "nosniff", what
     assert headers.get("X-Frame-Options") == "DENY", what
 
