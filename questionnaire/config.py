@@ -111,6 +111,8 @@ MAIL_DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "",
     "MAIL_TIMEOUT": 10.0,  # seconds for each step of talking to the mail server
     "SALES_NOTIFY_EMAILS": "",  # comma-separated
+    # Submission notices one of those addresses gets in an hour (0: no limit).
+    "SALES_NOTICES_PER_HOUR": 30,
     # Where people reach the app, e.g. https://trustcheck.example.com: links in e-mails
     # start with it, never with the Host header of the request that sent them.
     "PUBLIC_URL": "",
@@ -135,6 +137,8 @@ def check_mail(settings: dict) -> dict:
         _address("SALES_NOTIFY_EMAILS", part) for part in recipients if part.strip()
     )
     config["PUBLIC_URL"] = public = str(config.get("PUBLIC_URL") or "").rstrip("/")
+    if config["SALES_NOTICES_PER_HOUR"] < 0:
+        raise ConfigError("SALES_NOTICES_PER_HOUR must be 0 (no limit) or more")
     if not config.get("MAIL_SERVER"):
         if public and not _is_base_url(public):  # webhooks link to it too
             raise ConfigError(f"PUBLIC_URL must be an http:// or https:// address, got {public!r}")

@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from questionnaire.cli.questions import write_file
 from questionnaire.reports import deletion
 from questionnaire.reports.service import ReportError
-from questionnaire.store import throttle
+from questionnaire.store import mails, throttle
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 
@@ -65,7 +65,7 @@ def worker_command(burst: bool) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Delete assessments past their retention period with their PDF reports, any PDF whose
-    assessment is gone, and sign-in and start attempts too old to count."""
+    assessment is gone, and sign-in attempts, starts and e-mails too old to count."""
     purged = deletion.purge()
     config = current_app.config
     click.echo(
@@ -74,5 +74,6 @@ def purge_command() -> None:
         f"{config['SUBMITTED_RETENTION_DAYS']} days."
     )
     click.echo(f"Deleted {purged.reports} PDF report(s) of assessments that no longer exist.")
-    attempts = throttle.purge_attempts(utcnow())
-    click.echo(f"Deleted {attempts} sign-in and start attempt(s) older than a day.")
+    now = utcnow()
+    attempts = throttle.purge_attempts(now) + mails.purge_recipients(now)
+    click.echo(f"Deleted {attempts} sign-in, start and e-mail count(s) older than a day.")

@@ -20,6 +20,7 @@ from questionnaire.store.models import (
     AccessEvent,
     Assessment,
     LoginAttempt,
+    MailRecipient,
     StartAttempt,
     utcnow,
 )
@@ -275,17 +276,20 @@ def test_concurrent_wrong_passwords_get_no_more_checks_than_the_throttle_allows(
     assert len(checks) == throttle.MAX_FAILURES
 
 
-def test_purge_clears_sign_in_and_start_attempts_older_than_a_day(app, runner):
+def test_purge_clears_sign_in_start_and_mail_counts_older_than_a_day(app, runner):
     with app.app_context():
         old = utcnow() - timedelta(days=2)
         db.session.add(LoginAttempt(email="x@example.com", address="1", created_at=old))
         db.session.add(StartAttempt(address="1", created_at=old))
         db.session.add(StartAttempt(address="1", created_at=utcnow()))
+        db.session.add(MailRecipient(key="0" * 64, purpose="buyer", created_at=old))
+        db.session.add(MailRecipient(key="0" * 64, purpose="buyer", created_at=utcnow()))
         db.session.commit()
     result = runner.invoke(args=["purge"])
-    assert "Deleted 2 sign-in and start attempt(s) older than a day." in result.output
+    assert "Deleted 3 sign-in, start and e-mail count(s) older than a day." in result.output
     with app.app_context():
         assert db.session.scalar(select(func.count(StartAttempt.id))) == 1
+        assert db.session.scalar(select(func.count(MailRecipient.id))) == 1
 
 
 # --- item 10: another site's links record nothing ------------------------------------------------
