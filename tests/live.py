@@ -30,6 +30,9 @@ from questionnaire.config import sqlalchemy_url
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE_MODE = os.environ.get("TRUSTCHECK_TEST_QUEUE") == "1"
 REQUIRE_REDIS = os.environ.get("TRUSTCHECK_REQUIRE_REDIS") == "1"
+# A render's time limit in tests: renders run at niceness 10 and, beside CPU-bound
+# processes at niceness 0, get a twentieth of a core (see tests/conftest.py).
+RENDER_SECONDS = 120
 REDIS_MISSING = (
     "redis-server is not installed (Debian package redis-server: `make test` installs it); "
     "the report-queue tests need it"
@@ -363,6 +366,7 @@ class LiveServer:
             "WEB_CONCURRENCY": str(self.workers),
             # Every simulated buyer comes from 127.0.0.1: a test of the limit sets its own.
             "START_LIMIT_PER_HOUR": "0",
+            "REPORT_TIMEOUT_SECONDS": str(RENDER_SECONDS),
             **self.extra_env,
         }
         self.flask("db", "upgrade")

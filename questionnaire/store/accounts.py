@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from questionnaire.core.text import one_line
+from questionnaire.store import throttle
 from questionnaire.store.db import db
 from questionnaire.store.models import ROLES, User
 
@@ -131,6 +132,7 @@ def reset_password(user: User, password: str | None = None) -> str:
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
     user.session_version += 1
+    throttle.clear_failures(user.email)  # a sign-in pause ends with the new password
     db.session.commit()
     return password
 

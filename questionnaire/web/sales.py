@@ -117,9 +117,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     form = LoginForm()
-    message, status = None, 200
+    message, status, headers = None, 200, {}
     if form.validate_on_submit():
-        message, status = sign_in(form.email.data, form.password.data)
+        message, status, headers = sign_in(form.email.data, form.password.data)
         if message is None:
             return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     elif request.method == "POST":
@@ -130,36 +130,38 @@ def login():
         message=message,
         errors=error_rows(form, ("email", "password")),
     )
-    if status == 429:
-        return html, status, {"Retry-After": str(PAUSE_MINUTES * 60)}
-    return html, status
+    return html, status, headers
 
 
-def sign_in(email: str, password: str) -> tuple[str | None, int]:
-    """Check the attempt and start a session; returns (message for the form, HTTP status)."""
+def sign_in(email: str, password: str) -> tuple[str | None, int, dict]:
+    """Check the attempt and start a session; returns (message for the form, HTTP status,
+    headers)."""
     email, address, now = accounts.normalise_email(email), auth.client_address(), utcnow()
     throttle.purge_attempts(now)
-    attempt = throttle.claim_sign_in(email, address, now)
-    if attempt is None:
+    try:
+        attempt = throttle.claim_sign_in(email, address, now)
+    except throttle.SignInPaused as paused:
         # The same words whether or not the account exists, and the password is not checked.
         return (
-            f"Too many failed sign-in attempts. Signing in is paused for up to {PAUSE_MINUTES} "
-            "minutes; try again later, or ask an administrator to reset your password.",
+            "Too many failed sign-in attempts from your network. Signing in from here is "
+            f"paused for up to {paused.minutes} minutes; try again later, or ask an "
+            "administrator to reset your password, which ends the pause.",
             429,
+            {"Retry-After": str(paused.minutes * 60)},
         )
     user = accounts.check_credentials(email, password)
     if user is None:
         return (
-            "The email address or password is not right. After "
-            f"{throttle.MAX_FAILURES} failed attempts, signing in is paused for "
-            f"{PAUSE_MINUTES} minutes.",
+            "The email address or password is not right. After a few failed attempts, "
+            f"signing in from your network is paused for {PAUSE_MINUTES} minutes.",
             400,
+            {},
         )
     if not user.active:  # the password was right: no guess, but no session either
-        return "This account has been disabled. Ask an administrator to enable it.", 403
+        return "This account has been disabled. Ask an administrator to enable it.", 403, {}
     throttle.succeeded(attempt)
     auth.start_session(user, now)
-    return None, 200
+    return None, 200, {}
 
 
 @bp.post("/logout")
@@ -198,10 +200,11 @@ def set_own_password(form: PasswordForm) -> int:
     Wrong current passwords count towards the sign-in throttle: a session left open must
     not become a way to guess the password faster than the sign-in page allows."""
     user, address, now = signed_in_user(), auth.client_address(), utcnow()
-    attempt = throttle.claim_sign_in(user.email, address, now)
-    if attempt is None:
+    try:
+        attempt = throttle.claim_sign_in(user.email, address, now)
+    except throttle.SignInPaused as paused:
         form.current.errors.append(
-            f"Too many wrong passwords. Try again in {PAUSE_MINUTES} minutes."
+            f"Too many wrong passwords. Try again in {paused.minutes} minutes."
         )
         return 429
     if not accounts.password_matches(user, form.current.data):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import re
 import socket
 import threading
-import time
 from datetime import timedelta
 
 import pytest
