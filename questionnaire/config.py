@@ -82,6 +82,7 @@ def from_environment(instance_path: str) -> dict:
         "DRAFT_RETENTION_DAYS": setting("DRAFT_RETENTION_DAYS", 90),
         "SUBMITTED_RETENTION_DAYS": setting("SUBMITTED_RETENTION_DAYS", 730),
         "SALES_IDLE_MINUTES": setting("SALES_IDLE_MINUTES", 30),
+        "SALES_SESSION_HOURS": setting("SALES_SESSION_HOURS", 12.0),
         "MAX_CONTENT_LENGTH": setting("MAX_CONTENT_LENGTH", 256 * 1024),
         "DATABASE_LOCK_TIMEOUT": setting("DATABASE_LOCK_TIMEOUT", 10),
         # Assessments one address may start in an hour, across every web process (0: any).
@@ -93,6 +94,8 @@ def from_environment(instance_path: str) -> dict:
     config.update({name: setting(name, default) for name, default in REPORT_DEFAULTS.items()})
     config.update(webhook_settings())
     check_report_settings(config)
+    if not 0 < config["SALES_SESSION_HOURS"] <= 24 * 30:
+        raise ConfigError("SALES_SESSION_HOURS must be more than 0 and at most 720 (30 days)")
     # Render at submit; unset means "yes, except under TESTING" (decided in create_app).
     config["REPORT_PRERENDER"] = unless_testing("REPORT_PRERENDER")
     config.update(mail_settings())

@@ -153,9 +153,10 @@ def wait_until(condition, seconds: float = 20.0) -> bool:
 # --- staff and assessments ------------------------------------------------------------------
 
 
-def add_user(app, email, role="sales", name="", password=PASSWORD) -> int:
+def add_user(app, email, role="sales", name=None, password=PASSWORD) -> int:
+    """A staff account; named after its address unless a name is given."""
     with app.app_context():
-        return create_user(email, role, password, name).id
+        return create_user(email, role, password, name or email.split("@")[0].title()).id
 
 
 def sign_in(client, email, password=PASSWORD, address="127.0.0.1"):

@@ -97,10 +97,18 @@ class UserError(ValueError):
     """A change to an account that cannot be made; the message says why."""
 
 
-def create_user(email: str, role: str, password: str, name: str = "") -> User:
+def create_user(
+    email: str, role: str, password: str, name: str, must_change_password: bool = False
+) -> User:
+    """A new account. ``must_change_password``: the password was made by an admin, who has
+    seen it, so the person must choose their own at their first sign-in."""
     email = normalise_email(email)
+    name = one_line(name or "")[:200]
     if "@" not in email or len(email) < 3:
         raise UserError("Enter an email address, like name@example.com")
+    if not name:
+        # Buyers see it: in their access log and on written answers, never the address.
+        raise UserError("Enter the person's name: buyers see it when they read who did what")
     if role not in ROLES:
         raise UserError(f"Role must be one of: {', '.join(ROLES)}")
     if find_user(email) is not None:
@@ -109,7 +117,13 @@ def create_user(email: str, role: str, password: str, name: str = "") -> User:
         password_hash = hash_password(password, email, name)
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
-    user = User(email=email, name=name.strip()[:200], role=role, password_hash=password_hash)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=password_hash,
+        must_change_password=must_change_password,
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -124,13 +138,17 @@ def set_active(user: User, active: bool) -> None:
         db.session.commit()
 
 
-def reset_password(user: User, password: str | None = None) -> str:
-    """Set a new password (generated unless given) and end the user's sessions."""
+def reset_password(
+    user: User, password: str | None = None, must_change_password: bool = False
+) -> str:
+    """Set a new password (generated unless given) and end the user's sessions.
+    ``must_change_password``: made by an admin, to be replaced at the next sign-in."""
     password = password or generate_password()
     try:
         user.password_hash = hash_password(password, user.email, user.name)
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
+    user.must_change_password = must_change_password
     user.session_version += 1
     throttle.clear_failures(user.email)  # a sign-in pause ends with the new password
     db.session.commit()

@@ -56,14 +56,30 @@ def guard():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     minutes = current_app.config["SALES_IDLE_MINUTES"]
+    hours = current_app.config["SALES_SESSION_HOURS"]
+    expired = None
     if auth.idle_expired(minutes):
+        expired = f"You were signed out after {minutes} minutes without activity."
+    elif auth.too_old(hours):
+        expired = f"You were signed out: a session lasts at most {hours:g} hours."
+    if expired:
         # Only this browser's session ends: other devices of the same person carry on.
         auth.end_session()
-        flash(f"You were signed out after {minutes} minutes without activity.", "info")
+        flash(expired, "info")
         back = safe_next(request.full_path) if request.method == "GET" else None
         return redirect(url_for("sales.login", next=back))
     auth.mark_seen()
+    if current_user.must_change_password and request.endpoint not in OWN_PASSWORD:
+        flash(
+            "Choose a password of your own before you go on: the one you signed in with was "
+            "made by an administrator, who has seen it.",
+            "info",
+        )
+        return redirect(url_for("sales.change_password"))
     return refuse_cross_site()
+
+
+OWN_PASSWORD = ("sales.change_password", "sales.logout")  # open while a new one is owed
 
 
 # Views that record an access event, with what the link would do, in words.

@@ -114,7 +114,14 @@ def start_page_bank(server) -> tuple[str, str]:
 def test_a_broken_bank_during_traffic_keeps_the_last_good_one_until_it_is_fixed(tmp_path):
     with LiveServer(tmp_path, "bank", workers=2) as server:
         out = server.flask(
-            "users", "create", "ada@provider.example", "--role", "admin", "--generate-password"
+            "users",
+            "create",
+            "ada@provider.example",
+            "--role",
+            "admin",
+            "--name",
+            "Ada Admin",
+            "--generate-password",
         )
         password = re.search(r"store it now\): (\S+)", out).group(1)
         early = Browser(server.url)

@@ -273,6 +273,48 @@ def test_an_idle_session_expires(make_app):
     assert redirects_to_sign_in(client.get("/sales/"))
 
 
+def test_a_session_ends_after_its_absolute_lifetime_however_active(make_app):
+    app = make_app(SALES_SESSION_HOURS=12, **FAST)
+    add_user(app, "sam@provider.example")
+    client = app.test_client()
+    sign_in(client, "sam@provider.example")
+    with client.session_transaction() as session:
+        session[auth.STARTED_KEY] -= 11 * 3600  # signed in eleven hours ago, active since
+    assert client.get("/sales/").status_code == 200
+    with client.session_transaction() as session:
+        session[auth.STARTED_KEY] -= 2 * 3600
+    response = client.get("/sales/")
+    assert redirects_to_sign_in(response)
+    assert "a session lasts at most 12 hours" in page(client.get(response.location))
+    assert sign_in(client, "sam@provider.example").status_code == 302  # a new one starts
+    assert client.get("/sales/").status_code == 200
+
+
+def test_a_password_an_admin_made_must_be_changed_at_first_sign_in(app, admin):
+    created = admin.post(
+        "/sales/admin/users",
+        data={"email": "new@provider.example", "name": "Nia New", "role": "sales"},
+    )
+    given = re.search(r'id="new-password" type="text" value="([^"]+)"', page(created)).group(1)
+    assert "asked to choose a password of their own" in page(created)
+    newcomer = app.test_client()
+    assert sign_in(newcomer, "new@provider.example", given).status_code == 302
+    for url in ("/sales/", "/sales/admin/", "/sales/export.csv"):
+        response = newcomer.get(url)
+        assert response.status_code == 302 and response.location.endswith(CHANGE), url
+    assert "Choose a password of your own" in page(newcomer.get(CHANGE))
+    assert change(newcomer, current=given).status_code == 302
+    assert newcomer.get("/sales/").status_code == 200
+    # A reset in the browser is the same: the admin has seen that password too.
+    with app.app_context():
+        number = accounts.find_user("new@provider.example").id
+    reset = admin.post(f"/sales/admin/users/{number}/reset-password")
+    again = re.search(r'id="new-password" type="text" value="([^"]+)"', page(reset)).group(1)
+    assert sign_in(newcomer, "new@provider.example", again).status_code == 302
+    assert newcomer.get("/sales/").location.endswith(CHANGE)
+    assert newcomer.post("/sales/logout").status_code == 302  # signing out stays open
+
+
 def test_sign_out_is_a_post_and_voids_copies_of_the_cookie(app, sales):
     assert sales.get("/sales/logout").status_code == 405
     stolen = sales.get_cookie("session").value
@@ -822,8 +864,17 @@ def test_the_buyer_sees_who_accessed_their_answers_and_nobody_elses(app, sales, 
     assert "Sam Seller" not in html and "Nobody at" in html
 
 
+def nameless(app, email: str, role: str) -> int:
+    """An account made before names were required: it has none."""
+    number = add_user(app, email, role)
+    with app.app_context():
+        db.session.get(User, number).name = ""
+        db.session.commit()
+    return number
+
+
 def test_a_nameless_account_is_shown_to_buyers_by_its_role(app, buyer, bank, example):
-    add_user(app, "anon@provider.example", "admin", name="")
+    nameless(app, "anon@provider.example", "admin")
     client = app.test_client()
     sign_in(client, "anon@provider.example")
     number = assessment_id(app, submit_example(buyer, bank, example))
@@ -884,13 +935,30 @@ def test_users_create_asks_for_a_password_twice(app, runner):
 
 
 def test_users_create_can_generate_a_password_and_print_it_once(app, runner):
-    result = runner.invoke(args=["users", "create", "s@provider.example", "--generate-password"])
+    result = runner.invoke(
+        args=["users", "create", "s@provider.example", "--name", "Sal", "--generate-password"]
+    )
     assert result.exit_code == 0, result.output
     password = re.search(r"shown once, store it now\): (\S+)", result.output).group(1)
     assert len(password) >= accounts.MIN_PASSWORD_LENGTH
     assert sign_in(app.test_client(), "s@provider.example", password).status_code == 302
-    again = runner.invoke(args=["users", "create", "s@provider.example", "--generate-password"])
+    again = runner.invoke(
+        args=["users", "create", "s@provider.example", "--name", "Sal", "--generate-password"]
+    )
     assert again.exit_code == 1 and "already an account" in again.output
+
+
+def test_an_account_needs_a_name_as_buyers_see_it(app, runner):
+    """Before, an account made without --name showed its e-mail address to buyers as the
+    author of its written answers."""
+    result = runner.invoke(args=["users", "create", "s@provider.example", "--generate-password"])
+    assert result.exit_code == 2 and "Missing option '--name'" in result.output
+    blank = runner.invoke(
+        args=["users", "create", "s@provider.example", "--name", " ", "--generate-password"]
+    )
+    assert blank.exit_code == 1 and "Enter the person's name" in blank.output
+    with app.app_context():
+        assert accounts.find_user("s@provider.example") is None
 
 
 def test_users_disable_enable_and_reset_password(app, runner):
