@@ -248,9 +248,12 @@ def submit(assessment: Assessment, bank: Bank, sales_url: str | None = None) -> 
     return with_retry(assessment, change)
 
 
-def delete_assessment(assessment: Assessment) -> None:
-    """Delete the row only: reports.deletion also deletes its report files."""
-    db.session.delete(assessment)
+def delete_assessments(assessments: list[Assessment]) -> None:
+    """Delete the rows, in one transaction (newest first: a revision before the assessment
+    it was made from). Rows only: reports.deletion also deletes their report files."""
+    for assessment in sorted(assessments, key=lambda a: a.id, reverse=True):
+        db.session.delete(assessment)
+        db.session.flush()
     db.session.commit()
 
 
