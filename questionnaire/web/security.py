@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, NotFound
 
@@ -112,6 +113,18 @@ def public_url(endpoint: str, **values) -> str:
     return current_app.config.get("PUBLIC_URL", "") + url_for(endpoint, **values)
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a request body nested too deeply for the parser (a few thousand
+    brackets fit in MAX_CONTENT_LENGTH) is bad JSON, a 400 in the API's error format,
+    rather than a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+
+
 def render_error(error: HTTPException):
     code = error.code or 500
     title = ERROR_TITLES.get(code, error.name)
@@ -140,6 +153,7 @@ def render_busy(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.json = BoundedJSONProvider(app)
     app.after_request(add_headers)
     app.add_template_global(asset_urls(app), "asset_url")
     app.add_template_global(REFERRER_POLICY, "referrer_policy")  # the pages' <meta> says the same

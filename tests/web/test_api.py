@@ -192,3 +192,18 @@ def test_the_api_keeps_to_its_openapi_document(api_app, mode):
             case.call_and_validate()
 
         keeps_to_the_document()
+
+
+@pytest.mark.parametrize(("opener", "depth"), [("[", 100_000), ('{"a":', 40_000)])
+def test_json_nested_deeply_is_a_400_in_the_apis_error_format(app, token, submitted, opener, depth):
+    """Before, the parser's RecursionError was a 500. (As deep as fits in the body limit.)"""
+    number, _ = submitted
+    closer = "]" if opener == "[" else "}"
+    body = opener * depth + "1" + closer * depth
+    response = app.test_client().post(
+        f"/api/v1/assessments/{number}/provider-answers",
+        data=body,
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "The request is not valid."
