@@ -6,6 +6,7 @@ a value of the wrong kind stops the app with a ConfigError naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from email.utils import parseaddr
 from pathlib import Path
@@ -176,9 +177,48 @@ def _is_base_url(text: str) -> bool:
 
 def _address(name: str, text: str) -> str:
     try:
-        return validate_email(text.strip(), check_deliverability=False).normalized
+        # No SMTPUTF8: the mail it sends could not reach an address that needs it.
+        return validate_email(
+            text.strip(), check_deliverability=False, allow_smtputf8=False
+        ).normalized
     except EmailNotValidError:
         raise ConfigError(f"{name} must hold e-mail addresses, got {text.strip()!r}") from None
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether a host name or address can only be this machine."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def transport_warnings(config: dict) -> list[str]:
+    """What goes over the network unencrypted with these settings (the app starts all the
+    same: a test set-up may mean it; create_app logs each at start)."""
+    warnings = []
+    for name, carries in (
+        ("PUBLIC_URL", "the links in e-mails, buyers' secret links among them,"),
+        ("WEBHOOK_URL", "each webhook, with its signature,"),
+    ):
+        parts = urlsplit(str(config.get(name) or ""))
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            warnings.append(
+                f"{name} is http://{parts.hostname}: {carries} would cross the network "
+                "unencrypted; use https://"
+            )
+    server = config.get("MAIL_SERVER")
+    if server and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
+        if not is_loopback_host(server):
+            warnings.append(
+                f"e-mail goes to {server} without TLS (neither MAIL_USE_TLS nor MAIL_USE_SSL "
+                "is set): resume links would cross the network readable"
+            )
+    return warnings
 
 
 def webhook_settings() -> dict:

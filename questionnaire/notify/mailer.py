@@ -119,6 +119,11 @@ class Mailer:
     def _deliver(self, letter: Letter) -> str | None:
         """Send one letter, trying again after a pause if the server could not be
         reached; None, or why it was not sent (for operators: the log and the record)."""
+        unsendable = [a for a in letter.to if not a.rpartition("@")[0].isascii()]
+        if unsendable:
+            # It would need SMTPUTF8; Flask-Mailman would send a mangled To: header instead.
+            # (The start page refuses such addresses; this is for any stored before.)
+            return "refused: an address with letters outside ASCII before the @"
         error = None
         for pause in (0.0, *self.retry_delays):
             time.sleep(pause)

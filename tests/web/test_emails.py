@@ -349,6 +349,36 @@ def test_the_sales_notice_carries_fit2_flags_only_when_the_result_has_them(app):
     assert "Rating capped by the result being provisional" in texts[1]
 
 
+def test_an_address_with_letters_outside_ascii_before_the_at_is_refused_at_the_start(client, smtp):
+    response = client.post(
+        "/", data={"company": "Ü Ltd", "name": "Ülla", "email": "üser@example.org", "consent": "y"}
+    )
+    assert response.status_code == 400
+    assert "no accents or letters outside A to Z before the @" in page(response)
+    accepted = client.post(  # a domain in Unicode is fine: it is sent in its ASCII form
+        "/",
+        data={"company": "Ü Ltd", "name": "Ülla", "email": "user@bücher.example", "consent": "y"},
+    )
+    assert accepted.status_code == 302
+
+
+def test_a_stored_address_outside_ascii_is_never_mailed_with_a_broken_header(
+    app, client, buyer, smtp
+):
+    """An assessment stored before the start page refused such addresses: no letter goes
+    (Flask-Mailman would have sent To: =?utf-8?...?=@example.org), and the buyer is told."""
+    token = buyer.start()
+    with app.app_context():
+        db.session.execute(update(Assessment).values(email="üser@example.org"))
+        db.session.commit()
+    client.post(buyer.url("/email-link"))
+    assert outcomes(app, token, mails.RESUME_LINK) == ["failed"]
+    with app.app_context():
+        assert "outside ASCII" in db.session.scalar(select(SentMail.error))
+    assert smtp.received == []
+    assert "We could not e-mail your link" in page(client.get(buyer.url("/overview")))
+
+
 def test_a_company_name_with_line_breaks_cannot_add_a_header(
     app, client, buyer, bank, example, smtp
 ):
@@ -404,6 +434,7 @@ def test_without_a_mail_server_nothing_about_email_is_shown(make_app, buyer_fact
         ({"MAIL_USE_TLS": True, "MAIL_USE_SSL": True}, "cannot both be set"),
         ({"MAIL_DEFAULT_SENDER": "not an address"}, "MAIL_DEFAULT_SENDER must hold"),
         ({"SALES_NOTIFY_EMAILS": "a@x.example, nope"}, "SALES_NOTIFY_EMAILS must hold"),
+        ({"SALES_NOTIFY_EMAILS": "ünter@x.example"}, "SALES_NOTIFY_EMAILS must hold"),
         ({"MAIL_TIMEOUT": 600.0}, "MAIL_TIMEOUT must be"),
     ],
 )
