@@ -228,6 +228,21 @@ def test_a_report_that_is_not_xml_is_drawn_from_the_html_parse(example, service)
     assert "How this score was computed" in text
 
 
+def test_a_report_declaring_entities_is_not_expanded_by_the_xml_parser(service):
+    """defusedxml refuses the declaration and the HTML5 parser, which expands no entities,
+    draws it: an entity (or a billion of them) never reaches the PDF."""
+    html = (
+        '<!DOCTYPE html [<!ENTITY secret "EXPANDED-BY-EXPAT">]>'
+        '<html lang="en"><head><title>t</title></head><body><p>Before &secret; after</p>'
+        "</body></html>"
+    )
+    pdf = service.pool.render(html, timeout=RENDER_SECONDS).pdf
+    text = flat(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    )
+    assert "Before" in text and "after" in text and "EXPANDED-BY-EXPAT" not in text
+
+
 def test_page_count_grows_with_the_bank(example, service):
     bank = factories.load(factories.random_bank_dict(30, n_sections=3, seed=3))
     answers, must = factories.random_answers(bank, seed=3)
