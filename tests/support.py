@@ -141,7 +141,10 @@ def redirects_to_sign_in(response) -> bool:
     return response.status_code == 302 and response.location.split("?")[0].endswith(LOGIN)
 
 
-def wait_until(condition, seconds: float = 20.0) -> bool:
+def wait_until(condition, seconds: float = 120.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``seconds`` pass (False). The default is
+    generous: most waits here are for a PDF, drawn at niceness 10, which beside CPU-bound
+    processes at niceness 0 gets a twentieth of a core (a 20 s wait failed at load 3)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -322,7 +325,7 @@ class MailCatcher:
             **extra,
         }
 
-    def wait_for(self, count: int, seconds: float = 15.0) -> list[Received]:
+    def wait_for(self, count: int, seconds: float = 60.0) -> list[Received]:
         assert wait_until(lambda: len(self.received) >= count, seconds), (
             f"expected {count} message(s), got {len(self.received)}"
         )
