@@ -679,7 +679,7 @@ def test_a_buyer_with_a_session_cannot_reach_any_sales_page(app, buyer, bank, ex
 def test_oversized_bodies_are_refused_with_413_and_change_nothing(make_app, encoding):
     app = make_app(**FAST)
     with app.app_context():
-        create_user("sam@provider.example", "sales", PASSWORD)
+        create_user("sam@provider.example", "sales", PASSWORD, "Sam")
     buyer = Buyer(app.test_client())
     buyer.start()
     before = database_state(app)
@@ -731,7 +731,7 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
     app.add_url_rule("/test-503", "test_503", busy)
     with app.app_context():
         create_user("ada@provider.example", "admin", PASSWORD, "Ada")
-        colleague = create_user("sam@provider.example", "sales", PASSWORD).id
+        colleague = create_user("sam@provider.example", "sales", PASSWORD, "Sam").id
     staff = app.test_client()
     assert sign_in(staff, "ada@provider.example").status_code == 302
     drafting = Buyer(app.test_client())

@@ -512,6 +512,8 @@ def test_an_admin_creates_a_sales_user_who_can_sign_in(app, admin):
     password = re.search(r'id="new-password" type="text" value="([^"]+)"', page(response)).group(1)
     client = app.test_client()
     assert sign_in(client, "new.person@provider.example", password).status_code == 302
+    assert change(client, current=password).status_code == 302  # their own, first
+    assert client.get("/sales/").status_code == 200
     assert client.get("/sales/admin/").status_code == 403
 
 
