@@ -41,7 +41,6 @@ from questionnaire.web.forms import ConfirmForm, LoginForm, PasswordForm, error_
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sales", __name__, url_prefix="/sales")
-PAUSE_MINUTES = int(throttle.THROTTLE_WINDOW.total_seconds() // 60)
 bp.register_blueprint(admin.bp, url_prefix="/admin")  # inside sales: behind its guard too
 bp.register_blueprint(followup.bp)  # written answers, owner, stage, notes: guarded too
 
@@ -168,8 +167,8 @@ def sign_in(email: str, password: str) -> tuple[str | None, int, dict]:
     user = accounts.check_credentials(email, password)
     if user is None:
         return (
-            "The email address or password is not right. After a few failed attempts, "
-            f"signing in from your network is paused for {PAUSE_MINUTES} minutes.",
+            "The email address or password is not right. After a few more failed attempts, "
+            "signing in from your network is paused for a while.",
             400,
             {},
         )
