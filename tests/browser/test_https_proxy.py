@@ -97,7 +97,7 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     cookies = buyer.context.cookies()
     assert cookies and all(c["secure"] and c["httpOnly"] for c in cookies), cookies
 
-    with buyer.expect_download(timeout=60_000) as buyer_pdf:
+    with buyer.expect_download(timeout=120_000) as buyer_pdf:
         buyer.get_by_role("link", name="Download PDF report").click()
     assert "Proxied Traders Ltd" in pdf_text(buyer_pdf)
 
@@ -108,7 +108,7 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     colleague = https_context().new_page()
     colleague.goto(link)
     expect(colleague.get_by_role("heading", name="Result: Proxied Traders Ltd")).to_be_visible()
-    with colleague.expect_download(timeout=60_000) as shared_pdf:
+    with colleague.expect_download(timeout=120_000) as shared_pdf:
         colleague.get_by_role("link", name="Download PDF report").click()
     assert "Proxied Traders Ltd" in pdf_text(shared_pdf)
 
@@ -133,7 +133,7 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     seller.get_by_role("table").get_by_role("link", name="Proxied Traders Ltd").click()
     expect(seller.get_by_role("heading", name="Proxied Traders Ltd", level=1)).to_be_visible()
     expect(score_panel(seller)).to_contain_text("62.5 / 100")
-    with seller.expect_download(timeout=60_000) as seller_pdf:
+    with seller.expect_download(timeout=120_000) as seller_pdf:
         seller.get_by_role("link", name="Download PDF report").click()
     assert "Proxied Traders Ltd" in pdf_text(seller_pdf)
     with seller.expect_download() as answers:
