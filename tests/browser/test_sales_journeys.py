@@ -70,7 +70,7 @@ def test_salesperson_finds_opens_downloads_and_exports_and_the_buyer_sees_each_a
         # again by itself, and the download starts when the PDF is ready.
         seller.get_by_role("link", name="Download PDF report").click()
         expect(seller.get_by_role("heading", name="The report is being prepared")).to_be_visible()
-        with seller.expect_download(timeout=30_000) as pdf:
+        with seller.expect_download(timeout=120_000) as pdf:
             pass
         text = "\n".join(p.extract_text() for p in PdfReader(pdf.value.path()).pages)
         assert "Northwind Traders" in text and "62.5" in text
