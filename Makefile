@@ -14,8 +14,10 @@ STAMP := $(VENV)/.installed-stamp
 # WeasyPrint draws with Pango; the report uses DejaVu Sans.
 RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
 # Browser journeys drive Debian's Chromium; PDFs are looked at with poppler's pdftoppm.
-# The report-queue tests start throw-away redis-servers. Java runs the Nu Html Checker.
-TEST_DEBS := chromium poppler-utils nodejs redis-server default-jre-headless
+# The report-queue tests start throw-away redis-servers. Java runs the Nu Html Checker. The
+# HTTPS journey puts nginx, with a certificate made by openssl, in front of gunicorn
+# (deploy/nginx-site.conf).
+TEST_DEBS := chromium poppler-utils nodejs redis-server default-jre-headless nginx openssl
 
 .PHONY: run serve serve-worker bench test lint format system-deps test-system-deps clean
 

@@ -20,6 +20,12 @@ Prints a table, then, as its last line, one JSON object with the figures and tar
   bank2000_validate_s    load + validate a generated 2,000-question bank (median of 5)
   bank2000_score_s       check + score random answers to it (median of 5)
   render_peak_rss_mb     peak resident memory of the render worker
+  email_link_silent_smtp_s, pdf_wait_held_s, pdf_behind_others_s, queue_down_submit_s
+                         pages whose dependency is slow or gone: "Email me this link" with a
+                         mail server that never answers, a download of a report drawn for
+                         longer than REPORT_WAIT_SECONDS (1 s), one behind two other renders,
+                         submit and download with Redis down (bench/waits.py). The tests
+                         check these do not wait without timing them.
 Not a test: nothing here fails the build; docs/performance.md records the runs.
 """
 
@@ -66,6 +72,10 @@ TARGETS = {
     "bank2000_validate_s": ("<=", 1.0),
     "bank2000_score_s": ("<=", 0.05),
     "render_peak_rss_mb": ("<=", 200),
+    "email_link_silent_smtp_s": ("<=", 0.5),
+    "pdf_wait_held_s": ("<=", 1.5),  # REPORT_WAIT_SECONDS is 1 there
+    "pdf_behind_others_s": ("<=", 0.5),
+    "queue_down_submit_s": ("<=", 3),
 }
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -407,6 +417,9 @@ def main() -> None:
             bench_throughput(tmp, seconds=3 if args.quick else 4, rounds=1 if args.quick else 5)
         )
         import burst  # here: it imports this module in turn
+        import waits
+
+        results.update(waits.bench_waits(tmp))
 
         for queue in (False, True):
             shape = {"submissions": 30, "seconds": 5} if args.quick else {}

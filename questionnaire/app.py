@@ -50,6 +50,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if test_config:
         app.config.update(test_config)
     app.config.update(config_mod.check_mail(app.config))
+    for warning in config_mod.transport_warnings(app.config):
+        log.warning("%s", warning)
     if not app.config.get("SECRET_KEY"):
         if not (app.debug or app.testing or _made_for_a_command()):
             raise config_mod.ConfigError(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 from email.utils import parseaddr
 from pathlib import Path
@@ -84,6 +85,7 @@ def from_environment(instance_path: str) -> dict:
         "DRAFT_RETENTION_DAYS": setting("DRAFT_RETENTION_DAYS", 90),
         "SUBMITTED_RETENTION_DAYS": setting("SUBMITTED_RETENTION_DAYS", 730),
         "SALES_IDLE_MINUTES": setting("SALES_IDLE_MINUTES", 30),
+        "SALES_SESSION_HOURS": setting("SALES_SESSION_HOURS", 12.0),
         "MAX_CONTENT_LENGTH": setting("MAX_CONTENT_LENGTH", 256 * 1024),
         "DATABASE_LOCK_TIMEOUT": setting("DATABASE_LOCK_TIMEOUT", 10),
         # Assessments one address may start in an hour, across every web process (0: any).
@@ -97,6 +99,8 @@ def from_environment(instance_path: str) -> dict:
     config.update({name: setting(name, default) for name, default in REPORT_DEFAULTS.items()})
     config.update(webhook_settings())
     check_report_settings(config)
+    if not 0 < config["SALES_SESSION_HOURS"] <= 24 * 30:
+        raise ConfigError("SALES_SESSION_HOURS must be more than 0 and at most 720 (30 days)")
     # Render at submit; unset means "yes, except under TESTING" (decided in create_app).
     config["REPORT_PRERENDER"] = unless_testing("REPORT_PRERENDER")
     config.update(mail_settings())
@@ -115,6 +119,8 @@ MAIL_DEFAULTS = {
     "MAIL_DEFAULT_SENDER": "",
     "MAIL_TIMEOUT": 10.0,  # seconds for each step of talking to the mail server
     "SALES_NOTIFY_EMAILS": "",  # comma-separated
+    # Submission notices one of those addresses gets in an hour (0: no limit).
+    "SALES_NOTICES_PER_HOUR": 30,
     # Where people reach the app, e.g. https://trustcheck.example.com: links in e-mails
     # start with it, never with the Host header of the request that sent them.
     "PUBLIC_URL": "",
@@ -139,6 +145,8 @@ def check_mail(settings: dict) -> dict:
         _address("SALES_NOTIFY_EMAILS", part) for part in recipients if part.strip()
     )
     config["PUBLIC_URL"] = public = str(config.get("PUBLIC_URL") or "").rstrip("/")
+    if config["SALES_NOTICES_PER_HOUR"] < 0:
+        raise ConfigError("SALES_NOTICES_PER_HOUR must be 0 (no limit) or more")
     if not config.get("MAIL_SERVER"):
         if public and not _is_base_url(public):  # webhooks link to it too
             raise ConfigError(f"PUBLIC_URL must be an http:// or https:// address, got {public!r}")
@@ -173,9 +181,48 @@ def _is_base_url(text: str) -> bool:
 
 def _address(name: str, text: str) -> str:
     try:
-        return validate_email(text.strip(), check_deliverability=False).normalized
+        # No SMTPUTF8: the mail it sends could not reach an address that needs it.
+        return validate_email(
+            text.strip(), check_deliverability=False, allow_smtputf8=False
+        ).normalized
     except EmailNotValidError:
         raise ConfigError(f"{name} must hold e-mail addresses, got {text.strip()!r}") from None
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether a host name or address can only be this machine."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def transport_warnings(config: dict) -> list[str]:
+    """What goes over the network unencrypted with these settings (the app starts all the
+    same: a test set-up may mean it; create_app logs each at start)."""
+    warnings = []
+    for name, carries in (
+        ("PUBLIC_URL", "the links in e-mails, buyers' secret links among them,"),
+        ("WEBHOOK_URL", "each webhook, with its signature,"),
+    ):
+        parts = urlsplit(str(config.get(name) or ""))
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            warnings.append(
+                f"{name} is http://{parts.hostname}: {carries} would cross the network "
+                "unencrypted; use https://"
+            )
+    server = config.get("MAIL_SERVER")
+    if server and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
+        if not is_loopback_host(server):
+            warnings.append(
+                f"e-mail goes to {server} without TLS (neither MAIL_USE_TLS nor MAIL_USE_SSL "
+                "is set): resume links would cross the network readable"
+            )
+    return warnings
 
 
 def webhook_settings() -> dict:

@@ -22,7 +22,7 @@ from questionnaire.core.bank import load_bank
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
-from tests.live import QUEUE_MODE, REDIS_MISSING, REQUIRE_REDIS, RedisServer
+from tests.live import QUEUE_MODE, REDIS_MISSING, RENDER_SECONDS, REQUIRE_REDIS, RedisServer
 from tests.support import ThreadWorker, add_user, assessment_id, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -102,6 +102,12 @@ def app_config(tmp_path, bank_path, database_uri) -> dict:
         "REPORTS_DIR": str(tmp_path / "reports"),
         "BANK_CHECK_SECONDS": 0,
         "SERVER_NAME": "localhost",
+        # Renders run at niceness 10, so beside CPU-bound processes at niceness 0 (the other
+        # pytest worker, `yes` in a loaded run) a render of about a second took over the
+        # default 20 s limit and the default 8 s a download waits (it said "being
+        # prepared"). Tests of those limits set their own.
+        "REPORT_TIMEOUT_SECONDS": RENDER_SECONDS,
+        "REPORT_WAIT_SECONDS": 60,
     }
 
 

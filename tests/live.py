@@ -1,6 +1,7 @@
 """Real servers for browser tests, fault tests, load runs and benchmarks: gunicorn on a free
 loopback port over a fresh database migrated with Alembic, as a deployment runs it; a
-throw-away redis-server; report workers (`flask reports worker`); the Nu Html Checker.
+throw-away redis-server; report workers (`flask reports worker`); the Nu Html Checker; nginx
+in front, with TLS, configured from docs/deploy.md's site file (deploy/nginx-site.conf).
 
 With TRUSTCHECK_TEST_QUEUE=1 (the third run of `.ci/run`) every LiveServer renders its
 reports through a queue: its own redis-server and one worker process beside gunicorn.
@@ -10,6 +11,8 @@ from __future__ import annotations
 
 import json
 import os
+import pwd
+import re
 import shutil
 import signal
 import socket
@@ -28,6 +31,9 @@ from questionnaire.config import sqlalchemy_url
 ROOT = Path(__file__).resolve().parent.parent
 QUEUE_MODE = os.environ.get("TRUSTCHECK_TEST_QUEUE") == "1"
 REQUIRE_REDIS = os.environ.get("TRUSTCHECK_REQUIRE_REDIS") == "1"
+# A render's time limit in tests: renders run at niceness 10 and, beside CPU-bound
+# processes at niceness 0, get a twentieth of a core (see tests/conftest.py).
+RENDER_SECONDS = 120
 REDIS_MISSING = (
     "redis-server is not installed (Debian package redis-server: `make test` installs it); "
     "the report-queue tests need it"
@@ -138,6 +144,145 @@ class RedisServer:
             self.process = None
 
 
+NGINX_SITE = ROOT / "deploy" / "nginx-site.conf"
+NGINX_MISSING = (
+    "nginx is not installed (Debian package nginx: `make test` installs it); the HTTPS "
+    "journey runs the app behind it as docs/deploy.md does"
+)
+
+
+def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1, valid for a day, and its key, made with openssl."""
+    certificate, key = folder / "tls.crt", folder / "tls.key"
+    made = subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(certificate)],
+        capture_output=True,
+        text=True,
+    )  # fmt: skip
+    if made.returncode != 0:
+        raise RuntimeError(f"openssl could not make a test certificate:\n{made.stderr}")
+    return certificate, key
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/sbin")
+    if found is None:
+        raise RuntimeError(NGINX_MISSING)
+    return found
+
+
+def fill_site(template: str, **values: str) -> str:
+    """deploy/nginx-site.conf with its __NAMES__ replaced (comments aside); each must be given."""
+    lines = []
+    for line in template.splitlines():
+        if not line.lstrip().startswith("#"):
+            for name, value in values.items():
+                line = line.replace(f"__{name.upper()}__", value)
+            left = re.search(r"__[A-Z_]+__", line)
+            if left:
+                raise ValueError(f"nginx site file: {left.group(0)} is not filled in: {line}")
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+class NginxProxy:
+    """``with NginxProxy(tmp, app_address) as proxy:`` nginx on a free loopback port,
+    unprivileged and with every file in ``tmp``, serving deploy/nginx-site.conf over TLS
+    (a self-signed certificate) in front of ``app_address`` (gunicorn's BIND);
+    ``proxy.url`` is https://127.0.0.1:<port>, ``proxy.access_log`` its log."""
+
+    def __init__(self, tmp: Path, app_address: str):
+        self.folder = tmp / "nginx"
+        self.app_address = app_address
+        self.port = free_port()
+        self.url = f"https://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> NginxProxy:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        binary = nginx_binary()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        certificate, key = self_signed_certificate(self.folder)
+        self.access_log = self.folder / "access.log"
+        self.error_log = self.folder / "error.log"
+        site = self.folder / "site.conf"
+        site.write_text(
+            fill_site(
+                NGINX_SITE.read_text(),
+                listen=f"127.0.0.1:{self.port}",
+                server_name="127.0.0.1",
+                certificate=str(certificate),
+                certificate_key=str(key),
+                access_log=str(self.access_log),
+                app=self.app_address,
+            )
+        )
+        config = self.folder / "nginx.conf"
+        config.write_text(self.main_config(site))
+        self.process = subprocess.Popen(
+            [binary, "-p", f"{self.folder}/", "-c", str(config), "-e", str(self.error_log)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 20
+        while not self.listening():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log = self.error_log.read_text() if self.error_log.exists() else "(no log)"
+                raise RuntimeError(f"nginx did not start ({binary}):\n{log[-3000:]}")
+            time.sleep(0.05)
+
+    def main_config(self, site: Path) -> str:
+        """What /etc/nginx/nginx.conf gives a site in production, kept in ``folder``: the
+        pid file, temporary files and logs of an unprivileged nginx in the foreground."""
+        temp = {name: self.folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+        for path in temp.values():
+            path.mkdir(exist_ok=True)
+        # As root, nginx's workers would switch to "nobody", who cannot read this folder.
+        user = f"user {pwd.getpwuid(os.geteuid()).pw_name};" if os.geteuid() == 0 else ""
+        return f"""{user}
+daemon off;
+worker_processes 1;
+pid {self.folder / "nginx.pid"};
+error_log {self.error_log} warn;
+events {{ worker_connections 128; }}
+http {{
+    default_type application/octet-stream;
+    client_body_temp_path {temp["body"]};
+    proxy_temp_path {temp["proxy"]};
+    fastcgi_temp_path {temp["fastcgi"]};
+    uwsgi_temp_path {temp["uwsgi"]};
+    scgi_temp_path {temp["scgi"]};
+    include {site};
+}}
+"""
+
+    def listening(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()  # SIGTERM: nginx's fast shutdown
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+
 class LiveWorker:
     """A `flask --app questionnaire reports worker` process with a server's environment."""
 
@@ -232,6 +377,7 @@ class LiveServer:
             "WEB_CONCURRENCY": str(self.workers),
             # Every simulated buyer comes from 127.0.0.1: a test of the limit sets its own.
             "START_LIMIT_PER_HOUR": "0",
+            "REPORT_TIMEOUT_SECONDS": str(RENDER_SECONDS),
             **self.extra_env,
         }
         self.flask("db", "upgrade")

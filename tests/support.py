@@ -147,7 +147,10 @@ def redirects_to_sign_in(response) -> bool:
     return response.status_code == 302 and response.location.split("?")[0].endswith(LOGIN)
 
 
-def wait_until(condition, seconds: float = 20.0) -> bool:
+def wait_until(condition, seconds: float = 120.0) -> bool:
+    """Poll ``condition`` until it holds (True) or ``seconds`` pass (False). The default is
+    generous: most waits here are for a PDF, drawn at niceness 10, which beside CPU-bound
+    processes at niceness 0 gets a twentieth of a core (a 20 s wait failed at load 3)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if condition():
@@ -159,9 +162,10 @@ def wait_until(condition, seconds: float = 20.0) -> bool:
 # --- staff and assessments ------------------------------------------------------------------
 
 
-def add_user(app, email, role="sales", name="", password=PASSWORD) -> int:
+def add_user(app, email, role="sales", name=None, password=PASSWORD) -> int:
+    """A staff account; named after its address unless a name is given."""
     with app.app_context():
-        return create_user(email, role, password, name).id
+        return create_user(email, role, password, name or email.split("@")[0].title()).id
 
 
 def sign_in(client, email, password=PASSWORD, address="127.0.0.1"):
@@ -338,7 +342,7 @@ class MailCatcher:
             **extra,
         }
 
-    def wait_for(self, count: int, seconds: float = 15.0) -> list[Received]:
+    def wait_for(self, count: int, seconds: float = 60.0) -> list[Received]:
         assert wait_until(lambda: len(self.received) >= count, seconds), (
             f"expected {count} message(s), got {len(self.received)}"
         )

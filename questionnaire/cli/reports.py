@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 from questionnaire.cli.questions import write_file
 from questionnaire.reports import deletion
 from questionnaire.reports.service import ReportError
-from questionnaire.store import apitokens, changes, outbox, throttle
+from questionnaire.store import apitokens, changes, mails, outbox, throttle
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 
@@ -65,8 +65,8 @@ def worker_command(burst: bool) -> None:
 @with_appcontext
 def purge_command() -> None:
     """Delete assessments past their retention period with their PDF reports, any PDF whose
-    assessment is gone, sign-in and start attempts too old to count, the change feed's
-    deletion records after 31 days, delivered webhooks after 30, and API bookkeeping."""
+    assessment is gone, sign-in attempts, starts and e-mails too old to count, the change
+    feed's deletion records after 31 days, delivered webhooks after 30, and API bookkeeping."""
     purged = deletion.purge()
     config = current_app.config
     click.echo(
@@ -76,8 +76,8 @@ def purge_command() -> None:
     )
     click.echo(f"Deleted {purged.reports} PDF report(s) of assessments that no longer exist.")
     now = utcnow()
-    attempts = throttle.purge_attempts(now)
-    click.echo(f"Deleted {attempts} sign-in and start attempt(s) older than a day.")
+    attempts = throttle.purge_attempts(now) + mails.purge_recipients(now)
+    click.echo(f"Deleted {attempts} sign-in, start and e-mail count(s) older than a day.")
     stones = changes.purge_tombstones(now)
     click.echo(
         f"Deleted {stones} deletion record(s) of the change feed older than "

@@ -47,7 +47,11 @@ def _ask_password(email: str, name: str) -> str:
 @users_cli.command("create")
 @click.argument("email")
 @click.option("--role", type=click.Choice(ROLES), default="sales", show_default=True)
-@click.option("--name", default="", help="Shown to buyers in their access log.")
+@click.option(
+    "--name",
+    required=True,
+    help="The person's name: buyers see it in their access log and on written answers.",
+)
 @click.option(
     "--generate-password",
     is_flag=True,

@@ -18,7 +18,7 @@ import queue
 import smtplib
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import Flask
 from flask_mailman import BadHeaderError, EmailMultiAlternatives, Mail
@@ -56,13 +56,24 @@ class Mailer:
 
     def send(self, assessment_id: int, kind: str, letter: Letter) -> int:
         """Record the letter and queue it; returns its record's id. Never waits for the
-        mail server. A letter to the buyer counts against the hourly limits (raises
-        store.mails.TooMany past them)."""
-        mail_id = (
-            mails.record_to_buyer(assessment_id, kind)
-            if kind in mails.TO_BUYERS
-            else mails.record(assessment_id, kind)
-        )
+        mail server. Every letter counts against the hourly limits per address (raises
+        store.mails.TooMany past them; a notice to the sales team goes to those of its
+        addresses still under theirs)."""
+        if kind == mails.SALES_NOTICE:
+            limit = self.app.config["SALES_NOTICES_PER_HOUR"]
+            mail_id, allowed = mails.record_to_sales(assessment_id, letter.to, limit)
+            if allowed != letter.to:
+                log.warning(
+                    "sales notice %s: %d of its %d addresses have had %d notices this hour "
+                    "and are left out",
+                    mail_id,
+                    len(letter.to) - len(allowed),
+                    len(letter.to),
+                    limit,
+                )
+                letter = replace(letter, to=allowed)
+        else:
+            mail_id = mails.record_to_buyer(assessment_id, kind)
         self._start()
         try:
             self.letters.put_nowait((mail_id, letter))
@@ -108,6 +119,11 @@ class Mailer:
     def _deliver(self, letter: Letter) -> str | None:
         """Send one letter, trying again after a pause if the server could not be
         reached; None, or why it was not sent (for operators: the log and the record)."""
+        unsendable = [a for a in letter.to if not a.rpartition("@")[0].isascii()]
+        if unsendable:
+            # It would need SMTPUTF8; Flask-Mailman would send a mangled To: header instead.
+            # (The start page refuses such addresses; this is for any stored before.)
+            return "refused: an address with letters outside ASCII before the @"
         error = None
         for pause in (0.0, *self.retry_delays):
             time.sleep(pause)

@@ -22,11 +22,14 @@ def service() -> ReportService:
     return current_app.extensions["reports"]
 
 
-def delete_assessment(assessment: Assessment) -> None:
-    """The buyer's own deletion: their answers, result, access log and PDFs."""
-    number = assessment.id
-    ops.delete_assessment(assessment)
-    service().discard(number)
+def delete_assessment(assessment: Assessment, revisions: list[Assessment] = ()) -> None:
+    """The buyer's own deletion: their answers, result, access log and PDFs, and those of
+    the ``revisions`` made from it that they chose to delete with it."""
+    doomed = [assessment, *revisions]
+    numbers = [a.id for a in doomed]
+    ops.delete_assessments(doomed)
+    for number in numbers:
+        service().discard(number)
 
 
 @dataclass(frozen=True)

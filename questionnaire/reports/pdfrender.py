@@ -1,8 +1,8 @@
 """The PDF renderer's own process: HTML in, PDF out, through WeasyPrint.
 
 ``reports/workers.py`` runs this file as a script (``python -I pdfrender.py``) and
-talks to it over stdin/stdout. It imports only the standard library and WeasyPrint,
-never the web app, so it starts small; and because it is a separate process, a document
+talks to it over stdin/stdout. It imports only the standard library, WeasyPrint and
+defusedxml, never the web app, so it starts small; and because it is a separate process, a document
 that takes too long or too much memory is killed without harming the web worker.
 
 The only resources a report may load are ``data:`` URLs and files under the app's
@@ -25,9 +25,10 @@ import sys
 import time
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
-from xml.etree import ElementTree
+from xml.etree.ElementTree import ParseError
 
 import cssselect2
+import defusedxml.ElementTree
 import pydyf
 import weasyprint
 import weasyprint.html
@@ -96,14 +97,18 @@ class ReportHTML(weasyprint.HTML):
     elements, explicit ``<tbody>``, ``xmlns`` on inline SVG. Python's expat then parses
     a report in ~3 ms where WeasyPrint's pure-Python HTML5 parser takes ~90 ms. Anything
     that is not well-formed XML (a control character written as an escape in the bank's
-    YAML, say; buyers' text is cleaned of them) goes to the HTML5 parser as before. The XML holds no entity declarations: buyer text is escaped
-    before it gets here, and the doctype has no internal subset.
+    YAML, say; buyers' text is cleaned of them) goes to the HTML5 parser as before.
+
+    Expat is called through defusedxml, which refuses entity declarations and external
+    references: the report's doctype has no internal subset and buyer text is escaped
+    before it gets here, so a report holding one has gone wrong somewhere, and it goes to
+    the HTML5 parser, which expands no entities, instead.
     """
 
     def __init__(self, string: str, base_url: str, url_fetcher: URLFetcher):
         try:
-            root = ElementTree.fromstring(string)
-        except ElementTree.ParseError:
+            root = defusedxml.ElementTree.fromstring(string)
+        except (ParseError, defusedxml.DefusedXmlException):
             super().__init__(string=string, base_url=base_url, url_fetcher=url_fetcher)
             return
         # What weasyprint.HTML.__init__ sets, from the XML tree (reports have no <base>).

@@ -51,6 +51,7 @@ JOB_MARGIN_SECONDS = 15  # a job's limit: the render's own, plus this for the re
 # Not 0: RQ 3.0 then deletes the job, and deleting one that an abandoned run has touched
 # fails for a minute ("Execution ... not found in Redis"); expiring it does not.
 RESULT_SECONDS = 1
+PUBSUB_POLL_SECONDS = 1  # how long stopping a worker may wait for its command listener
 
 
 class NoQueue(RuntimeError):
@@ -183,6 +184,19 @@ class ReportWorker(SimpleWorker):
     def execute_job(self, job, queue):
         current_app.extensions["reports"].pool.ready()
         super().execute_job(job, queue)
+
+    def subscribe(self):
+        """RQ's, with its command channel polled every second instead of every minute. RQ
+        3.0 listens with ``run_in_thread(sleep_time=60)``, and redis-py 8 waits for that
+        thread when the worker stops: a stop (SIGTERM, a deploy) then took up to a minute,
+        and a test's worker thread outlasted its 60 s join."""
+        self.pubsub = self.connection.pubsub()
+        self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+        self.pubsub_thread = self.pubsub.run_in_thread(
+            sleep_time=PUBSUB_POLL_SECONDS,
+            daemon=True,
+            exception_handler=self._pubsub_exception_handler,
+        )
 
 
 def make_worker(app: Flask, worker_class: type[ReportWorker] = ReportWorker) -> ReportWorker:

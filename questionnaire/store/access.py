@@ -48,6 +48,12 @@ RESULT_LIMIT = 10  # the result page shows the latest few, with a link to the fu
 READ_ONLY_REPEAT = timedelta(minutes=10)  # see record_read_only
 
 
+def author_name(user: User) -> str:
+    """Who wrote an answer, as the buyer reads it: the name, or the role for an account
+    made without one (never the e-mail address)."""
+    return user.name or NAMELESS.get(user.role, "A member of the provider's team").lower()
+
+
 def actor_label(user: User) -> str:
     if not user.name:
         return NAMELESS.get(user.role, user.role)

@@ -11,6 +11,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
 
 from questionnaire.core.text import one_line
+from questionnaire.store import throttle
 from questionnaire.store.db import db
 from questionnaire.store.models import ROLES, User
 
@@ -110,10 +111,18 @@ def check_name(name: str) -> None:
         )
 
 
-def create_user(email: str, role: str, password: str, name: str = "") -> User:
+def create_user(
+    email: str, role: str, password: str, name: str, must_change_password: bool = False
+) -> User:
+    """A new account. ``must_change_password``: the password was made by an admin, who has
+    seen it, so the person must choose their own at their first sign-in."""
     email = normalise_email(email)
+    name = one_line(name or "")[:200]
     if "@" not in email or len(email) < 3:
         raise UserError("Enter an email address, like name@example.com")
+    if not name:
+        # Buyers see it: in their access log and on written answers, never the address.
+        raise UserError("Enter the person's name: buyers see it when they read who did what")
     check_name(name)
     if role not in ROLES:
         raise UserError(f"Role must be one of: {', '.join(ROLES)}")
@@ -123,7 +132,13 @@ def create_user(email: str, role: str, password: str, name: str = "") -> User:
         password_hash = hash_password(password, email, name)
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
-    user = User(email=email, name=name.strip()[:200], role=role, password_hash=password_hash)
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        password_hash=password_hash,
+        must_change_password=must_change_password,
+    )
     db.session.add(user)
     db.session.commit()
     return user
@@ -138,14 +153,19 @@ def set_active(user: User, active: bool) -> None:
         db.session.commit()
 
 
-def reset_password(user: User, password: str | None = None) -> str:
-    """Set a new password (generated unless given) and end the user's sessions."""
+def reset_password(
+    user: User, password: str | None = None, must_change_password: bool = False
+) -> str:
+    """Set a new password (generated unless given) and end the user's sessions.
+    ``must_change_password``: made by an admin, to be replaced at the next sign-in."""
     password = password or generate_password()
     try:
         user.password_hash = hash_password(password, user.email, user.name)
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
+    user.must_change_password = must_change_password
     user.session_version += 1
+    throttle.clear_failures(user.email)  # a sign-in pause ends with the new password
     db.session.commit()
     return password
 

@@ -166,6 +166,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Bumped on password reset or disable: sessions carrying an older value end.
     session_version: Mapped[int] = mapped_column(Integer, default=1)
+    # A password an admin made (and saw) must be replaced at the next sign-in.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -255,6 +257,21 @@ class SentMail(db.Model):
     error: Mapped[str | None] = mapped_column(String(300))  # for operators; never shown
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class MailRecipient(db.Model):
+    """An e-mail sent to one address, for the hourly limits per address: only a keyed hash
+    of the address (store.mails.recipient_key) and the time. It does not name an
+    assessment, so deleting assessments does not reset the count, and nothing personal
+    outlives the deletion. Kept a day (``flask purge``)."""
+
+    __tablename__ = "mail_recipients"
+    __table_args__ = (Index("ix_mail_recipients_key_purpose_at", "key", "purpose", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64))  # hex HMAC-SHA256 of the normalised address
+    purpose: Mapped[str] = mapped_column(String(16))  # buyer | sales
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ResultRevision(db.Model):

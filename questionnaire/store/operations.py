@@ -248,14 +248,18 @@ def submit(assessment: Assessment, bank: Bank, sales_url: str | None = None) -> 
     return with_retry(assessment, change)
 
 
-def delete_assessment(assessment: Assessment) -> None:
-    """Delete the row (reports.deletion also deletes its report files), leaving a tombstone
-    for the change feed and a deletion webhook in place of any still pending."""
-    linked = changes.linked_to([assessment.id])
-    db.session.delete(assessment)
-    db.session.flush()
+def delete_assessments(assessments: list[Assessment]) -> None:
+    """Delete the rows, in one transaction (newest first: a revision before the assessment
+    it was made from), leaving a tombstone of each for the change feed and a deletion
+    webhook in place of any still pending. Rows only: reports.deletion also deletes their
+    report files."""
+    ids = [a.id for a in assessments]
+    linked = changes.linked_to(ids)
+    for assessment in sorted(assessments, key=lambda a: a.id, reverse=True):
+        db.session.delete(assessment)
+        db.session.flush()
     now = utcnow()
-    results.deletion_webhooks(changes.record_deletions([assessment.id], linked, now), now)
+    results.deletion_webhooks(changes.record_deletions(ids, linked, now), now)
     db.session.commit()
 
 

@@ -18,6 +18,7 @@ from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
 
 LISTED_REVISIONS = 20  # a page names at most this many later revisions of one assessment
+DELETABLE_REVISIONS = 200  # the delete page offers at most this many (a start limit holds it)
 
 
 class NotSubmitted(Exception):
@@ -81,6 +82,24 @@ def links(assessment: Assessment) -> dict:
         .limit(LISTED_REVISIONS)
     ).all()
     return {"revision_of": original, "revised_by": [summary(a) for a in reversed(later)]}
+
+
+def descendants(assessment: Assessment) -> list[Assessment]:
+    """Every revision made from ``assessment``, and from those in turn, oldest first: what
+    the buyer's delete page offers to delete with it (each holds a copy of the answers and
+    contact details). At most DELETABLE_REVISIONS."""
+    found: list[Assessment] = []
+    frontier = [assessment.id]
+    while frontier and len(found) < DELETABLE_REVISIONS:
+        later = db.session.scalars(
+            select(Assessment)
+            .where(Assessment.revision_of_id.in_(frontier))
+            .order_by(Assessment.id)
+            .limit(DELETABLE_REVISIONS - len(found))
+        ).all()
+        found.extend(later)
+        frontier = [a.id for a in later]
+    return sorted(found, key=lambda a: a.id)
 
 
 def summary(assessment: Assessment) -> dict:

@@ -1,5 +1,17 @@
-"""Limits shared by every web process, counted in the database: failed sign-ins per account
-and per address, and assessments started per address.
+"""Limits shared by every web process, counted in the database: failed sign-ins, and
+assessments started per address.
+
+Failed sign-ins are counted per (account, address), so wrong guesses from one network
+never stop the account's owner signing in from another:
+- one address may fail MAX_FAILURES times on one account in THROTTLE_WINDOW, and
+  ADDRESS_FAILURES times over all accounts (guessing one password on many accounts);
+- the slower account-wide back-off: once an account has failed sign-ins from
+  BACKOFF_ADDRESSES other addresses within BACKOFF_WINDOW (a guesser with many
+  addresses), each address may fail only once in BACKOFF_WINDOW on it. The first try from
+  an address with no recent failure on the account is always checked, the owner's
+  included.
+A successful sign-in clears the count of its own (account, address); an administrator's
+password reset clears every failure of the account.
 
 An attempt is written (and committed) before it is judged, then judged by counting every
 attempt in the window, its own included. However many arrive at once, no more than the
@@ -9,6 +21,7 @@ refused is deleted again, so refusals do not make the pause longer.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -16,60 +29,96 @@ from sqlalchemy import delete, func, select
 from questionnaire.store.db import db
 from questionnaire.store.models import LoginAttempt, StartAttempt
 
-MAX_FAILURES = 5
+MAX_FAILURES = 5  # per account and address, in THROTTLE_WINDOW
+ADDRESS_FAILURES = 20  # per address over every account, in THROTTLE_WINDOW
 THROTTLE_WINDOW = timedelta(minutes=15)
+BACKOFF_ADDRESSES = 5  # other addresses failing on one account that start its back-off
+BACKOFF_WINDOW = timedelta(hours=1)
 START_WINDOW = timedelta(hours=1)
 ATTEMPTS_KEPT = timedelta(days=1)  # longer than any window: older attempts serve no limit
+
+
+class SignInPaused(Exception):
+    """Too many failed sign-ins: the password is not checked. ``minutes``: the longest
+    the pause can last."""
+
+    def __init__(self, minutes: int):
+        super().__init__(f"paused for up to {minutes} minutes")
+        self.minutes = minutes
+
+
+@dataclass(frozen=True)
+class Failures:
+    pair: int  # of this account from this address, since the pair last signed in
+    address: int  # from this address, on any account
+    other_addresses: int  # other addresses failing on this account in BACKOFF_WINDOW
+    pair_in_backoff: int  # of this account from this address in BACKOFF_WINDOW
 
 
 # --- signing in ----------------------------------------------------------------------------
 
 
-def recent_failures(email: str, address: str, now: datetime) -> tuple[int, int]:
-    """Failed attempts in the window: (for this account, from this address).
-
-    A successful sign-in clears the account's count but not the address's: one good
-    password must not let an address go on guessing other accounts' passwords.
-    """
+def recent_failures(email: str, address: str, now: datetime) -> Failures:
+    """Failed attempts counted for the limits (see the module's docstring)."""
     since = now - THROTTLE_WINDOW
-    last_success = db.session.scalar(
-        select(func.max(LoginAttempt.created_at)).where(
-            LoginAttempt.email == email, LoginAttempt.success.is_(True)
-        )
-    )
-    account_since = max(since, last_success) if last_success else since
     failed = LoginAttempt.success.is_(False)
-    by_account = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.email == email, failed, LoginAttempt.created_at >= account_since
+    pair = (LoginAttempt.email == email, LoginAttempt.address == address)
+    last_success = db.session.scalar(
+        select(func.max(LoginAttempt.created_at)).where(*pair, LoginAttempt.success.is_(True))
+    )
+
+    def count(*where) -> int:
+        return db.session.scalar(select(func.count(LoginAttempt.id)).where(failed, *where))
+
+    def pair_since(start: datetime) -> int:
+        return count(*pair, LoginAttempt.created_at >= max(start, last_success or start))
+
+    others = db.session.scalar(
+        select(func.count(func.distinct(LoginAttempt.address))).where(
+            failed,
+            LoginAttempt.email == email,
+            LoginAttempt.address != address,
+            LoginAttempt.created_at >= now - BACKOFF_WINDOW,
         )
     )
-    by_address = db.session.scalar(
-        select(func.count(LoginAttempt.id)).where(
-            LoginAttempt.address == address, failed, LoginAttempt.created_at >= since
-        )
+    return Failures(
+        pair=pair_since(since),
+        address=count(LoginAttempt.address == address, LoginAttempt.created_at >= since),
+        other_addresses=others,
+        pair_in_backoff=pair_since(now - BACKOFF_WINDOW),
     )
-    return by_account, by_address
 
 
-def claim_sign_in(email: str, address: str, now: datetime) -> LoginAttempt | None:
-    """An attempt to check a password, recorded as failed until ``succeeded``; or None
-    when the account or the address has failed MAX_FAILURES times in the window, and the
-    password must not be checked at all."""
+def claim_sign_in(email: str, address: str, now: datetime) -> LoginAttempt:
+    """An attempt to check a password, recorded as failed until ``succeeded``; or
+    SignInPaused when the password must not be checked at all."""
     attempt = LoginAttempt(email=email, address=address, success=False, created_at=now)
     db.session.add(attempt)
     db.session.commit()
-    by_account, by_address = recent_failures(email, address, now)  # this one included
-    if by_account > MAX_FAILURES or by_address > MAX_FAILURES:
+    failures = recent_failures(email, address, now)  # this one included
+    paused = None
+    if failures.pair > MAX_FAILURES or failures.address > ADDRESS_FAILURES:
+        paused = int(THROTTLE_WINDOW.total_seconds() // 60)
+    elif failures.other_addresses >= BACKOFF_ADDRESSES and failures.pair_in_backoff > 1:
+        paused = int(BACKOFF_WINDOW.total_seconds() // 60)
+    if paused:
         db.session.delete(attempt)
         db.session.commit()
-        return None
+        raise SignInPaused(paused)
     return attempt
 
 
 def succeeded(attempt: LoginAttempt) -> None:
     attempt.success = True
     db.session.commit()
+
+
+def clear_failures(email: str) -> None:
+    """An administrator has set a new password: whatever paused the account is over.
+    (The caller commits.)"""
+    db.session.execute(
+        delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.success.is_(False))
+    )
 
 
 # --- starting assessments --------------------------------------------------------------------

@@ -134,7 +134,9 @@ def create_user():
         return render_admin(form, 400)
     password = accounts.generate_password()
     try:
-        user = accounts.create_user(form.email.data, form.role.data, password, form.name.data)
+        user = accounts.create_user(
+            form.email.data, form.role.data, password, form.name.data, must_change_password=True
+        )
     except accounts.UserError as exc:
         form.email.errors = [*form.email.errors, str(exc)]
         return render_admin(form, 400)
@@ -168,7 +170,7 @@ def change_active(user_id: int, active: bool):
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     not_yourself(user, "reset the password of")
-    password = accounts.reset_password(user)
+    password = accounts.reset_password(user, must_change_password=True)
     return render_template(
         "sales/password.html", user=user_view(user), password=password, new=False
     )

@@ -20,6 +20,7 @@ from questionnaire.store.models import User
 from questionnaire.web.extensions import login_manager
 
 SEEN_KEY = "sales_seen"  # epoch seconds of the last sales request, for idle expiry
+STARTED_KEY = "sales_started"  # epoch seconds of sign-in, for the absolute lifetime
 
 # Sign-in throttling is counted in the database: questionnaire.store.throttle.
 
@@ -36,7 +37,7 @@ def start_session(user: User, now: datetime) -> None:
     session.clear()
     g.pop("csrf_token", None)  # Flask-WTF caches the token per request; make it issue a new one
     login_user(user)
-    session[SEEN_KEY] = int(time.time())
+    session[SEEN_KEY] = session[STARTED_KEY] = int(time.time())
     user.last_login_at = now
     db.session.commit()
 
@@ -55,6 +56,14 @@ def idle_expired(max_idle_minutes: int, now_seconds: float | None = None) -> boo
     seen = session.get(SEEN_KEY)
     now_seconds = time.time() if now_seconds is None else now_seconds
     return not isinstance(seen, int) or now_seconds - seen > max_idle_minutes * 60
+
+
+def too_old(max_hours: float, now_seconds: float | None = None) -> bool:
+    """Signed in longer ago than ``max_hours``, however active since (SALES_SESSION_HOURS):
+    a stolen cookie, or a machine left signed in, does not stay useful for ever."""
+    started = session.get(STARTED_KEY)
+    now_seconds = time.time() if now_seconds is None else now_seconds
+    return not isinstance(started, int) or now_seconds - started > max_hours * 3600
 
 
 def mark_seen() -> None:
@@ -123,5 +132,7 @@ def init_app(app: Flask) -> None:
     if hops > 0:
         # Only behind a proxy we run: then X-Forwarded-For/-Proto give the client's
         # address (for throttling) and scheme (for the Secure cookie). Without this,
-        # anyone could forge those headers, so it is off unless configured.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        # anyone could forge those headers, so it is off unless configured. The host is
+        # the Host header, which docs/deploy.md's nginx passes on as the browser sent it;
+        # it sets no X-Forwarded-Host, so one arriving here came from the client.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)

@@ -65,14 +65,15 @@ def email_link(token: str):
     try:
         sender.send(assessment.id, mails.RESUME_LINK, letter)
     except mails.TooMany as refused:
-        again = refused.retry_at.strftime("%H:%M UTC")
+        # Only what this buyer did themselves is told in figures: e-mails that others had
+        # sent to the address (from assessments of their own) are nobody's business here.
         flash(
-            f"{assessment.email} has been sent as many e-mails in the last hour as we send "
-            f"to one address. You can ask again after {again}, or copy the link from this page."
+            f"We cannot e-mail {assessment.email} again just now: it has reached the most "
+            "e-mails we send to one address in an hour. Please copy the link from this page."
             if refused.to_address
             else f"Your link has been e-mailed {mails.RESUME_LINK_LIMIT} times in the last "
-            f"hour, which is as often as we send it. You can ask again after {again}, or copy "
-            "the link from this page.",
+            "hour, which is as often as we send it. You can ask again after "
+            f"{refused.retry_at.strftime('%H:%M UTC')}, or copy the link from this page.",
             "error",
         )
         return redirect(back)
@@ -113,7 +114,14 @@ def after_submit(assessment: Assessment, token: str) -> None:
             }
             link = followup.sales_url(assessment.id)
             letter = letters.sales_notice(current_app, team, summary, result, link)
-            sender.send(assessment.id, mails.SALES_NOTICE, letter)
+            try:
+                sender.send(assessment.id, mails.SALES_NOTICE, letter)
+            except mails.TooMany:
+                log.warning(
+                    "no sales notice for assessment %s: every SALES_NOTIFY_EMAILS address has "
+                    "had SALES_NOTICES_PER_HOUR notices this hour",
+                    assessment.id,
+                )
     except Exception:  # noqa: BLE001 - see the docstring
         log.exception("the e-mails about assessment %s could not be queued", assessment.id)
 

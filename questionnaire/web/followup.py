@@ -154,7 +154,7 @@ def save_written(found: Assessment, bank, question_id: str, values: dict) -> int
     if question.type != "multi" and question.type != "choice":
         raw = raw[0] if raw else ""
     given = {"raw": raw, "statement": values["statement"], "reference": values["reference"]}
-    return give(found, bank, question_id, given, user.name or user.email, user)
+    return give(found, bank, question_id, given, access.author_name(user), user)
 
 
 def give(

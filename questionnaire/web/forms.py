@@ -6,7 +6,14 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, InputRequired, Length
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    InputRequired,
+    Length,
+    StopValidation,
+)
 
 from questionnaire.core.text import one_line
 from questionnaire.store import accounts
@@ -20,6 +27,20 @@ def error_rows(form: FlaskForm, names: tuple[str, ...]) -> list[tuple[str, str, 
 
 def tidy(value):
     return one_line(value) if isinstance(value, str) else value
+
+
+NON_ASCII_ADDRESS = (
+    "Enter an email address with no accents or letters outside A to Z before the @, like "
+    "name@example.com: e-mail we send cannot reach other addresses"
+)
+
+
+def plain_local_part(form, field) -> None:
+    """E-mail to a local part outside ASCII needs SMTPUTF8, which mail servers may not
+    offer, and Flask-Mailman would mangle the To: header: refused here, saying why."""
+    local = (field.data or "").rpartition("@")[0]
+    if not local.isascii():
+        raise StopValidation(NON_ASCII_ADDRESS)
 
 
 class StartForm(FlaskForm):
@@ -39,6 +60,7 @@ class StartForm(FlaskForm):
         validators=[
             InputRequired("Enter your email address"),
             Length(max=254),
+            plain_local_part,
             Email(
                 "Enter an email address in the correct format, like name@example.com",
                 check_deliverability=False,

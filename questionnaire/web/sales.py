@@ -42,7 +42,6 @@ from questionnaire.web.forms import LoginForm, PasswordForm, error_rows
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sales", __name__, url_prefix="/sales")
-PAUSE_MINUTES = int(throttle.THROTTLE_WINDOW.total_seconds() // 60)
 bp.register_blueprint(admin.bp, url_prefix="/admin")  # inside sales: behind its guard too
 bp.register_blueprint(followup.bp)  # written answers, owner, stage, notes: guarded too
 
@@ -57,14 +56,30 @@ def guard():
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     minutes = current_app.config["SALES_IDLE_MINUTES"]
+    hours = current_app.config["SALES_SESSION_HOURS"]
+    expired = None
     if auth.idle_expired(minutes):
+        expired = f"You were signed out after {minutes} minutes without activity."
+    elif auth.too_old(hours):
+        expired = f"You were signed out: a session lasts at most {hours:g} hours."
+    if expired:
         # Only this browser's session ends: other devices of the same person carry on.
         auth.end_session()
-        flash(f"You were signed out after {minutes} minutes without activity.", "info")
+        flash(expired, "info")
         back = safe_next(request.full_path) if request.method == "GET" else None
         return redirect(url_for("sales.login", next=back))
     auth.mark_seen()
+    if current_user.must_change_password and request.endpoint not in OWN_PASSWORD:
+        flash(
+            "Choose a password of your own before you go on: the one you signed in with was "
+            "made by an administrator, who has seen it.",
+            "info",
+        )
+        return redirect(url_for("sales.change_password"))
     return refuse_cross_site()
+
+
+OWN_PASSWORD = ("sales.change_password", "sales.logout")  # open while a new one is owed
 
 
 # Views that record an access event, with what the link would do, in words.
@@ -118,9 +133,9 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     form = LoginForm()
-    message, status = None, 200
+    message, status, headers = None, 200, {}
     if form.validate_on_submit():
-        message, status = sign_in(form.email.data, form.password.data)
+        message, status, headers = sign_in(form.email.data, form.password.data)
         if message is None:
             return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     elif request.method == "POST":
@@ -131,36 +146,38 @@ def login():
         message=message,
         errors=error_rows(form, ("email", "password")),
     )
-    if status == 429:
-        return html, status, {"Retry-After": str(PAUSE_MINUTES * 60)}
-    return html, status
+    return html, status, headers
 
 
-def sign_in(email: str, password: str) -> tuple[str | None, int]:
-    """Check the attempt and start a session; returns (message for the form, HTTP status)."""
+def sign_in(email: str, password: str) -> tuple[str | None, int, dict]:
+    """Check the attempt and start a session; returns (message for the form, HTTP status,
+    headers)."""
     email, address, now = accounts.normalise_email(email), auth.client_address(), utcnow()
     throttle.purge_attempts(now)
-    attempt = throttle.claim_sign_in(email, address, now)
-    if attempt is None:
+    try:
+        attempt = throttle.claim_sign_in(email, address, now)
+    except throttle.SignInPaused as paused:
         # The same words whether or not the account exists, and the password is not checked.
         return (
-            f"Too many failed sign-in attempts. Signing in is paused for up to {PAUSE_MINUTES} "
-            "minutes; try again later, or ask an administrator to reset your password.",
+            "Too many failed sign-in attempts from your network. Signing in from here is "
+            f"paused for up to {paused.minutes} minutes; try again later, or ask an "
+            "administrator to reset your password, which ends the pause.",
             429,
+            {"Retry-After": str(paused.minutes * 60)},
         )
     user = accounts.check_credentials(email, password)
     if user is None:
         return (
-            "The email address or password is not right. After "
-            f"{throttle.MAX_FAILURES} failed attempts, signing in is paused for "
-            f"{PAUSE_MINUTES} minutes.",
+            "The email address or password is not right. After a few more failed attempts, "
+            "signing in from your network is paused for a while.",
             400,
+            {},
         )
     if not user.active:  # the password was right: no guess, but no session either
-        return "This account has been disabled. Ask an administrator to enable it.", 403
+        return "This account has been disabled. Ask an administrator to enable it.", 403, {}
     throttle.succeeded(attempt)
     auth.start_session(user, now)
-    return None, 200
+    return None, 200, {}
 
 
 @bp.post("/logout")
@@ -199,10 +216,11 @@ def set_own_password(form: PasswordForm) -> int:
     Wrong current passwords count towards the sign-in throttle: a session left open must
     not become a way to guess the password faster than the sign-in page allows."""
     user, address, now = signed_in_user(), auth.client_address(), utcnow()
-    attempt = throttle.claim_sign_in(user.email, address, now)
-    if attempt is None:
+    try:
+        attempt = throttle.claim_sign_in(user.email, address, now)
+    except throttle.SignInPaused as paused:
         form.current.errors.append(
-            f"Too many wrong passwords. Try again in {PAUSE_MINUTES} minutes."
+            f"Too many wrong passwords. Try again in {paused.minutes} minutes."
         )
         return 429
     if not accounts.password_matches(user, form.current.data):

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 
 from flask import Flask, current_app, render_template, request, url_for
+from flask.json.provider import DefaultJSONProvider
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy.exc import OperationalError
@@ -18,6 +19,8 @@ from questionnaire.web import problems
 
 log = logging.getLogger(__name__)
 BUSY_RETRY_SECONDS = 5
+
+REFERRER_POLICY = "same-origin"
 
 CSP = "; ".join(
     [
@@ -35,7 +38,11 @@ CSP = "; ".join(
 
 HEADERS = {
     "Content-Security-Policy": CSP,
-    "Referrer-Policy": "no-referrer",  # buyer tokens live in URLs
+    # Buyer tokens live in URLs: no other site is ever told a page's address. Our own
+    # pages do send it, as Flask-WTF's CSRF check needs a same-origin Referer on every
+    # HTTPS form post (WTF_CSRF_SSL_STRICT); under no-referrer each post behind the TLS
+    # proxy was refused as "expired". See README, "Sessions".
+    "Referrer-Policy": REFERRER_POLICY,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
@@ -59,6 +66,11 @@ ERROR_TITLES = {
 _HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in HEADERS.items()}
 
 
+# Pages and PDFs behind a secret link (/a/<token>, /v/<token>): a link that leaks (pasted
+# into a public ticket, say) must not put a buyer's answers in a search engine.
+SECRET_LINK_PREFIXES = ("/a/", "/v/")
+NO_INDEX = "noindex, nofollow"
+
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: other hosts are not ours to decide
 
 
@@ -68,6 +80,8 @@ def add_headers(response):
     response.headers.extend(v for k, v in _HEADERS_BY_KEY.items() if k not in present)
     if request.is_secure:  # over plain HTTP browsers ignore it; behind a proxy see ProxyFix
         response.headers["Strict-Transport-Security"] = HSTS
+    if request.path.startswith(SECRET_LINK_PREFIXES):
+        response.headers["X-Robots-Tag"] = NO_INDEX
     if request.endpoint == "static":
         if "v" in request.args and response.status_code == 200:
             # asset_url() names the file's content in ?v=, so this URL never changes meaning.
@@ -109,6 +123,18 @@ def public_url(endpoint: str, **values) -> str:
     return current_app.config.get("PUBLIC_URL", "") + url_for(endpoint, **values)
 
 
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON, where a request body nested too deeply for the parser (a few thousand
+    brackets fit in MAX_CONTENT_LENGTH) is bad JSON, a 400 in the API's error format,
+    rather than a RecursionError and a 500."""
+
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            raise ValueError("the JSON is nested too deeply") from None
+
+
 def render_error(error: HTTPException):
     code = error.code or 500
     title = ERROR_TITLES.get(code, error.name)
@@ -146,9 +172,11 @@ def render_busy(error: Exception):
 
 
 def init_app(app: Flask) -> None:
+    app.json = BoundedJSONProvider(app)
     app.after_request(add_headers)
     app.add_template_global(asset_urls(app), "asset_url")
     app.add_template_global(csrf_field)
+    app.add_template_global(REFERRER_POLICY, "referrer_policy")  # the pages' <meta> says the same
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(DatabaseBusy, render_busy)

@@ -30,11 +30,12 @@ from questionnaire.core import progress
 from questionnaire.core.bank import Bank, Section
 from questionnaire.core.presenter import answer_text
 from questionnaire.core.qtypes import format_number
+from questionnaire.core.report_context import report_id_of
 from questionnaire.core.scoring import states_no_requirement, visible_questions
 from questionnaire.notify import webhooks
 from questionnaire.reports import deletion
 from questionnaire.store import access as access_log
-from questionnaire.store import followup, mails, throttle
+from questionnaire.store import followup, mails, revisions, throttle
 from questionnaire.store import operations as ops
 from questionnaire.store.banks import BankUnavailable
 from questionnaire.store.models import Assessment, utcnow
@@ -406,11 +407,22 @@ def answers_json(token: str):
 
 @bp.route("/a/<token>/delete", methods=["GET", "POST"])
 def delete(token: str):
+    """Delete the assessment, and the revisions made from it that the buyer ticks: each
+    holds a copy of the answers and contact details, with a secret link of its own."""
     assessment, bank = load(token)
     form = ConfirmForm()
+    later = revisions.descendants(assessment)
     if request.method == "POST" and form.validate_on_submit():
-        deletion.delete_assessment(assessment)  # its PDFs too: no copy left on disk
-        flash("Your assessment and all its answers have been deleted.", "success")
+        ticked = set(request.form.getlist("revision"))
+        chosen = [r for r in later if str(r.id) in ticked]
+        deletion.delete_assessment(assessment, chosen)  # their PDFs too: no copy left on disk
+        flash(
+            f"Your assessment and {deleted_revisions(len(chosen))} have been deleted, with "
+            "all their answers."
+            if chosen
+            else "Your assessment and all its answers have been deleted.",
+            "success",
+        )
         return redirect(url_for("wizard.start"))
     if request.method == "POST":  # only the CSRF token can make this form invalid
         flash("This page had expired, so nothing was deleted. Press the button again.", "error")
@@ -421,7 +433,19 @@ def delete(token: str):
         form=form,
         submitted=assessment.submitted,
         company=assessment.company,
+        name=report_id_of(assessment.id),
+        revision_of=revisions.links(assessment)["revision_of"],
+        written=assessment.result_revision > 0,
+        mailing=emails.mailer() is not None,
+        revisions=[
+            {**revisions.summary(r), "status": "submitted" if r.submitted else "draft"}
+            for r in later
+        ],
     ), (400 if request.method == "POST" else 200)
+
+
+def deleted_revisions(count: int) -> str:
+    return "its revision" if count == 1 else f"{count} of its revisions"
 
 
 # --- wiring ----------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_th
     assert framework_tables_scroll_sideways(page) == []
     page.set_viewport_size({"width": 1280, "height": 900})
 
-    with page.expect_download(timeout=30_000) as download:
+    with page.expect_download(timeout=120_000) as download:
         page.get_by_role("link", name="Download PDF report").click()
     # Dated by the submission (UTC), so a buyer's downloads sort.
     assert re.fullmatch(
@@ -313,7 +313,7 @@ def test_without_javascript_the_whole_buyer_journey_works(no_script_page, small_
     # (a Refresh header, no script) and the download starts when it is ready.
     page.get_by_role("link", name="Download PDF report").click()
     expect(page.get_by_role("heading", name="Your report is being prepared")).to_be_visible()
-    with page.expect_download(timeout=30_000) as download:
+    with page.expect_download(timeout=120_000) as download:
         pass
     assert "No Script Ltd" in pdf_text(download.value.path())
 

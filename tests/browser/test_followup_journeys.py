@@ -58,7 +58,7 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
         log = buyer.get_by_role("region", name="Who has accessed your answers")
         expect(log).to_contain_text("Answered one of your questions in writing")
         checkers(buyer)
-        with buyer.expect_download(timeout=60_000) as pdf:
+        with buyer.expect_download(timeout=120_000) as pdf:
             buyer.get_by_role("link", name="Download PDF report").click()
         text = " ".join(
             " ".join(p.extract_text() for p in PdfReader(pdf.value.path()).pages).split()

@@ -106,7 +106,7 @@ def test_a_read_only_link_shows_the_result_and_pdf_and_can_be_switched_off(
         screenshot(theirs, f"read-only-view-{'js' if page.scripted else 'nojs'}")
         # PDFs are drawn at the first download here: "being prepared" asks again by itself.
         theirs.get_by_role("link", name="Download PDF report").click()
-        with theirs.expect_download(timeout=30_000) as download:
+        with theirs.expect_download(timeout=120_000) as download:
             pass
         assert download.value.suggested_filename.startswith("trustcheck-report-shared-result-ltd-")
 

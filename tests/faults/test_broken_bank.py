@@ -31,8 +31,9 @@ class Traffic:
         self.titles: set[str] = set()
         self.rounds = 0
         self.failures: list[str] = []
-        self.cut = 0  # requests cut off by a worker we killed
+        self.cut = 0  # rounds cut off by a worker we killed
         self.killing = threading.Event()
+        self.kill_ended = 0.0  # monotonic time the killed workers were all replaced
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._threads = [threading.Thread(target=self._run, args=(n,)) for n in range(buyers)]
@@ -51,13 +52,21 @@ class Traffic:
         with self._lock:
             self.statuses.append((what, status))
 
+    def killed(self) -> None:
+        """The killed workers are replaced: a round that fails from now on is a failure,
+        unless it began before this (its error may surface late on a busy machine)."""
+        with self._lock:
+            self.kill_ended = time.monotonic()
+            self.killing.clear()
+
     def _run(self, n: int) -> None:
         while not self._stop.is_set():
+            began = time.monotonic()
             try:
                 self._round(n)
             except (OSError, http.client.HTTPException) as exc:
                 with self._lock:
-                    if self.killing.is_set():
+                    if self.killing.is_set() or began < self.kill_ended:
                         self.cut += 1
                     else:
                         self.failures.append(f"{type(exc).__name__}: {exc}")
@@ -104,6 +113,15 @@ class Traffic:
             return [(what, status) for what, status in self.statuses if status not in (200, 302)]
 
 
+def logged_by_every_worker(server, text: str) -> bool:
+    """Whether each of gunicorn's workers now running has logged ``text``."""
+    log = server.log.read_text()
+    pids = server.worker_pids()
+    return bool(pids) and all(
+        re.search(rf"\[{pid}\] \[INFO\] [\w.]+: {re.escape(text)}", log) for pid in pids
+    )
+
+
 def start_page_bank(server) -> tuple[str, str]:
     html = Browser(server.url).get("/").text
     title = re.search(r"<h1>([^<]*)</h1>", html).group(1)
@@ -114,7 +132,14 @@ def start_page_bank(server) -> tuple[str, str]:
 def test_a_broken_bank_during_traffic_keeps_the_last_good_one_until_it_is_fixed(tmp_path):
     with LiveServer(tmp_path, "bank", workers=2) as server:
         out = server.flask(
-            "users", "create", "ada@provider.example", "--role", "admin", "--generate-password"
+            "users",
+            "create",
+            "ada@provider.example",
+            "--role",
+            "admin",
+            "--name",
+            "Ada Admin",
+            "--generate-password",
         )
         password = re.search(r"store it now\): (\S+)", out).group(1)
         early = Browser(server.url)
@@ -138,7 +163,7 @@ def test_a_broken_bank_during_traffic_keeps_the_last_good_one_until_it_is_fixed(
             # recycling) have never read a good file: they serve the last good bank stored.
             traffic.killing.set()
             kill_workers(server)
-            traffic.killing.clear()
+            traffic.killed()
             rounds = traffic.rounds
             wait_for(lambda: traffic.rounds >= rounds + 6, 60, "traffic in the new workers")
             for _ in range(4):
@@ -154,11 +179,17 @@ def test_a_broken_bank_during_traffic_keeps_the_last_good_one_until_it_is_fixed(
             fixed = good_text.replace(f'version: "{GOOD.version}"', f'version: "{NEW_VERSION}"')
             fixed = fixed.replace(f"title: {GOOD.title}", f"title: {NEW_TITLE}")
             server.bank_path.write_text(fixed)
+            # Each worker re-reads the file at a request a second or more after its last
+            # look, and says so in the log: wait for both, not for a few requests that
+            # one worker may have served alone.
             wait_for(
-                lambda: all(start_page_bank(server)[0] == NEW_TITLE for _ in range(4)),
-                30,
-                "every worker to serve the fixed bank",
+                lambda: logged_by_every_worker(
+                    server, f"loaded question bank version {NEW_VERSION}"
+                ),
+                60,
+                "every worker to load the fixed bank",
             )
+            assert all(start_page_bank(server)[0] == NEW_TITLE for _ in range(4))
             rounds = traffic.rounds
             wait_for(lambda: traffic.rounds >= rounds + 3, 60, "traffic on the fixed bank")
 

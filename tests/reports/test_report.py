@@ -24,7 +24,7 @@ from questionnaire.store.db import db
 from questionnaire.store.models import utcnow
 from tests import factories
 from tests.conftest import Buyer, bank_file, stored_assessment
-from tests.live import QUEUE_MODE
+from tests.live import QUEUE_MODE, RENDER_SECONDS
 from tests.support import SMALL_BANK, Listener, embedded_files, squash, text_of, wait_until
 
 # The small bank of the unit tests, with the uptime question marked as availability (so
@@ -226,13 +226,28 @@ def test_a_report_that_is_not_xml_is_drawn_from_the_html_parse(example, service)
     html = render_html(example.app, report_with(example, "Acme Ltd", "Ann", notes), utcnow())
     with pytest.raises(ElementTree.ParseError):
         ElementTree.fromstring(html)
-    pdf = service.pool.render(html, timeout=20).pdf
+    pdf = service.pool.render(html, timeout=RENDER_SECONDS).pdf
     # poppler's reading of the text (pypdf's is thrown by the form feed's glyph)
     text = flat(
         subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
     )
     assert "Before the break" in text and "after the break" in text
     assert "How this result was worked out" in text
+
+
+def test_a_report_declaring_entities_is_not_expanded_by_the_xml_parser(service):
+    """defusedxml refuses the declaration and the HTML5 parser, which expands no entities,
+    draws it: an entity (or a billion of them) never reaches the PDF."""
+    html = (
+        '<!DOCTYPE html [<!ENTITY secret "EXPANDED-BY-EXPAT">]>'
+        '<html lang="en"><head><title>t</title></head><body><p>Before &secret; after</p>'
+        "</body></html>"
+    )
+    pdf = service.pool.render(html, timeout=RENDER_SECONDS).pdf
+    text = flat(
+        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+    )
+    assert "Before" in text and "after" in text and "EXPANDED-BY-EXPAT" not in text
 
 
 def test_page_count_grows_with_the_bank(example, service):
@@ -313,7 +328,7 @@ def test_raw_markup_that_slipped_past_escaping_still_fetches_nothing(service, tm
             '<img src="data:image/svg+xml,%3Csvg xmlns=%22http://www.w3.org/2000/svg%22/%3E">'
             "</body></html>"
         )
-        rendered = service.pool.render(html, timeout=20)
+        rendered = service.pool.render(html, timeout=RENDER_SECONDS)
     assert listener.requests == []
     assert embedded_files(rendered.pdf) == []
     assert b"SECRET-7f3a9c" not in rendered.pdf
@@ -537,5 +552,5 @@ def test_a_render_past_its_time_limit_is_stopped_and_not_retried_at_once(
     with pytest.raises(ReportError, match="longer than"):
         pdf_of(app, token)  # remembered for REPORT_RETRY_SECONDS: no second attempt
     assert service.renders == renders
-    service.timeout, service.retry_seconds = 20.0, 0.0
+    service.timeout, service.retry_seconds = RENDER_SECONDS, 0.0
     assert pdf_of(app, token).read_bytes().startswith(b"%PDF")  # a fresh worker took over

@@ -573,3 +573,17 @@ def test_admins_make_list_and_revoke_tokens_on_the_admin_page(app, submitted):
     seller = signed_in(app, "sam@provider.example", "sales", "Sam Seller")
     assert seller.get("/sales/admin/tokens").status_code == 403
     assert seller.post("/sales/admin/tokens", data={"name": "Sneaky"}).status_code == 403
+
+
+@pytest.mark.parametrize(("opener", "depth"), [("[", 100_000), ('{"a":', 40_000)])
+def test_json_nested_deeply_is_a_400_in_the_apis_error_format(app, token, submitted, opener, depth):
+    """Before, the parser's RecursionError was a 500. (As deep as fits in the body limit.)"""
+    number, _ = submitted
+    closer = "]" if opener == "[" else "}"
+    body = opener * depth + "1" + closer * depth
+    response = app.test_client().post(
+        f"/api/v1/assessments/{number}/provider-answers",
+        data=body,
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
+    problem_of(response, 400, "malformed-json")

@@ -698,7 +698,7 @@ def test_a_buyer_with_a_session_cannot_reach_any_sales_page(app, buyer, bank, ex
 def test_oversized_bodies_are_refused_with_413_and_change_nothing(make_app, encoding):
     app = make_app(**FAST)
     with app.app_context():
-        create_user("sam@provider.example", "sales", PASSWORD)
+        create_user("sam@provider.example", "sales", PASSWORD, "Sam")
     buyer = Buyer(app.test_client())
     buyer.start()
     before = database_state(app)
@@ -732,7 +732,7 @@ def assert_security_headers(response, what) -> None:
     for directive in ("default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"):
         assert directive in csp, (what, csp)
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, what
-    assert headers.get("Referrer-Policy") == "no-referrer", what
+    assert headers.get("Referrer-Policy") == "same-origin", what
     assert headers.get("X-Content-Type-Options") == "nosniff", what
     assert headers.get("X-Frame-Options") == "DENY", what
 
@@ -750,7 +750,7 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
     app.add_url_rule("/test-503", "test_503", busy)
     with app.app_context():
         create_user("ada@provider.example", "admin", PASSWORD, "Ada")
-        colleague = create_user("sam@provider.example", "sales", PASSWORD).id
+        colleague = create_user("sam@provider.example", "sales", PASSWORD, "Sam").id
     staff = app.test_client()
     assert sign_in(staff, "ada@provider.example").status_code == 302
     drafting = Buyer(app.test_client())

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from questionnaire.store.db import db
-from questionnaire.store.models import Assessment, ResultRevision
+from questionnaire.store.models import Assessment, ResultRevision, User
 from tests.support import FAST, add_user, fetch, page, sign_in, text_of
 
 
@@ -59,6 +59,24 @@ def test_a_written_answer_makes_a_revision_the_buyer_sees_marked_apart(
     pdf = fetch(buyer.client, buyer.url("/report.pdf"))
     text = text_of(pdf.data)
     assert "Written answer from Sam Seller" in text
+
+
+def test_a_written_answer_by_an_account_without_a_name_shows_its_role_not_its_address(
+    app, buyer, bank, submitted
+):
+    """Accounts made before names were required have none: buyers read the role."""
+    number, asked = submitted
+    staff = add_user(app, "anon@provider.example")
+    with app.app_context():
+        db.session.get(User, staff).name = ""
+        db.session.commit()
+    client = app.test_client()
+    assert sign_in(client, "anon@provider.example").status_code == 302
+    url = f"/sales/assessments/{number}/provider-answers/{asked}"
+    assert client.post(url, data=answer_form(bank, asked)).status_code == 302
+    result = page(buyer.client.get(buyer.url("/result")))
+    assert "Written answer from a member of the sales team" in result
+    assert "anon@provider.example" not in result
 
 
 def test_an_unseen_answer_is_edited_a_seen_one_only_superseded(app, sales, buyer, bank, submitted):

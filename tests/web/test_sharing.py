@@ -250,6 +250,62 @@ def test_a_revoked_link_is_a_404_and_a_new_one_is_different(app, client, buyer, 
     assert colleague.get(f"/v/{third}").status_code == 200
 
 
+def test_deleting_a_revised_assessment_offers_its_revisions_and_says_what_goes(
+    app, client, buyer, bank, example
+):
+    """Before, deleting left the revision (a full copy with the contact details) in the
+    sales list and the API, while the page promised "every answer and your contact
+    details"."""
+    token = submitted(buyer, bank, example, company="Revised Ltd")
+    first = revise(client, token)
+    client.post(f"/a/{first}/submit")
+    second = revise(client, first)  # a revision of the revision
+    other = revise(client, token)
+    original, ids = (
+        assessment_id(app, token),
+        {t: assessment_id(app, t) for t in (first, second, other)},
+    )
+
+    html = page(client.get(f"/a/{token}/delete"))
+    assert f"submitted assessment TC-{original:06d} for good" in html
+    assert "your contact details: your company, name and e-mail address" in html
+    assert "the PDF report, and the read-only link if you made one" in html
+    offered = re.findall(r'name="revision" value="(\d+)"', html)
+    assert offered == [str(n) for n in sorted(ids.values())]
+    assert f"Also delete TC-{ids[first]:06d} (submitted " in html
+    assert f"Also delete TC-{ids[second]:06d} (a draft started " in html
+
+    # Left unticked, a revision is kept, and says it is a revision of nothing now.
+    response = client.post(
+        f"/a/{token}/delete", data={"revision": [str(ids[first]), str(ids[second])]}
+    )
+    assert response.status_code == 302
+    assert "and 2 of its revisions have been deleted" in page(client.get(response.location))
+    for gone in (token, first, second):
+        assert client.get(f"/a/{gone}/overview").status_code == 404
+    assert stored_assessment(app, other).revision_of_id is None
+    with app.app_context():
+        assert db.session.scalar(select(func.count(Assessment.id))) == 1
+
+
+def test_a_revision_is_deleted_alone_and_names_its_original_as_kept(
+    app, client, buyer, bank, example
+):
+    token = submitted(buyer, bank, example)
+    revision = revise(client, token)
+    html = page(client.get(f"/a/{revision}/delete"))
+    original = f"TC-{assessment_id(app, token):06d}"
+    assert f"is a revision of {original}, which is not deleted" in html
+    assert 'name="revision"' not in html
+    assert (
+        client.post(
+            f"/a/{revision}/delete", data={"revision": str(assessment_id(app, token))}
+        ).status_code
+        == 302
+    )
+    assert client.get(f"/a/{token}/result").status_code == 200  # the original is never offered
+
+
 def test_deleting_the_assessment_ends_its_read_only_link(app, client, buyer, bank, example):
     token = submitted(buyer, bank, example)
     shared = read_only_link(client, token)

@@ -6,7 +6,7 @@ state of existing results is derived as core.verdict_state derives it for fit/1 
 fit/2 (they store no range).
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-02 12:00:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = '0009'
-down_revision = '0007'
+down_revision = '0008'
 branch_labels = None
 depends_on = None
 
