@@ -143,6 +143,8 @@ def body(model: type[BaseModel]):
         data = json.loads(request.get_data(cache=True) or b"")
     except ValueError:
         return None, problem("malformed-json", "The body is not valid JSON.")
+    except RecursionError:  # a few thousand brackets fit in MAX_CONTENT_LENGTH
+        return None, problem("malformed-json", "The body is JSON nested too deeply to read.")
     return validated(model, data, "validation-failed")
 
 

@@ -570,9 +570,9 @@ def test_a_condition_note_only_where_the_question_is_on_the_page_whatever_the_an
     buyer.step("privacy", {"sensitive_data": "personal"}, "save")
     html = page(client.get(buyer.url("/step/compliance")))
     # Its condition looks at this page: the note says when to answer it, and is read out.
-    audit = html[html.index('id="question-audit_reports"') :]
-    assert (
-        "Answer this only if you chose at least one of the options in “Which independent" in audit
+    tools = html[html.index('id="question-legal_tools_no_equipment"') :]
+    assert "Answer this only if you chose at least one of the options in “Which of these tools" in (
+        tools
     )
     assert "is at least" not in html
     # Shown because of an answer on an earlier page: it applies, so no note, nothing read out.
