@@ -108,16 +108,14 @@ def parse_value(question: Question, raw: Any) -> Any:
             raise WrittenAnswerError(sentence(str(exc)), code="invalid_number") from None
     if question.type in ("choice", "multi"):
         keys = [raw] if isinstance(raw, str) else raw
-        if not isinstance(keys, list | tuple):
-            raise WrittenAnswerError(
-                "Give the option keys the provider offers, as a list", code="not_a_list"
-            )
         offered = {o.key for o in question.options}
-        if not all(isinstance(key, str) and key in offered for key in keys):
+        listed = isinstance(keys, list | tuple)
+        if not listed or not all(isinstance(key, str) and key in offered for key in keys):
             # Named as people read them, with the keys the API takes beside them.
             options = "; ".join(f"“{o.label}” ({o.key})" for o in question.options)
             raise WrittenAnswerError(
-                f"Choose from this question's options: {options}", code="invalid_option"
+                f"Choose from this question's options: {options}",
+                code="invalid_option" if listed else "not_a_list",
             )
         return tuple(o.key for o in question.options if o.key in keys)  # bank order, no repeats
     raise WrittenAnswerError(
