@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from questionnaire.core.verdict_state import score_range_of, state_of
 from questionnaire.store import outbox
 from questionnaire.store.models import Assessment
 
@@ -23,6 +24,10 @@ def summary_of(result: Mapping) -> dict:
         "coverage": coverage.get("percent") if isinstance(coverage, dict) else None,
         "provisional": result.get("provisional"),
         "sections": [{"title": s["title"], "score": s["score"]} for s in result["sections"]],
+        "state": state_of(result),
+        "score_range": score_range_of(result),
+        "method": result.get("method"),
+        "open_points": result.get("open_points"),
     }
 
 
@@ -32,6 +37,7 @@ def apply_result(assessment: Assessment, result: Mapping, open_follow_ups: int) 
     assessment.rating = result["rating"]
     assessment.deal_breakers = len(result["deal_breakers"])
     assessment.summary = summary_of(result)
+    assessment.state = assessment.summary["state"]
     assessment.open_follow_ups = open_follow_ups
 
 
