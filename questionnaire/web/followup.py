@@ -100,7 +100,7 @@ def panel(assessment: Assessment, bank) -> dict:
         for key, title in GROUPS.items():
             found = [{**vars(i), "library": i.id in in_library} for i in items if i.group == key]
             if found:
-                groups.append({"key": key, "title": title, "items": found})
+                groups.append({"key": key, "title": title, "entries": found})
         for qid in asked:
             written = now.written.get(qid)
             if written is not None:
@@ -123,7 +123,7 @@ def panel(assessment: Assessment, bank) -> dict:
         "note_limit": followup.MAX_NOTE,
         "groups": groups,
         "answered": answered_items,
-        "open": sum(len(g["items"]) for g in groups),
+        "open": sum(len(g["entries"]) for g in groups),
         "lift": None
         if lift is None
         else {"count": len(lift.needed), "possible": lift.possible, "blocked": len(lift.blocked)},
