@@ -11,20 +11,19 @@ A daemon thread per web process sends what is due; ``kick`` wakes it after a com
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 
 from flask import Flask
 
 from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
+from questionnaire.notify.background import Loop
 from questionnaire.notify.mailer import QUEUE_SIZE, Mailer
 from questionnaire.store import followup, mails, notices
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 
 log = logging.getLogger(__name__)
-IDLE_WAIT = 60.0  # seconds the thread sleeps when nothing is due
 ROOM = QUEUE_SIZE // 2  # letters this sender leaves waiting in the mail queue at most
 
 
@@ -76,32 +75,15 @@ def deliver_due(app: Flask) -> int:
     return sent
 
 
-class Notifier:
-    """One daemon thread per app and process: wakes when kicked or when a letter is due."""
+class Notifier(Loop):
+    """Sends the letters that are due; sleeps until the next one is."""
 
-    def __init__(self, app: Flask):
-        self.app = app
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
+    name = "answer-notices"
 
-    def kick(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self.run, name="answer-notices", daemon=True)
-                self.thread.start()
-        self.wake.set()
-
-    def run(self) -> None:
-        while True:
-            self.wake.wait(self.pause())
-            self.wake.clear()
-            try:
-                with self.app.app_context():
-                    while deliver_due(self.app) >= ROOM // 2:
-                        pass  # a burst (an answer applied to many buyers): keep going
-            except Exception:  # the thread must outlive a bad moment (a database restart)
-                log.exception("the answers e-mails could not be sent")
+    def work(self) -> None:
+        with self.app.app_context():
+            while deliver_due(self.app) >= ROOM // 2:
+                pass  # a burst (an answer applied to many buyers): keep going
 
     def pause(self) -> float:
         try:
@@ -109,11 +91,11 @@ class Notifier:
                 following = notices.next_due()
         except Exception:
             log.exception("could not read the answers e-mails waiting")
-            return IDLE_WAIT
+            return self.idle_seconds
         if following is None:
-            return IDLE_WAIT
+            return self.idle_seconds
         wait = (following - utcnow()) / timedelta(seconds=1)
-        return min(max(wait, 0.5), IDLE_WAIT)
+        return min(max(wait, 0.5), self.idle_seconds)
 
 
 def kick(app: Flask) -> None:

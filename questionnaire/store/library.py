@@ -517,11 +517,15 @@ def _preview_batch(found: LibraryJob) -> bool:
     for row in rows:
         bank = bank_of(row.bank_sha256)
         summary = row.summary or {}
-        before = {
-            **{k: summary.get(k) for k in ("method", "state", "score_range", "open_points")},
-            "rating": row.rating,
-            "score": row.score,
-        }
+        if summary.get("method"):  # the list columns hold it (store.results.summary_of)
+            before = {
+                **{k: summary.get(k) for k in ("method", "state", "score_range", "open_points")},
+                "rating": row.rating,
+                "score": row.score,
+            }
+        else:  # a row whose list columns predate them: read its result in force
+            stored = db.session.get(Assessment, row.id)
+            before = brief(followup.current(stored).result)
         question = bank.by_id.get(answer.question_id)
         if question is None or value_space(question) != answer.value_space:
             items.append(_item(found, row, REVIEW, before, {"version": bank.version}))

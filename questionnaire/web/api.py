@@ -13,8 +13,9 @@ from dataclasses import replace
 from flask import Blueprint, Flask, current_app, g, jsonify, request, url_for
 from pydantic import BaseModel, ValidationError
 
+from questionnaire.core.library import value_space
 from questionnaire.core.written import WrittenAnswerError
-from questionnaire.store import access, apitokens, followup, listing
+from questionnaire.store import access, apitokens, followup, library, listing
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import MAX_ROW_ID, Assessment
@@ -130,7 +131,16 @@ def provider_answer(assessment_id: int):
     if not found.submitted:
         return error(409, "The buyer has not submitted this assessment yet.")
     bank = ops.bank_of(found)
-    given = {"raw": data.value, "statement": data.statement, "reference": data.reference}
+    given = {
+        "raw": data.value,
+        "statement": data.statement,
+        "reference": data.reference,
+        "grade": data.grade,
+    }
+    if data.library_answer_id is not None:
+        given, problem = from_library(bank, data.question, data.library_answer_id)
+        if problem:
+            return problem
     try:
         number = followup_pages.give(found, bank, data.question, given, g.api_actor)
     except WrittenAnswerError as exc:  # well-formed, but does not fit this buyer's question
@@ -144,6 +154,55 @@ def provider_answer(assessment_id: int):
         open_follow_ups=found.open_follow_ups,
     )
     return jsonify(body.model_dump(mode="json")), 201
+
+
+def from_library(bank, question_id: str, answer_id: int):
+    """A library answer given as it stands, if it is in use and fits this question as the
+    assessment's bank asks it: (given, None), or (None, an error response)."""
+    answer = library.get(answer_id)
+    if answer is None or answer.retired_at is not None:
+        return None, error(422, "There is no library answer in use with this id.")
+    question = bank.by_id.get(question_id)
+    if answer.question_id != question_id or question is None:
+        return None, error(422, "That library answer is for another question.")
+    if value_space(question) != answer.value_space:
+        return None, error(
+            422,
+            "That library answer does not fit this assessment's bank: its question has other "
+            "options or another range there.",
+        )
+    given = {
+        "raw": list(answer.value) if isinstance(answer.value, list) else answer.value,
+        "statement": answer.statement,
+        "reference": answer.reference,
+        "grade": answer.grade,
+        "library": answer,
+    }
+    return given, None
+
+
+@bp.get("/library")
+def library_answers():
+    """The answer library (no buyer's data: not an access the buyers see)."""
+    bank = ops.registry().current()
+    retired = request.args.get("retired") == "true"
+    items = [
+        schemas.LibraryAnswerOut(
+            id=a.id,
+            question=a.question_id,
+            value=a.value,
+            statement=a.statement,
+            reference=a.reference,
+            grade=a.grade,
+            bank_version=a.bank_version,
+            needs_review=library.needs_review(a, bank),
+            retired=a.retired_at is not None,
+            author=a.author,
+            updated_at=a.updated_at,
+        )
+        for a in library.all_answers(include_retired=retired)
+    ]
+    return jsonify(schemas.LibraryPage(items=items).model_dump(mode="json"))
 
 
 # --- the OpenAPI document ---------------------------------------------------------------
@@ -162,7 +221,8 @@ def responses(ok: int, model: str, *errors: int) -> dict:
         404: "No such assessment",
         409: "The assessment is a draft: there is nothing to answer yet",
         413: "The body is too large",
-        422: "Not one of the buyer's follow-ups, or a value that does not fit the question",
+        422: "Not one of the buyer's follow-ups, a value that does not fit the question, or "
+        "a library answer not in use or that does not fit it",
     }
     out = {
         str(ok): {"description": texts[ok], "content": {"application/json": {"schema": ref(model)}}}
@@ -220,6 +280,22 @@ def openapi_document() -> dict:
                         "content": {"application/json": {"schema": ref("ProviderAnswerIn")}},
                     },
                     "responses": responses(201, "ProviderAnswerOut", 400, 401, 404, 409, 413, 422),
+                }
+            },
+            "/api/v1/library": {
+                "get": {
+                    "operationId": "listLibraryAnswers",
+                    "summary": "The answer library: written answers kept for reuse",
+                    "parameters": [
+                        {
+                            "name": "retired",
+                            "in": "query",
+                            "required": False,
+                            "schema": {"type": "string", "enum": ["true", "false"]},
+                            "description": "true: retired answers too",
+                        }
+                    ],
+                    "responses": responses(200, "LibraryPage", 401),
                 }
             },
         },

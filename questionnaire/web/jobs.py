@@ -6,16 +6,11 @@ progress wakes one). Kicked when a job starts or is confirmed."""
 
 from __future__ import annotations
 
-import logging
-import threading
-
 from flask import Flask
 
 from questionnaire.notify import answered, webhooks
+from questionnaire.notify.background import Loop
 from questionnaire.store import library
-
-log = logging.getLogger(__name__)
-IDLE_WAIT = 30.0  # seconds between looks for a job whose runner stopped
 
 
 def sales_urls(app: Flask):
@@ -30,29 +25,13 @@ def sales_urls(app: Flask):
     return sales_url
 
 
-class JobRunner:
-    def __init__(self, app: Flask):
-        self.app = app
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
+class JobRunner(Loop):
+    name = "library-jobs"
+    idle_seconds = 30.0  # between looks for a job whose runner stopped
 
-    def kick(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self.run, name="library-jobs", daemon=True)
-                self.thread.start()
-        self.wake.set()
-
-    def run(self) -> None:
-        while True:
-            self.wake.wait(IDLE_WAIT)
-            self.wake.clear()
-            try:
-                while self.run_one():
-                    pass
-            except Exception:  # the thread must outlive a bad moment (a database restart)
-                log.exception("library jobs could not run")
+    def work(self) -> None:
+        while self.run_one():
+            pass
 
     def run_one(self) -> bool:
         """Claim a job and run it to its end; whether there was one."""
@@ -75,5 +54,21 @@ def kick(app: Flask) -> None:
         runner.kick()
 
 
+def keep_running(app: Flask) -> None:
+    """Start this process's library and e-mail threads if they are not running yet, so the
+    work a stopped process left (a job, a letter due later) is found without a kick. Not
+    under TESTING: tests run the work themselves."""
+    if app.testing:
+        return
+    for name in ("library_jobs", "answer_notices"):
+        loop = app.extensions.get(name)
+        if loop is not None:
+            loop.start()
+
+
 def init_app(app: Flask) -> None:
-    app.extensions["library_jobs"] = JobRunner(app)
+    background = app.config.get("LIBRARY_BACKGROUND")
+    if background is None:
+        background = not app.testing  # tests run jobs with store.library.run
+    if background:
+        app.extensions["library_jobs"] = JobRunner(app)

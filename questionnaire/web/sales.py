@@ -36,7 +36,7 @@ from questionnaire.store import followup as followup_store
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
-from questionnaire.web import admin, auth, downloads, followup, library, results
+from questionnaire.web import admin, auth, downloads, followup, jobs, library, results
 from questionnaire.web.extensions import login_manager
 from questionnaire.web.forms import ConfirmForm, LoginForm, PasswordForm, error_rows
 
@@ -65,6 +65,7 @@ def guard():
         back = safe_next(request.full_path) if request.method == "GET" else None
         return redirect(url_for("sales.login", next=back))
     auth.mark_seen()
+    jobs.keep_running(current_app._get_current_object())
     return refuse_cross_site()
 
 
