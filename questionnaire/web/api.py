@@ -184,8 +184,11 @@ def from_library(bank, question_id: str, answer_id: int):
 @bp.get("/library")
 def library_answers():
     """The answer library (no buyer's data: not an access the buyers see)."""
+    shown = request.args.get("retired", "false")
+    if shown not in ("true", "false"):
+        return error(400, "retired must be true or false.")
     bank = ops.registry().current()
-    retired = request.args.get("retired") == "true"
+    retired = shown == "true"
     items = [
         schemas.LibraryAnswerOut(
             id=a.id,
@@ -295,7 +298,7 @@ def openapi_document() -> dict:
                             "description": "true: retired answers too",
                         }
                     ],
-                    "responses": responses(200, "LibraryPage", 401),
+                    "responses": responses(200, "LibraryPage", 400, 401),
                 }
             },
         },

@@ -96,20 +96,33 @@ class ProviderAnswerIn(BaseModel):
     """A written answer to one of the buyer's follow-ups: its value and statement, or the
     id of an answer of the library (GET /api/v1/library) to give as it stands."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Either a library answer, or a value with its statement: never both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["value", "statement"], "not": {"required": ["library_answer_id"]}},
+                {
+                    "required": ["library_answer_id"],
+                    "not": {"anyOf": [{"required": ["value"]}, {"required": ["statement"]}]},
+                },
+            ]
+        },
+    )
 
     question: str = Field(max_length=64, description="The question id")
-    value: bool | float | list[str] | str | None = Field(
+    # Absent (never null) when a library answer is given: the defaults are not validated.
+    value: bool | float | list[str] | str = Field(
         None,
         description='yes/no: true/false (or "yes"/"no"); number: a number; '
         "choice and multi: the option keys the provider offers",
     )
-    statement: str | None = Field(None, min_length=1, max_length=MAX_STATEMENT)
+    statement: str = Field(None, min_length=1, max_length=MAX_STATEMENT)
     reference: str = Field("", max_length=MAX_REFERENCE)
     grade: Literal["written", "contract"] = Field(
         "written", description="contract: the reference is a clause of a contract the buyer signs"
     )
-    library_answer_id: int | None = Field(
+    library_answer_id: int = Field(
         None, ge=1, le=2**31 - 1, description="Give this library answer (instead of a value)"
     )
 

@@ -281,6 +281,8 @@ def test_the_read_only_token_opens_no_route_that_changes_anything(
             "user_id": 1,
             "assessment_id": 1,
             "question_id": bank.questions[0].id,
+            "answer_id": 1,
+            "job_id": 1,
         }
         with app.test_request_context():
             url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})
