@@ -75,11 +75,13 @@ def claim(assessment_id: int, now: datetime | None = None) -> list[str] | None:
 
 
 def put_back(assessment_id: int, question_ids: list[str], when: datetime) -> None:
-    """The letter could not go: its questions wait until ``when``, with any noted since."""
+    """The letter could not go: its questions wait until ``when`` (the hourly limit of
+    e-mails to the address frees one), with any noted since."""
     row = db.session.get(AnswerNotice, assessment_id, with_for_update=True, populate_existing=True)
     if row is None:  # the assessment was deleted meanwhile
         db.session.rollback()
         return
     row.pending = list(dict.fromkeys([*question_ids, *row.pending]))
-    row.due_at = when if row.due_at is None else min(row.due_at, when)
+    # Nothing may go to the address before ``when``: answers noted since wait with them.
+    row.due_at = when if row.due_at is None else max(row.due_at, when)
     db.session.commit()
