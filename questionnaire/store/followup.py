@@ -9,10 +9,12 @@ always describe the current revision.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from questionnaire.core.bank import Bank
 from questionnaire.core.scoring import score
@@ -48,15 +50,17 @@ class FollowUpError(ValueError):
 # --- revisions ---------------------------------------------------------------------------
 
 
-def current_revision(assessment: Assessment) -> ResultRevision | None:
+def current_revision(assessment: Assessment, result: bool = True) -> ResultRevision | None:
+    """The revision in force; ``result=False`` leaves its (large) result unread."""
     if not assessment.result_revision:
         return None
-    return db.session.scalar(
-        select(ResultRevision).where(
-            ResultRevision.assessment_id == assessment.id,
-            ResultRevision.number == assessment.result_revision,
-        )
+    query = select(ResultRevision).where(
+        ResultRevision.assessment_id == assessment.id,
+        ResultRevision.number == assessment.result_revision,
     )
+    if not result:
+        query = query.options(defer(ResultRevision.result))
+    return db.session.scalar(query)
 
 
 @dataclass(frozen=True)
@@ -140,12 +144,14 @@ def count_answer(
     user_id: int | None,
     actor: str,
     sales_url: str | None,
+    open_now: Collection[str] | None = None,
 ) -> dict:
     """What give_written_answer changes, on the row it is given, in the caller's transaction
-    (the answer library applies many at once): returns the revised result."""
+    (the answer library applies many at once): returns the revised result. ``open_now``,
+    the assessment's open questions (store.open_questions), spares reading its result; the
+    caller then closes the answered one (``open_questions.answered_in``), with others'."""
     now = utcnow()
-    asked = answerable(a.result)
-    revision = current_revision(a)
+    revision = current_revision(a, result=False)
     written = {} if revision is None else latest(map(WrittenAnswer.from_dict, revision.written))
     written[answer.question_id] = answer
     replaced = written_commitments(written, bank)
@@ -183,10 +189,15 @@ def count_answer(
                 updated_at=now,
             )
         )
-    apply_result(a, revised, sum(1 for qid in asked if qid not in written))
+    if open_now is None:
+        still_open = sum(1 for qid in answerable(a.result) if qid not in written)
+    else:  # the follow-ups are the open ones and those answered before
+        still_open = len(set(open_now) - {answer.question_id})
+    apply_result(a, revised, still_open)
     a.updated_at = now
     access.add_event(a.id, user_id, actor, access.ANSWERED)
-    open_questions.answered(a.id, answer.question_id)
+    if open_now is None:  # else the caller closes the open questions of many at once
+        open_questions.answered(a.id, answer.question_id)
     if current_app.config.get("MAIL_SERVER"):
         notices.noted(a.id, [answer.question_id], now)
     webhook(a, REVISED_EVENT, sales_url)

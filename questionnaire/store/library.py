@@ -26,6 +26,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import defer
 from sqlalchemy.orm.exc import StaleDataError
 
 from questionnaire.core.bank import Bank
@@ -38,7 +39,7 @@ from questionnaire.core.written import (
     parse_value,
     written_commitments,
 )
-from questionnaire.store import followup
+from questionnaire.store import followup, open_questions
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import (
@@ -583,39 +584,50 @@ def _apply_batch(found: LibraryJob, sales_url: Callable[[int], str | None]) -> b
         )
     )
     ids = [i.assessment_id for i in items]
-    still_open = set(
-        db.session.scalars(
-            select(OpenQuestion.assessment_id).where(
-                OpenQuestion.question_id == answer.question_id,
-                OpenQuestion.assessment_id.in_(ids),
-            )
+    open_now: dict[int, list[str]] = {}
+    for assessment_id, question_id in db.session.execute(
+        select(OpenQuestion.assessment_id, OpenQuestion.question_id).where(
+            OpenQuestion.assessment_id.in_(ids)
         )
-    )
-    rows = {a.id: a for a in db.session.scalars(select(Assessment).where(Assessment.id.in_(ids)))}
+    ):
+        open_now.setdefault(assessment_id, []).append(question_id)
+    still_open = {i for i, asked in open_now.items() if answer.question_id in asked}
+    # The submitted results are not needed (open_now stands in for them): 30 kB each unread.
+    rows = {
+        a.id: a
+        for a in db.session.scalars(
+            select(Assessment).where(Assessment.id.in_(ids)).options(defer(Assessment.result))
+        )
+    }
     bank_of = _bank_loader()
     staff = Staff(found.user_id, found.actor, found.author)
     outcomes: dict[int, tuple[str, dict | None]] = {}
 
-    def write(a: Assessment) -> tuple[str, dict | None]:
+    def write(a: Assessment, open_list: list[str]) -> tuple[str, dict | None]:
+        """Count the answer in ``a`` (the caller closes the open question)."""
         if a.status != SUBMITTED:
             return GONE, None
         bank = bank_of(a.bank_sha256)
         written = as_written(answer, staff.author, utcnow())
         revised = followup.count_answer(
-            a, bank, written, staff.user_id, staff.actor, sales_url(a.id)
+            a, bank, written, staff.user_id, staff.actor, sales_url(a.id), open_list
         )
         status = next(q["status"] for q in revised["questions"] if q["id"] == answer.question_id)
         return DONE, {**brief(revised), "status": status}
 
     try:
-        for item in items:
-            a = rows.get(item.assessment_id)
-            if a is None:
-                outcomes[item.assessment_id] = (GONE, None)
-            elif item.assessment_id not in still_open:
-                outcomes[item.assessment_id] = (ANSWERED_MEANWHILE, None)
-            else:
-                outcomes[item.assessment_id] = write(a)
+        # One flush for the batch: its inserts go as one statement per table.
+        with db.session.no_autoflush:
+            for item in items:
+                a = rows.get(item.assessment_id)
+                if a is None:
+                    outcomes[item.assessment_id] = (GONE, None)
+                elif item.assessment_id not in still_open:
+                    outcomes[item.assessment_id] = (ANSWERED_MEANWHILE, None)
+                else:
+                    outcomes[item.assessment_id] = write(a, open_now[a.id])
+        written = [i for i, (outcome, _) in outcomes.items() if outcome == DONE]
+        open_questions.answered_in(answer.question_id, written)
         db.session.flush()
     except (StaleDataError, OperationalError) as error:
         # Someone changed one of them meanwhile: each is written on its own, re-read.
@@ -649,12 +661,13 @@ def _one_by_one(items, question_id: str, write) -> dict[int, tuple[str, dict | N
             continue
 
         def change(a: Assessment) -> tuple[str, dict | None]:
-            still = db.session.scalar(
-                select(OpenQuestion.assessment_id).where(
-                    OpenQuestion.assessment_id == a.id, OpenQuestion.question_id == question_id
-                )
-            )
-            return write(a) if still is not None else (ANSWERED_MEANWHILE, None)
+            open_list = open_questions.of(a.id)  # as it is now, another answer may have come
+            if question_id not in open_list:
+                return ANSWERED_MEANWHILE, None
+            outcome = write(a, open_list)
+            if outcome[0] == DONE:
+                open_questions.answered(a.id, question_id)
+            return outcome
 
         try:
             outcomes[item.assessment_id] = ops.with_retry(a, change)

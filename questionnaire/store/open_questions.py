@@ -33,9 +33,22 @@ def opened(assessment_id: int, bank: Bank, question_ids: Iterable[str]) -> None:
 def answered(assessment_id: int, question_id: str) -> None:
     """One of them answered in writing (in the caller's transaction)."""
     db.session.execute(
-        delete(OpenQuestion).where(
-            OpenQuestion.assessment_id == assessment_id, OpenQuestion.question_id == question_id
+        delete(OpenQuestion)
+        .where(OpenQuestion.assessment_id == assessment_id, OpenQuestion.question_id == question_id)
+        # These rows are never loaded as objects: nothing in the session to keep in step.
+        .execution_options(synchronize_session=False)
+    )
+
+
+def answered_in(question_id: str, assessment_ids: list[int]) -> None:
+    """The question answered in writing in each of these (in the caller's transaction)."""
+    db.session.execute(
+        delete(OpenQuestion)
+        .where(
+            OpenQuestion.question_id == question_id,
+            OpenQuestion.assessment_id.in_(assessment_ids),
         )
+        .execution_options(synchronize_session=False)
     )
 
 

@@ -442,3 +442,48 @@ def test_the_buyer_is_told_at_once_and_later_answers_go_together(make_app, smtp,
     with app.app_context():
         assert db.session.get(AnswerNotice, number).pending == []
     assert len(smtp.received) == 3
+
+
+def test_a_row_changed_during_a_batch_is_written_again_on_its_own(
+    app, sales, bank, example, monkeypatch
+):
+    from sqlalchemy import text
+
+    from questionnaire.store import followup
+
+    ids = [submitted_buyer(app, bank, example, f"Race{n} Ltd") for n in range(3)]
+    number = new_answer(sales, value="14")
+    job_url = sales.post(f"/sales/library/{number}/apply").location
+    run_jobs(app)
+    assert sales.post(job_url + "/confirm", data={}).status_code == 302
+    original = followup.count_answer
+    raced = []
+
+    def racing(a, *args, **kwargs):
+        if not raced:  # someone saves this assessment while the batch is being written
+            raced.append(a.id)
+            db.session.execute(
+                text("UPDATE assessments SET row_version = row_version + 1 WHERE id = :id"),
+                {"id": a.id},
+            )
+        return original(a, *args, **kwargs)
+
+    monkeypatch.setattr(followup, "count_answer", racing)
+    alone = []
+    one_by_one = library._one_by_one
+    monkeypatch.setattr(
+        library, "_one_by_one", lambda items, *rest: alone.extend(items) or one_by_one(items, *rest)
+    )
+    run_jobs(app)
+    assert raced and len(alone) == 3  # the batch rolled back whole, then each on its own
+    with app.app_context():
+        revisions = db.session.scalars(select(ResultRevision)).all()
+        assert sorted(r.assessment_id for r in revisions) == sorted(ids)  # each once
+        assert all(r.number == 1 for r in revisions)
+        for assessment_id in ids:
+            assert DAYS not in open_questions.of(assessment_id)
+            stored = db.session.get(Assessment, assessment_id)
+            assert stored.result_revision == 1
+            assert stored.open_follow_ups == len(answerable(stored.result)) - 1
+        job = db.session.scalar(select(LibraryJob))
+        assert job.state == "applied" and job.done == 3
