@@ -90,6 +90,8 @@ class WrittenAnswerOut(BaseModel):
     reference: str
     author: str
     at: datetime
+    grade: Literal["written", "contract"] = "written"
+    library_answer_id: int | None = Field(None, description="The library answer it gives")
 
 
 class ProviderAnswerIn(BaseModel):

@@ -21,7 +21,7 @@ from questionnaire.store import access, library
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, LibraryAnswer, LibraryJob, OpenQuestion
-from questionnaire.web import jobs
+from questionnaire.web import followup, jobs
 
 bp = Blueprint("library", __name__, url_prefix="/library")
 LISTED_ITEMS = 300  # rows of each list a job's page shows (the counts are always whole)
@@ -254,7 +254,7 @@ def edit(answer_id: int):
             "grade": found.grade,
         }
     else:
-        values = shown_values(question, found)
+        values = followup.form_values(question, found)
     if request.method == "POST":
         values = posted()
         try:
@@ -284,22 +284,6 @@ def edit(answer_id: int):
         bank_version=bank.version,
         review=library.needs_review(found, bank),
     )
-
-
-def shown_values(question, found: LibraryAnswer) -> dict:
-    value = found.value
-    if question.type == "yesno":
-        shown = ["yes" if value else "no"]
-    elif question.type == "number":
-        shown = [str(value)]
-    else:
-        shown = list(value)
-    return {
-        "value": shown,
-        "statement": found.statement,
-        "reference": found.reference,
-        "grade": found.grade,
-    }
 
 
 @bp.post("/<id:answer_id>/retire")
