@@ -111,6 +111,7 @@ def test_one_library_answer_reaches_three_buyers_with_one_email_each(
         seller.get_by_role("link", name="Answer library").click()
         axe(seller)
         seller.get_by_role("link", name="Add an answer").click()
+        axe(seller)
         seller.get_by_label("Which question does it answer?").select_option(label=BREACH)
         seller.get_by_role("button", name="Continue").click()
         expect(seller.locator("#value-hint")).to_contain_text("1 hours to 720 hours")
@@ -125,6 +126,20 @@ def test_one_library_answer_reaches_three_buyers_with_one_email_each(
             seller.get_by_text("3 submitted assessments have this question open")
         ).to_be_visible()
         axe(seller)
+        fits_a_phone(seller, "library-answer")
+        answer_page = seller.url
+
+        # Offered first on a buyer's written-answer page, in that buyer's terms.
+        seller.goto(f"{server.url}/sales/")
+        seller.get_by_role("link", name="Fjord 1 Ltd").click()
+        fits_a_phone(seller, "sales-assessment-open-questions")
+        must_haves = seller.locator(".open-list").first
+        must_haves.get_by_role("link", name=re.compile(re.escape(BREACH))).click()
+        offers = seller.get_by_role("region", name="From the answer library")
+        expect(offers).to_contain_text("Meets what the buyer asked for: at most 24 hours")
+        axe(seller)
+        fits_a_phone(seller, "written-answer-offers")
+        seller.goto(answer_page)
 
         # The preview first, then the writing.
         seller.get_by_role("button", name="Apply to every open assessment that asks this").click()
