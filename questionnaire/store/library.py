@@ -529,7 +529,11 @@ def _preview_batch(found: LibraryJob) -> bool:
             before = brief(followup.current(stored).result)
         question = bank.by_id.get(answer.question_id)
         if question is None or value_space(question) != answer.value_space:
-            items.append(_item(found, row, REVIEW, before, {"version": bank.version}))
+            asked = row.answers.get(answer.question_id)
+            words = requirement_text(question, asked) if question is not None else ""
+            items.append(
+                _item(found, row, REVIEW, before, {"version": bank.version, "requirement": words})
+            )
             continue
         written = latest(map(WrittenAnswer.from_dict, row.written or []))
         written[answer.question_id] = as_written(answer, found.author, now)

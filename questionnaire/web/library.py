@@ -20,7 +20,13 @@ from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT, WrittenAnsw
 from questionnaire.store import access, library
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
-from questionnaire.store.models import Assessment, LibraryAnswer, LibraryJob, OpenQuestion
+from questionnaire.store.models import (
+    Assessment,
+    LibraryAnswer,
+    LibraryJob,
+    OpenQuestion,
+    row_id,  # the answer's change number: a positive integer as bounded as an id
+)
 from questionnaire.web import followup, jobs
 
 bp = Blueprint("library", __name__, url_prefix="/library")
@@ -258,7 +264,7 @@ def edit(answer_id: int):
     if request.method == "POST":
         values = posted()
         try:
-            number = int(request.form.get("number", ""))
+            number = row_id(request.form.get("number", ""))
             library.edit(
                 found,
                 number,
@@ -291,7 +297,7 @@ def retire(answer_id: int):
     found = found_or_404(answer_id)
     bring_back = request.form.get("restore") == "1"
     try:
-        library.retire(found, int(request.form.get("number", "")), staff(), not bring_back)
+        library.retire(found, row_id(request.form.get("number", "")), staff(), not bring_back)
     except ValueError as exc:
         abort(409, str(exc) if isinstance(exc, library.LibraryError) else "Reload and try again.")
     flash("Library answer brought back." if bring_back else "Library answer retired.", "success")
@@ -365,7 +371,6 @@ def job(job_id: int):
         lists=lists,
         listed=LISTED_ITEMS,
         seconds=REFRESH_SECONDS,
-        states=library,
     )
     if running:
         url = url_for("sales.library.job", job_id=found.id)

@@ -487,3 +487,24 @@ def test_a_row_changed_during_a_batch_is_written_again_on_its_own(
             assert stored.open_follow_ups == len(answerable(stored.result)) - 1
         job = db.session.scalar(select(LibraryJob))
         assert job.state == "applied" and job.done == 3
+
+
+def test_a_change_number_out_of_range_is_refused_not_a_server_error(app, sales):
+    number = new_answer(sales)
+    for junk in ("9" * 25, "-1", "x", ""):
+        edited = sales.post(
+            f"/sales/library/{number}/edit",
+            data={
+                "number": junk,
+                "value": "7",
+                "statement": "s",
+                "reference": "",
+                "grade": "written",
+            },
+        )
+        assert edited.status_code == 400, junk
+        assert (
+            sales.post(f"/sales/library/{number}/retire", data={"number": junk}).status_code == 409
+        )
+    with app.app_context():
+        assert db.session.get(LibraryAnswer, number).number == 1
