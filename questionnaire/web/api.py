@@ -188,6 +188,7 @@ def library_answers():
     if shown not in ("true", "false"):
         return error(400, "retired must be true or false.")
     bank = ops.registry().current()
+    banks = library.stored_banks()
     retired = shown == "true"
     items = [
         schemas.LibraryAnswerOut(
@@ -198,6 +199,7 @@ def library_answers():
             reference=a.reference,
             grade=a.grade,
             bank_version=a.bank_version,
+            fits=library.fits(a, banks),
             needs_review=library.needs_review(a, bank),
             retired=a.retired_at is not None,
             author=a.author,

@@ -155,6 +155,7 @@ class LibraryAnswerOut(BaseModel):
     reference: str
     grade: Literal["written", "contract"]
     bank_version: str = Field(description="The bank version it was written (or last reviewed) on")
+    fits: list[str] = Field(description="The stored bank versions whose question it fits")
     needs_review: bool = Field(
         description="The bank in use asks the question with other options or another range"
     )

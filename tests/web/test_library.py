@@ -320,6 +320,7 @@ def test_the_api_lists_the_library_filters_and_gives_an_answer_by_id(
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
     listed = client.get("/api/v1/library", headers=auth).get_json()
+    assert listed["items"][0]["fits"] == [bank.version]
     assert [
         (a["id"], a["question"], a["value"], a["grade"], a["needs_review"]) for a in listed["items"]
     ] == [(answer, DAYS, 14, "contract", False)]
