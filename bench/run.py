@@ -19,6 +19,10 @@ Prints a table, then, as its last line, one JSON object with the figures and tar
   queue_*                the same three with REPORT_QUEUE_URL and one `reports worker`
   bank2000_validate_s    load + validate a generated 2,000-question bank (median of 5)
   bank2000_score_s       check + score random answers to it (median of 5)
+  library_apply_1000_s   "Apply to every open assessment that asks this": the preview and
+                         the writing of one library answer to 1,000 submitted assessments
+                         that ask it, on SQLite, as the background job runs them
+                         (bench/library_apply.py)
   render_peak_rss_mb     peak resident memory of the render worker
   email_link_silent_smtp_s, pdf_wait_held_s, pdf_behind_others_s, queue_down_submit_s
                          pages whose dependency is slow or gone: "Email me this link" with a
@@ -71,6 +75,7 @@ TARGETS = {
     "queue_burst_healthz_max_s": ("<=", 2),
     "bank2000_validate_s": ("<=", 1.0),
     "bank2000_score_s": ("<=", 0.05),
+    "library_apply_1000_s": ("<=", 5.0),
     "render_peak_rss_mb": ("<=", 200),
     "email_link_silent_smtp_s": ("<=", 0.5),
     "pdf_wait_held_s": ("<=", 1.5),  # REPORT_WAIT_SECONDS is 1 there
@@ -411,6 +416,9 @@ def main() -> None:
     reference = [reference_seconds()]
     try:
         results.update(bench_bank2000(tmp))
+        from library_apply import bench_library_apply  # here: bench/ is the script's folder
+
+        results.update(bench_library_apply(tmp))
         results.update(bench_step_latency(tmp, runs=30 if args.quick else 100))
         results.update(bench_pdf(tmp, runs=5, downloads=20 if args.quick else 50))
         results.update(

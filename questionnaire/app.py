@@ -15,13 +15,13 @@ from werkzeug.routing import IntegerConverter
 
 from questionnaire import config as config_mod
 from questionnaire.cli import init_app as init_cli
-from questionnaire.notify import mailer, webhooks
+from questionnaire.notify import answered, mailer, webhooks
 from questionnaire.reports import service as reports
 from questionnaire.store import snapshots
 from questionnaire.store.banks import BankRegistry
 from questionnaire.store.db import db
 from questionnaire.store.models import MAX_ROW_ID
-from questionnaire.web import api, downloads, emails, sales, security, sharing, wizard
+from questionnaire.web import api, downloads, emails, jobs, sales, security, sharing, wizard
 from questionnaire.web.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -82,6 +82,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     webhooks.init_app(app)
     app.register_blueprint(downloads.bp)
     mailer.init_app(app)
+    answered.init_app(app)
+    jobs.init_app(app)
     emails.init_app(app)
     sharing.init_app(app)
     sales.init_app(app)

@@ -6,6 +6,7 @@ from flask import Flask
 
 from questionnaire.cli.diff import diff_command
 from questionnaire.cli.integrations import tokens_cli, webhooks_cli
+from questionnaire.cli.library import library_cli
 from questionnaire.cli.questions import assess_command, questions_cli
 from questionnaire.cli.reports import purge_command, report_command, reports_cli
 from questionnaire.cli.users import users_cli
@@ -22,6 +23,7 @@ def init_app(app: Flask) -> None:
         users_cli,
         tokens_cli,
         webhooks_cli,
+        library_cli,
     )
     for command in commands:
         app.cli.add_command(command)

@@ -1,7 +1,9 @@
 """The provider's written answers to a buyer's follow-ups, and the result revision they make.
 
 A written answer is a commitment given to one buyer in writing: a value in the question's
-own terms, the statement, an optional reference, who gave it and when. Scoring a
+own terms, the statement, an optional reference, who gave it and when, and its evidence
+grade: ``written``, or ``contract`` when the reference is a clause of a contract the
+buyer signs (the two rank alike: see evidence.GRADE_RANK). Scoring a
 revision means scoring the buyer's answers with the commitments of the answered
 questions replaced (``written_commitments``, given to ``scoring.score``), so the revision
 is scored by whatever method ``score`` implements. Pure: no Flask, no database.
@@ -16,13 +18,14 @@ from typing import Any
 
 from questionnaire.core.bank import Bank, Commitment, Question
 from questionnaire.core.dates import day_text
-from questionnaire.core.evidence import WRITTEN
+from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
 from questionnaire.core.qtypes import AnswerError, NumberField, is_number
 from questionnaire.core.scoring import FOLLOW_UP_CONFIRM, FOLLOW_UP_STATUSES
 from questionnaire.core.text import clean_text, one_line, sentence
 
 MAX_STATEMENT = 2000
 MAX_REFERENCE = 500
+WRITTEN_GRADES = (WRITTEN, CONTRACT)  # what a written answer may be graded
 
 
 class WrittenAnswerError(ValueError):
@@ -43,6 +46,8 @@ class WrittenAnswer:
     reference: str
     author: str  # the staff member's name as it was when they wrote it
     at: datetime
+    grade: str = WRITTEN  # one of WRITTEN_GRADES
+    library_id: int | None = None  # the library answer it was taken from, if any
 
     @property
     def evidence(self) -> str:
@@ -50,14 +55,18 @@ class WrittenAnswer:
 
     def to_dict(self) -> dict:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
-        return {
+        found = {
             "question": self.question_id,
             "value": value,
             "statement": self.statement,
             "reference": self.reference,
             "author": self.author,
             "at": self.at.astimezone(UTC).isoformat(),
+            "grade": self.grade,
         }
+        if self.library_id is not None:
+            found["library_answer_id"] = self.library_id
+        return found
 
     @classmethod
     def from_dict(cls, data: Mapping) -> WrittenAnswer:
@@ -69,6 +78,8 @@ class WrittenAnswer:
             reference=data.get("reference", ""),
             author=data["author"],
             at=datetime.fromisoformat(data["at"]),
+            grade=data.get("grade", WRITTEN),  # answers stored before grades were written
+            library_id=data.get("library_answer_id"),
         )
 
 
@@ -102,7 +113,7 @@ def parse_value(question: Question, raw: Any) -> Any:
                 kind.from_form(question, NumberField(raw.strip())) if isinstance(raw, str) else raw
             )
             if value is None or not is_number(value):
-                raise AnswerError("enter a number, like 99.9")
+                raise AnswerError(kind.wanted(question))  # type: ignore[attr-defined]
             return kind.parse(question, value)
         except AnswerError as exc:
             raise WrittenAnswerError(sentence(str(exc)), code="invalid_number") from None
@@ -134,6 +145,8 @@ def make_answer(
     reference: str,
     author: str,
     at: datetime,
+    grade: str = WRITTEN,
+    library_id: int | None = None,
 ) -> WrittenAnswer:
     """A checked written answer; WrittenAnswerError says what is wrong."""
     if question_id not in set(answerable_ids):
@@ -144,6 +157,15 @@ def make_answer(
         )
     question = bank.question(question_id)
     value = parse_value(question, raw_value)
+    statement, reference = checked_words(statement, reference, grade)
+    return WrittenAnswer(
+        question_id, value, statement, reference, one_line(author), at, grade, library_id
+    )
+
+
+def checked_words(statement: Any, reference: Any, grade: Any) -> tuple[str, str]:
+    """The statement and reference of a written answer, cleaned and checked against its
+    grade: a ``contract`` grade rests on the clause its reference names."""
     statement = clean_text(statement if isinstance(statement, str) else "")
     reference = one_line(reference if isinstance(reference, str) else "")
     if not statement:
@@ -162,15 +184,27 @@ def make_answer(
             field="reference",
             code="too_long",
         )
-    return WrittenAnswer(question_id, value, statement, reference, one_line(author), at)
+    if grade not in WRITTEN_GRADES:
+        raise WrittenAnswerError(
+            "Choose the evidence grade: a written answer, or a contract term",
+            field="grade",
+            code="invalid_grade",
+        )
+    if grade == CONTRACT and not reference:
+        raise WrittenAnswerError(
+            "A contract term needs its reference: name the contract and the clause",
+            field="reference",
+            code="required",
+        )
+    return statement, reference
 
 
 def written_commitments(
     written: Mapping[str, WrittenAnswer], bank: Bank | None = None
 ) -> dict[str, Commitment]:
     """The written answers as commitments, by question id, for ``scoring.score``'s
-    ``commitments``: graded ``written``, their evidence naming who wrote them and when
-    (and the reference). A written answer to a choice or multi question lists what the
+    ``commitments``: graded as given (``written`` or ``contract``), their evidence naming
+    who wrote them and when (and the reference). A written answer to a choice or multi question lists what the
     provider offers this buyer, so with ``bank`` every other offering is documented as
     not offered: the provider answered the question put to it."""
     found = {}
@@ -185,7 +219,7 @@ def written_commitments(
             value=answer.value,
             statement=answer.statement,
             source=answer.evidence + (f"; {answer.reference}" if answer.reference else ""),
-            evidence=WRITTEN,
+            evidence=answer.grade,
             not_offered=not_offered,
         )
     return found
@@ -218,6 +252,8 @@ def mark_written(
                 "statement": answer.statement,
                 "reference": answer.reference,
                 "evidence": answer.evidence,
+                "grade": answer.grade,
+                "grade_label": GRADE_LABELS[answer.grade],
                 "not_public": f"not in {bank.provider.source or 'the provider’s public pages'}",
             }
             entries.append(

@@ -90,3 +90,19 @@ def sales_notice(app: Flask, to: tuple[str, ...], summary: dict, result: dict, l
         result=result,
         link=link,
     )
+
+
+def answered(app: Flask, buyer: dict, result: dict, count: int, confirmed: bool) -> Letter:
+    """To the buyer: the provider answered ``count`` of their questions in writing, and the
+    result in force now. No link: only the hash of the buyer's link is kept (``confirmed``:
+    the confirmation e-mail, which held it, went)."""
+    return draw(
+        app,
+        "answered",
+        (buyer["email"],),
+        f"The provider answered {count} of your questions: {subject_name(buyer['company'])}",
+        buyer=buyer,
+        result=result,
+        count=count,
+        confirmed=confirmed,
+    )

@@ -45,7 +45,7 @@ ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
 NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
 BUYER_LIMIT = 100  # events a page of the buyer's full list shows
 RESULT_LIMIT = 10  # the result page shows the latest few, with a link to the full list
-READ_ONLY_REPEAT = timedelta(minutes=10)  # see record_read_only
+REPEAT = timedelta(minutes=10)  # one row per person and action this long (see record)
 
 
 def author_name(user: User) -> str:
@@ -60,31 +60,38 @@ def actor_label(user: User) -> str:
     return f"{user.name} ({ROLE_NAMES.get(user.role, user.role)})"
 
 
-def record(assessment_id: int, user: User, action: str) -> None:
-    add_event(assessment_id, user.id, actor_label(user), action)
-    db.session.commit()
+def record(assessment_id: int, user: User, action: str, after_save: bool = False) -> None:
+    """A staff member's view or download. The same person's same action within REPEAT of
+    their last is not written again: the buyer's list tells who looked, not how often they
+    reloaded. The page shown after a change they saved (``after_save``) is no new view
+    once they have viewed the assessment before."""
+    since = None if after_save else utcnow() - REPEAT
+    if not _repeated(assessment_id, action, since, AccessEvent.user_id == user.id):
+        add_event(assessment_id, user.id, actor_label(user), action)
+        db.session.commit()
 
 
 def record_read_only(assessment_id: int, action: str) -> None:
     """A view or download through the buyer's read-only link: nobody signed in.
 
-    Anyone holding the link can reload it without end: the same action within
-    READ_ONLY_REPEAT of the last one is not written again, which bounds the rows a link can
-    add and keeps the buyer's list to what tells them something."""
-    now = utcnow()
-    repeated = db.session.scalar(
-        select(AccessEvent.id)
-        .where(
-            AccessEvent.assessment_id == assessment_id,
-            AccessEvent.actor == READ_ONLY_ACTOR,
-            AccessEvent.action == action,
-            AccessEvent.created_at >= now - READ_ONLY_REPEAT,
-        )
-        .limit(1)
-    )
-    if repeated is None:
+    Anyone holding the link can reload it without end: the same action within REPEAT of
+    the last one is not written again, which bounds the rows a link can add and keeps the
+    buyer's list to what tells them something."""
+    if not _repeated(
+        assessment_id, action, utcnow() - REPEAT, AccessEvent.actor == READ_ONLY_ACTOR
+    ):
         add_event(assessment_id, None, READ_ONLY_ACTOR, action)
         db.session.commit()
+
+
+def _repeated(assessment_id: int, action: str, since: datetime | None, who) -> bool:
+    """Whether ``who`` did ``action`` on the assessment since ``since`` (ever, for None)."""
+    query = select(AccessEvent.id).where(
+        AccessEvent.assessment_id == assessment_id, AccessEvent.action == action, who
+    )
+    if since is not None:
+        query = query.where(AccessEvent.created_at >= since)
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def add_event(assessment_id: int, user_id: int | None, actor: str, action: str) -> None:

@@ -9,10 +9,12 @@ always describe the current revision.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from flask import current_app
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
 
 from questionnaire.core.bank import Bank
 from questionnaire.core.scoring import score
@@ -23,7 +25,7 @@ from questionnaire.core.written import (
     latest,
     written_commitments,
 )
-from questionnaire.store import access
+from questionnaire.store import access, notices, open_questions
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     STAGES,
@@ -49,15 +51,17 @@ class FollowUpError(ValueError):
 # --- revisions ---------------------------------------------------------------------------
 
 
-def current_revision(assessment: Assessment) -> ResultRevision | None:
+def current_revision(assessment: Assessment, result: bool = True) -> ResultRevision | None:
+    """The revision in force; ``result=False`` leaves its (large) result unread."""
     if not assessment.result_revision:
         return None
-    return db.session.scalar(
-        select(ResultRevision).where(
-            ResultRevision.assessment_id == assessment.id,
-            ResultRevision.number == assessment.result_revision,
-        )
+    query = select(ResultRevision).where(
+        ResultRevision.assessment_id == assessment.id,
+        ResultRevision.number == assessment.result_revision,
     )
+    if not result:
+        query = query.options(defer(ResultRevision.result))
+    return db.session.scalar(query)
 
 
 @dataclass(frozen=True)
@@ -125,65 +129,89 @@ def give_written_answer(
     """Count a written answer and re-score: the current revision is edited if the buyer has
     not seen it yet, else a new one supersedes it. Returns the revision number.
 
-    The revision, the list columns, the buyer's access event, the webhook and ``also``
-    (called last with the changed assessment: the API stores its idempotent response) are
-    one transaction; a concurrent change (another answer, the buyer viewing) is re-read and
-    this answer applied on top of it.
+    The revision, the list columns, the buyer's access event, the open questions, the
+    buyer's e-mail, the webhook and ``also`` (called last with the changed assessment: the
+    API stores its idempotent response) are one transaction; a concurrent change (another
+    answer, the buyer viewing) is re-read and this answer applied on top of it.
     """
     if not assessment.submitted:
         raise AlreadySubmitted  # nothing to revise before submission
-    asked = answerable(assessment.result)
 
     def change(a: Assessment) -> None:
-        now = utcnow()
-        revision = current_revision(a)
-        written = {} if revision is None else latest(map(WrittenAnswer.from_dict, revision.written))
-        written[answer.question_id] = answer
-        replaced = written_commitments(written, bank)
-        revised = score(bank, a.answers, a.must_have, commitments=replaced).to_dict()
-        stored = [w.to_dict() for w in written.values()]
-        edited = False
-        if revision is not None and revision.seen_at is None:
-            # Only while unseen: the buyer's first view sets seen_at, and from then on
-            # this revision is what they were shown.
-            edited = (
-                db.session.execute(
-                    update(ResultRevision)
-                    .where(ResultRevision.id == revision.id, ResultRevision.seen_at.is_(None))
-                    .values(
-                        result=revised,
-                        written=stored,
-                        user_id=user_id,
-                        author=actor,
-                        updated_at=now,
-                    )
-                ).rowcount
-                == 1
-            )
-        if not edited:
-            a.result_revision += 1
-            db.session.add(
-                ResultRevision(
-                    assessment_id=a.id,
-                    number=a.result_revision,
-                    result=revised,
-                    written=stored,
-                    user_id=user_id,
-                    author=actor,
-                    cause=WRITTEN_ANSWER,
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        apply_result(a, revised, sum(1 for qid in asked if qid not in written))
-        a.updated_at = now
-        access.add_event(a.id, user_id, actor, access.ANSWERED)
-        webhook(a, REVISED_BY[WRITTEN_ANSWER], sales_url)
+        count_answer(a, bank, answer, user_id, actor, sales_url)
         if also is not None:
             also(a)
 
     with_retry(assessment, change)
     return assessment.result_revision
+
+
+def count_answer(
+    a: Assessment,
+    bank: Bank,
+    answer: WrittenAnswer,
+    user_id: int | None,
+    actor: str,
+    sales_url: str | None,
+    open_now: Collection[str] | None = None,
+) -> dict:
+    """What give_written_answer changes, on the row it is given, in the caller's transaction
+    (the answer library applies many at once): returns the revised result. ``open_now``,
+    the assessment's open questions (store.open_questions), spares reading its result; the
+    caller then closes the answered one (``open_questions.answered_in``), with others'."""
+    now = utcnow()
+    revision = current_revision(a, result=False)
+    written = {} if revision is None else latest(map(WrittenAnswer.from_dict, revision.written))
+    written[answer.question_id] = answer
+    replaced = written_commitments(written, bank)
+    revised = score(bank, a.answers, a.must_have, commitments=replaced).to_dict()
+    stored = [w.to_dict() for w in written.values()]
+    edited = False
+    if revision is not None and revision.seen_at is None:
+        # Only while unseen: the buyer's first view sets seen_at, and from then on
+        # this revision is what they were shown.
+        edited = (
+            db.session.execute(
+                update(ResultRevision)
+                .where(ResultRevision.id == revision.id, ResultRevision.seen_at.is_(None))
+                .values(
+                    result=revised,
+                    written=stored,
+                    user_id=user_id,
+                    author=actor,
+                    updated_at=now,
+                )
+            ).rowcount
+            == 1
+        )
+    if not edited:
+        a.result_revision += 1
+        db.session.add(
+            ResultRevision(
+                assessment_id=a.id,
+                number=a.result_revision,
+                result=revised,
+                written=stored,
+                user_id=user_id,
+                author=actor,
+                cause=WRITTEN_ANSWER,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    if open_now is None:
+        still_open = sum(1 for qid in answerable(a.result) if qid not in written)
+    else:  # the follow-ups are the open ones and those answered before
+        still_open = len(set(open_now) - {answer.question_id})
+    apply_result(a, revised, still_open)
+    a.updated_at = now
+    access.add_event(a.id, user_id, actor, access.ANSWERED)
+    if open_now is None:  # else the caller closes the open questions of many at once
+        open_questions.answered(a.id, answer.question_id)
+    if current_app.config.get("MAIL_SERVER"):
+        notices.noted(a.id, [answer.question_id], now)
+    webhook(a, REVISED_BY[WRITTEN_ANSWER], sales_url)
+    return revised
 
 
 MARK_SEEN_TRIES = 5

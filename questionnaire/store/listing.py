@@ -19,7 +19,7 @@ from sqlalchemy import Select, func, select
 from questionnaire.core.dates import EXAMPLE as DAY_EXAMPLE
 from questionnaire.core.dates import parse_day
 from questionnaire.core.text import one_line
-from questionnaire.store import crm
+from questionnaire.store import crm, open_questions
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     DRAFT,
@@ -41,6 +41,13 @@ SORTS = {
     "score_low": "Lowest score first",
 }
 DEAL_BREAKER_CHOICES = {"": "Any", "yes": "With deal-breakers", "no": "Without deal-breakers"}
+STATE_CHOICES = {
+    "": "Any",
+    "rated": "Rated",
+    "provisional": "Not yet rated (provisional)",
+    "not_rated": "Not rated",
+}
+LIBRARY_CHOICES = {"": "Any", "yes": "Has an open question the library answers"}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 2000  # rows per read and per access-log commit
 FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)  # dates a filter accepts
@@ -112,6 +119,8 @@ class Filters:
     bank_version: str = ""
     owner: str = ""  # a user id, or "none" for no owner
     stage: str = ""
+    state: str = ""  # the result's state (rated, provisional, not_rated)
+    library: str = ""  # "yes": an open question a library answer fits
     sort: str = "newest"
     page: int = 1
     errors: tuple[tuple[str, str], ...] = field(default=(), compare=False)
@@ -128,6 +137,8 @@ class Filters:
             or self.bank_version
             or self.owner
             or self.stage
+            or self.state
+            or self.library
         )
 
     def args(self, **changes) -> dict[str, str]:
@@ -197,6 +208,8 @@ def parse_filters(args: Mapping[str, str]) -> Filters:
         bank_version=one_line(args.get("bank_version") or "")[:64],
         owner=_owner(args.get("owner") or ""),
         stage=stage if (stage := args.get("stage") or "") in STAGES else "",
+        state=state if (state := args.get("state") or "") in STATE_CHOICES else "",
+        library=library if (library := args.get("library") or "") in LIBRARY_CHOICES else "",
         sort=sort,
         page=page,
         errors=tuple(errors),
@@ -247,6 +260,10 @@ def where(filters: Filters) -> list:
         conditions.append(Assessment.owner_id == int(filters.owner))
     if filters.stage:
         conditions.append(Assessment.stage == filters.stage)
+    if filters.state:
+        conditions.append(Assessment.state == filters.state)
+    if filters.library:
+        conditions.append(Assessment.id.in_(open_questions.answerable_by_library()))
     return conditions
 
 

@@ -25,9 +25,10 @@ from questionnaire.store.models import Assessment, MailRecipient, SentMail, utcn
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 RESUME_LINK, CONFIRMATION, SALES_NOTICE = "resume_link", "confirmation", "sales_notice"
+ANSWERED = "answered"  # the provider answered some of the buyer's questions (store.notices)
 WINDOW = timedelta(hours=1)  # every limit counts the e-mails of the last hour
 RESUME_LINK_LIMIT = 3  # resume-link e-mails per assessment per window
-TO_BUYERS = (RESUME_LINK, CONFIRMATION)
+TO_BUYERS = (RESUME_LINK, CONFIRMATION, ANSWERED)
 ADDRESS_LIMIT = 10  # e-mails to one buyer's address per window, over all its assessments
 BUYER, SALES = "buyer", "sales"  # whose limit an e-mail counts against (MailRecipient.purpose)
 ERROR_LENGTH = 300

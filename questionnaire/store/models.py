@@ -129,8 +129,9 @@ class Assessment(db.Model):
     open_follow_ups: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[dict | None] = mapped_column(JSON)
     # The result's state and score range (core.verdict_state), copied like the figures
-    # above: "rated" | "provisional" | "not_rated", None for a draft.
-    state: Mapped[str | None] = mapped_column(String(16))
+    # above: "rated" | "provisional" | "not_rated", None for a draft; the list filters
+    # on it.
+    state: Mapped[str | None] = mapped_column(String(16), index=True)
     score_low: Mapped[float | None] = mapped_column(Float)
     score_high: Mapped[float | None] = mapped_column(Float)
     # Rises with every change, staff changes included (store.changes); the change feed
@@ -252,7 +253,9 @@ class SentMail(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))  # resume_link | confirmation | sales_notice
+    kind: Mapped[str] = mapped_column(
+        String(32)
+    )  # resume_link | confirmation | sales_notice | answered
     status: Mapped[str] = mapped_column(String(16))  # queued | sent | failed
     error: Mapped[str | None] = mapped_column(String(300))  # for operators; never shown
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -413,3 +416,123 @@ class StartAttempt(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     address: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# --- the answer library (store.library) -------------------------------------------------
+
+
+class LibraryAnswer(db.Model):
+    """A written answer the sales team keeps for reuse: one question, a value in its own
+    terms (``value_space`` fingerprints them, core.library), a statement, a reference and
+    a grade. Never deleted: retired, so the changes and what was applied stay readable."""
+
+    __tablename__ = "library_answers"
+    __table_args__ = (
+        Index("ix_library_answers_question", "question_id", "value_space"),
+        NEVER_REUSED,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(64))
+    value: Mapped[object] = mapped_column(JSON)
+    statement: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str] = mapped_column(String(500), default="")
+    grade: Mapped[str] = mapped_column(String(16))  # "written" | "contract"
+    value_space: Mapped[str] = mapped_column(String(16))
+    bank_version: Mapped[str] = mapped_column(String(64))  # written (or reviewed) on
+    number: Mapped[int] = mapped_column(Integer, default=1)  # bumped by every change
+    author: Mapped[str] = mapped_column(String(300))  # who changed it last, as they were named
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LibraryChange(db.Model):
+    """Every change to a library answer, with who and when: the fields as they became, or
+    (``applied``) the job that wrote it to the buyers' results."""
+
+    __tablename__ = "library_changes"
+    __table_args__ = (Index("ix_library_changes_answer", "answer_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("library_answers.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)  # the answer's number after the change
+    action: Mapped[str] = mapped_column(String(16))  # created|edited|retired|restored|applied
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(300))
+    data: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LibraryJob(db.Model):
+    """ "Apply to every open assessment that asks this": a preview of what each result would
+    become, then (confirmed) the writing of the answer to each, run in the background in
+    batches; ``done`` of ``total`` is its progress, ``heartbeat_at`` shows it is alive."""
+
+    __tablename__ = "library_jobs"
+    __table_args__ = (Index("ix_library_jobs_state_heartbeat", "state", "heartbeat_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("library_answers.id", ondelete="CASCADE"))
+    answer_number: Mapped[int] = mapped_column(Integer)  # the answer as previewed
+    # previewing | previewed | applying | applied | failed | cancelled
+    state: Mapped[str] = mapped_column(String(16))
+    include_short: Mapped[bool] = mapped_column(Boolean, default=False)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(300))
+    author: Mapped[str] = mapped_column(String(200))  # the name written answers carry
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    heartbeat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LibraryJobItem(db.Model):
+    """One assessment in a job's preview: what its result would become, and what happened."""
+
+    __tablename__ = "library_job_items"
+
+    job_id: Mapped[int] = mapped_column(
+        ForeignKey("library_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    revision: Mapped[int] = mapped_column(Integer)  # the result revision previewed on
+    kind: Mapped[str] = mapped_column(String(12))  # fits | short | review
+    before: Mapped[dict] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # applied | skipped
+
+
+class OpenQuestion(db.Model):
+    """A question of a submitted assessment still open for the provider (a follow-up not yet
+    answered in writing), with the fingerprint of its value space on that assessment's bank:
+    what "has an open question the library answers" is read from."""
+
+    __tablename__ = "open_questions"
+    __table_args__ = (Index("ix_open_questions_question", "question_id", "value_space"),)
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value_space: Mapped[str] = mapped_column(String(16))
+
+
+class AnswerNotice(db.Model):
+    """The buyer's e-mail that the provider answered: the questions answered since the last
+    one (``pending``) and when the next may go (store.notices)."""
+
+    __tablename__ = "answer_notices"
+    __table_args__ = (Index("ix_answer_notices_due", "due_at"),)
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    pending: Mapped[list] = mapped_column(JSON, default=list)
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

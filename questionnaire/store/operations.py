@@ -20,7 +20,7 @@ from questionnaire.core.report_context import report_id_of
 from questionnaire.core.scoring import Result, score
 from questionnaire.core.text import slug
 from questionnaire.core.written import answerable
-from questionnaire.store import changes, results
+from questionnaire.store import changes, open_questions, results
 from questionnaire.store.banks import BankRegistry
 from questionnaire.store.db import db
 from questionnaire.store.models import (
@@ -239,7 +239,9 @@ def submit(assessment: Assessment, bank: Bank, sales_url: str | None = None) -> 
         a.answers = checked.values
         a.must_have = list(checked.must_have)
         a.result = result.to_dict()
-        results.apply_result(a, a.result, len(answerable(a.result)))
+        asked = answerable(a.result)
+        results.apply_result(a, a.result, len(asked))
+        open_questions.opened(a.id, bank, asked)
         a.submitted_at = now
         a.updated_at = now
         results.webhook(a, results.SUBMITTED_EVENT, sales_url)

@@ -33,6 +33,10 @@ def summary_of(result: Mapping) -> dict:
         "coverage": coverage.get("percent") if isinstance(coverage, dict) else None,
         "provisional": result.get("provisional"),
         "sections": [{"title": s["title"], "score": s["score"]} for s in result["sections"]],
+        "state": state_of(result),
+        "score_range": score_range_of(result),
+        "method": result.get("method"),
+        "open_points": result.get("open_points"),
     }
 
 

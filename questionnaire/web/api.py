@@ -20,8 +20,9 @@ from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from questionnaire.core.library import value_space
 from questionnaire.core.written import WrittenAnswerError, answerable
-from questionnaire.store import access, apitokens, changes, crm, followup, listing
+from questionnaire.store import access, apitokens, changes, crm, followup, library, listing
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
@@ -361,7 +362,16 @@ def provider_answer(assessment_id: int):
     if not found.submitted:
         return problem("not-submitted", "There is nothing to answer before the buyer submits.")
     bank = ops.bank_of(found)
-    given = {"raw": data.value, "statement": data.statement, "reference": data.reference}
+    given = {
+        "raw": data.value,
+        "statement": data.statement,
+        "reference": data.reference,
+        "grade": data.grade,
+    }
+    if data.library_answer_id is not None:
+        given, refused = from_library(bank, data.question, data.library_answer_id)
+        if refused is not None:
+            return refused
     caller = g.api_caller
 
     def keep(a: Assessment) -> None:
@@ -415,6 +425,73 @@ def repeated(key: str, digest: str) -> Response | None:
             ],
         )
     return Response(seen.body, seen.status, mimetype="application/json")
+
+
+def library_refusal(code: str, message: str) -> Response:
+    return problem(
+        "validation-failed",
+        message,
+        [{"field": "library_answer_id", "code": code, "message": message}],
+    )
+
+
+def from_library(bank, question_id: str, answer_id: int):
+    """A library answer given as it stands, if it is in use and fits this question as the
+    assessment's bank asks it: (given, None), or (None, an error response)."""
+    answer = library.get(answer_id)
+    if answer is None or answer.retired_at is not None:
+        return None, library_refusal(
+            "not_in_use", "There is no library answer in use with this id."
+        )
+    question = bank.by_id.get(question_id)
+    if answer.question_id != question_id or question is None:
+        return None, library_refusal(
+            "other_question", "That library answer is for another question."
+        )
+    if value_space(question) != answer.value_space:
+        return None, library_refusal(
+            "does_not_fit",
+            "That library answer does not fit this assessment's bank: its question has other "
+            "options or another range there.",
+        )
+    given = {
+        "raw": list(answer.value) if isinstance(answer.value, list) else answer.value,
+        "statement": answer.statement,
+        "reference": answer.reference,
+        "grade": answer.grade,
+        "library": answer,
+    }
+    return given, None
+
+
+@bp.get("/library")
+def library_answers():
+    """The answer library (no buyer's data: not an access the buyers see)."""
+    found, refused = query(schemas.LibraryQuery)
+    if refused is not None:
+        return refused
+    shown = found.retired
+    bank = ops.registry().current()
+    banks = library.stored_banks()
+    retired = shown == "true"
+    items = [
+        schemas.LibraryAnswerOut(
+            id=a.id,
+            question=a.question_id,
+            value=a.value,
+            statement=a.statement,
+            reference=a.reference,
+            grade=a.grade,
+            bank_version=a.bank_version,
+            fits=library.fits(a, banks),
+            needs_review=library.needs_review(a, bank),
+            retired=a.retired_at is not None,
+            author=a.author,
+            updated_at=a.updated_at,
+        )
+        for a in library.all_answers(include_retired=retired)
+    ]
+    return json_response(schemas.LibraryPage(items=items))
 
 
 @bp.get("/openapi.json")

@@ -196,6 +196,23 @@ def openapi_document() -> dict:
                     ),
                 }
             },
+            "/api/v1/library": {
+                "get": {
+                    "operationId": "listLibraryAnswers",
+                    "summary": "The answer library: written answers kept for reuse",
+                    "description": "Give one to a buyer with `library_answer_id` on "
+                    "provider-answers. Holds no buyer's data, so reading it is not an access "
+                    "buyers see.",
+                    "parameters": schemas.query_parameters(schemas.LibraryQuery),
+                    "responses": responses(
+                        200,
+                        "LibraryPage",
+                        "invalid-request",
+                        "unknown-parameter",
+                        "repeated-parameter",
+                    ),
+                }
+            },
         },
         "webhooks": {
             "assessment.submitted": webhook("A buyer submitted an assessment", "AssessmentEvent"),

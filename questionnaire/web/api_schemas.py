@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import models_json_schema
 
 from questionnaire.core.verdict_state import STATES
@@ -37,6 +37,12 @@ class ListQuery(BaseModel):
     bank_version: str = Field("", max_length=64)
     owner: str = Field("", pattern=r"^(|none|[1-9][0-9]{0,8})$", description="A user id, or none")
     stage: Literal["", *STAGES] = ""  # type: ignore[valid-type]
+    state: Literal["", "rated", "provisional", "not_rated"] = Field(
+        "", description="The result's state: provisional is 'Not yet rated'"
+    )
+    library: Literal["", "yes"] = Field(
+        "", description="yes: an open question that an answer of the library fits"
+    )
     sort: Literal[tuple(SORTS)] = "newest"  # type: ignore[valid-type]
     page: int = Field(
         1, ge=1, le=MAX_PAGE, description="Past the last page: an empty page, never the last"
@@ -145,6 +151,8 @@ class WrittenAnswerOut(BaseModel):
     reference: str
     author: str
     at: datetime
+    grade: Literal["written", "contract"] = "written"
+    library_answer_id: int | None = Field(None, description="The library answer it gives")
 
 
 class AssessmentDetail(AssessmentItem):
@@ -196,17 +204,47 @@ class DeletionEvent(BaseModel):
 
 
 class ProviderAnswerIn(BaseModel):
-    """A written answer to one of the buyer's follow-ups."""
+    """A written answer to one of the buyer's follow-ups: its value and statement, or the
+    id of an answer of the library (GET /api/v1/library) to give as it stands."""
 
-    model_config = ConfigDict(extra="forbid")
+    # Either a library answer, or a value with its statement: never both.
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "oneOf": [
+                {"required": ["value", "statement"], "not": {"required": ["library_answer_id"]}},
+                {
+                    "required": ["library_answer_id"],
+                    "not": {"anyOf": [{"required": ["value"]}, {"required": ["statement"]}]},
+                },
+            ]
+        },
+    )
 
     question: str = Field(max_length=64, description="The question id")
+    # Absent (never null) when a library answer is given: the defaults are not validated.
     value: bool | float | list[str] | str = Field(
+        None,
         description='yes/no: true/false (or "yes"/"no"); number: a number; '
-        "choice and multi: the option keys the provider offers"
+        "choice and multi: the option keys the provider offers",
     )
-    statement: str = Field(min_length=1, max_length=MAX_STATEMENT)
+    statement: str = Field(None, min_length=1, max_length=MAX_STATEMENT)
     reference: str = Field("", max_length=MAX_REFERENCE)
+    grade: Literal["written", "contract"] = Field(
+        "written", description="contract: the reference is a clause of a contract the buyer signs"
+    )
+    library_answer_id: int = Field(
+        None, ge=1, le=2**31 - 1, description="Give this library answer (instead of a value)"
+    )
+
+    @model_validator(mode="after")
+    def one_source(self) -> ProviderAnswerIn:
+        if self.library_answer_id is not None:
+            if self.value is not None or self.statement is not None:
+                raise ValueError("give either library_answer_id or value and statement, not both")
+        elif self.value is None or self.statement is None:
+            raise ValueError("value and statement are required (or library_answer_id)")
+        return self
 
 
 class ProviderAnswerOut(BaseModel):
@@ -245,6 +283,33 @@ class Problem(BaseModel):
     errors: list[FieldError] | None = None
 
 
+class LibraryAnswerOut(BaseModel):
+    id: int
+    question: str
+    value: bool | float | list[str]
+    statement: str
+    reference: str
+    grade: Literal["written", "contract"]
+    bank_version: str = Field(description="The bank version it was written (or last reviewed) on")
+    fits: list[str] = Field(description="The stored bank versions whose question it fits")
+    needs_review: bool = Field(
+        description="The bank in use asks the question with other options or another range"
+    )
+    retired: bool
+    author: str
+    updated_at: datetime
+
+
+class LibraryPage(BaseModel):
+    items: list[LibraryAnswerOut]
+
+
+class LibraryQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    retired: Literal["true", "false"] = Field("false", description="true: retired answers too")
+
+
 AssessmentDetail.model_rebuild()
 
 RESPONSES = (
@@ -252,6 +317,7 @@ RESPONSES = (
     AssessmentDetail,
     ChangesPage,
     ProviderAnswerOut,
+    LibraryPage,
     Problem,
     AssessmentEvent,
     DeletionEvent,

@@ -6,23 +6,46 @@ Registered inside the sales blueprint, so its guard (sign-in) covers every view 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user
 
 from questionnaire.core import dates
 from questionnaire.core.dates import day_text
+from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
+from questionnaire.core.library import (
+    GROUPS,
+    judge,
+    lift_plan,
+    rank_open,
+    requirement_text,
+    value_hint,
+    value_space,
+    value_text,
+)
+from questionnaire.core.scoring import METHOD, score
 from questionnaire.core.written import (
     MAX_REFERENCE,
     MAX_STATEMENT,
     WrittenAnswerError,
     answerable,
     make_answer,
+    written_commitments,
 )
-from questionnaire.notify import webhooks
-from questionnaire.store import access, followup, listing
+from questionnaire.notify import answered, webhooks
+from questionnaire.store import access, followup, library, listing
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
-from questionnaire.store.models import Assessment, utcnow
+from questionnaire.store.models import Assessment, LibraryAnswer, utcnow
 from questionnaire.web.security import public_url
 
 bp = Blueprint("followup", __name__)
@@ -34,8 +57,18 @@ def list_args() -> dict[str, str]:
     return listing.parse_filters(request.args).args()
 
 
+AFTER_SAVE = "after_save"  # the session remembers which assessment a save returns to
+
+
 def back_to(assessment_id: int):
+    """Back to the assessment after a save: that page is no new view (access.record)."""
+    session[AFTER_SAVE] = assessment_id
     return redirect(url_for("sales.assessment", assessment_id=assessment_id, **list_args()))
+
+
+def after_save(assessment_id: int) -> bool:
+    """Whether this page is the one shown after a save on this assessment (asked once)."""
+    return session.pop(AFTER_SAVE, None) == assessment_id
 
 
 def sales_url(assessment_id: int) -> str:
@@ -44,14 +77,43 @@ def sales_url(assessment_id: int) -> str:
 
 
 def panel(assessment: Assessment, bank) -> dict:
-    """What the assessment page shows of the follow-up (the sales team's eyes only)."""
+    """What the assessment page shows of the follow-up (the sales team's eyes only): the
+    buyer's open questions in the order that unblocks the deal, then those answered."""
     now = followup.current(assessment) if assessment.submitted else None
-    asked = []
+    groups: list[dict] = []
+    answered_items: list[dict] = []
+    lift = None
     if now is not None:
-        for qid in answerable(assessment.result):
-            question = bank.question(qid)
+        asked = answerable(assessment.result)
+        open_ids = [qid for qid in asked if qid not in now.written]
+        baseline = now.result
+        if baseline.get("method") != METHOD:
+            # The next revision is scored by fit/3 on this bank: rank by what it would be.
+            commitments = written_commitments(now.written, bank)
+            baseline = score(bank, assessment.answers, assessment.must_have, commitments).to_dict()
+        order = {q.id: n for n, q in enumerate(bank.questions)}
+        lift = lift_plan(baseline, open_ids, order)
+        in_library = library.questions_with_answers(
+            {qid: value_space(bank.question(qid)) for qid in open_ids}
+        )
+        items = rank_open(bank, assessment.answers, baseline, open_ids, lift)
+        for key, title in GROUPS.items():
+            found = [{**vars(i), "library": i.id in in_library} for i in items if i.group == key]
+            if found:
+                groups.append({"key": key, "title": title, "entries": found})
+        for qid in asked:
             written = now.written.get(qid)
-            asked.append({"id": qid, "prompt": question.prompt, "written": written})
+            if written is not None:
+                question = bank.question(qid)
+                answered_items.append(
+                    {
+                        "id": qid,
+                        "prompt": question.prompt,
+                        "requirement": requirement_text(question, assessment.answers.get(qid)),
+                        "written": written,
+                        "value": value_text(question, written.value),
+                    }
+                )
     return {
         "owner_id": assessment.owner_id,
         "stage": assessment.stage,
@@ -59,7 +121,12 @@ def panel(assessment: Assessment, bank) -> dict:
         "owners": followup.owner_choices(),
         "notes": followup.notes_of(assessment.id),
         "note_limit": followup.MAX_NOTE,
-        "asked": asked,
+        "groups": groups,
+        "answered": answered_items,
+        "open": sum(len(g["entries"]) for g in groups),
+        "lift": None
+        if lift is None
+        else {"count": len(lift.needed), "possible": lift.possible, "blocked": len(lift.blocked)},
         "revision": now.revision if now else 0,
         "seen": now.seen if now else True,
         "revisions": followup.revisions_of(assessment) if now else [],
@@ -104,38 +171,73 @@ def written_answer(assessment_id: int, question_id: str):
     question = bank.question(question_id)
     now = followup.current(found)
     given = now.written.get(question_id)
+    offered = library.offered_for(question_id, value_space(question))
     error, status = None, 200
-    values = form_values(question, given)
+    used = chosen(offered, request.args.get("use", ""))
+    values = form_values(question, used or given)
     if request.method == "POST":
         values = {
             "value": request.form.getlist("value"),
             "statement": request.form.get("statement", ""),
             "reference": request.form.get("reference", ""),
+            "grade": request.form.get("grade", WRITTEN),
+            "library_id": request.form.get("library_id", ""),
         }
         try:
-            save_written(found, bank, question_id, values)
+            save_written(found, bank, question_id, values, offered)
         except WrittenAnswerError as exc:
             error, status = str(exc), 400
         else:
             flash("Written answer saved: the buyer's result now counts it.", "success")
             return back_to(found.id)
+    answer = found.answers.get(question_id)
+    must = question_id in found.must_have
     return render_template(
         "sales/written_answer.html",
         assessment={"id": found.id, "company": found.company},
         question=question,
+        requirement=requirement_text(question, answer),
+        must_have=must,
+        hint=value_hint(question),
         choices=question.kind.choices(question) if question.type != "yesno" else [],
         values=values,
         given=given,
         editing=given is not None and not now.seen,
+        offered=[offer_view(bank, question, a, answer, must) for a in offered],
+        used=used.id if used else None,
+        grades={WRITTEN: GRADE_LABELS[WRITTEN], CONTRACT: GRADE_LABELS[CONTRACT]},
         error=error,
         limits={"statement": MAX_STATEMENT, "reference": MAX_REFERENCE},
         list_args=list_args(),
     ), status
 
 
+def chosen(offered: list[LibraryAnswer], text: str) -> LibraryAnswer | None:
+    """The library answer a form names (by id), if it is one of those offered."""
+    return next((a for a in offered if str(a.id) == text), None)
+
+
+def offer_view(bank, question, offered: LibraryAnswer, answer, must_have: bool) -> dict:
+    """A library answer as the written-answer page offers it: in the buyer's terms."""
+    judged = judge(bank, question.id, answer, must_have, offered.value, offered.grade)
+    return {
+        "id": offered.id,
+        "value": value_text(question, offered.value),
+        "statement": offered.statement,
+        "reference": offered.reference,
+        "grade": GRADE_LABELS.get(offered.grade, offered.grade),
+        "author": offered.author,
+        "updated_at": offered.updated_at,
+        "meets": judged.meets,
+        "judged": judged.text,
+    }
+
+
 def form_values(question, given) -> dict:
+    """The form filled from a written answer or a library answer (either has value,
+    statement, reference and grade), or empty."""
     if given is None:
-        return {"value": [], "statement": "", "reference": ""}
+        return {"value": [], "statement": "", "reference": "", "grade": WRITTEN}
     value = given.value
     if question.type == "yesno":
         shown = ["yes" if value else "no"]
@@ -143,27 +245,43 @@ def form_values(question, given) -> dict:
         shown = [str(value)]
     else:
         shown = list(value)
-    return {"value": shown, "statement": given.statement, "reference": given.reference}
+    return {
+        "value": shown,
+        "statement": given.statement,
+        "reference": given.reference,
+        "grade": given.grade,
+        "library_id": str(given.id) if isinstance(given, LibraryAnswer) else "",
+    }
 
 
-def save_written(found: Assessment, bank, question_id: str, values: dict) -> int:
+def save_written(
+    found: Assessment, bank, question_id: str, values: dict, offered: list[LibraryAnswer]
+) -> int:
     """Check and count one written answer by the signed-in person; WrittenAnswerError."""
     user = current_user._get_current_object()
     raw = values["value"]
     question = bank.question(question_id)
     if question.type != "multi" and question.type != "choice":
         raw = raw[0] if raw else ""
-    given = {"raw": raw, "statement": values["statement"], "reference": values["reference"]}
+    given = {
+        "raw": raw,
+        "statement": values["statement"],
+        "reference": values["reference"],
+        "grade": values["grade"],
+        "library": chosen(offered, values.get("library_id", "")),
+    }
     return give(found, bank, question_id, given, access.author_name(user), user)
 
 
 def give(
     found: Assessment, bank, question_id: str, given: dict, author: str, user=None, also=None
 ) -> int:
-    """A written answer (``given``: raw value, statement, reference) checked, counted in a
-    new result revision and announced by webhook: the form's way and the API's.
-    ``user``: the staff member, or None for the API (whose name is the author); ``also``:
-    see followup.give_written_answer."""
+    """A written answer (``given``: raw value, statement, reference, grade, and the library
+    answer it was taken from, if any) checked, counted in a new result revision and
+    announced by webhook: the form's way and the API's. ``user``: the staff member, or
+    None for the API (whose name is the author); ``also``: see
+    followup.give_written_answer. The answer is marked as the library's only if it says
+    exactly what the library answer says: an edited one is the writer's."""
     answer = make_answer(
         bank,
         answerable(found.result),
@@ -173,14 +291,25 @@ def give(
         given["reference"],
         author,
         utcnow(),
+        given.get("grade", WRITTEN),
     )
+    source: LibraryAnswer | None = given.get("library")
+    if source is not None and same_words(answer, library.as_written(source, author, answer.at)):
+        answer = library.as_written(source, author, answer.at)
     actor = access.actor_label(user) if user is not None else author
     user_id = user.id if user is not None else None
     number = followup.give_written_answer(
         found, bank, answer, user_id, actor, sales_url(found.id), also
     )
-    webhooks.kick(current_app._get_current_object())
+    app = current_app._get_current_object()
+    webhooks.kick(app)
+    answered.kick(app)
     return number
+
+
+def same_words(answer, other) -> bool:
+    fields = ("question_id", "value", "statement", "reference", "grade")
+    return all(getattr(answer, f) == getattr(other, f) for f in fields)
 
 
 def list_context() -> dict:

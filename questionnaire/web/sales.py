@@ -29,14 +29,14 @@ from flask_login import current_user
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
-from questionnaire.core.verdict_state import STATE_LABELS, range_text
+from questionnaire.core.summary import headline_words
 from questionnaire.reports.service import ReportError
-from questionnaire.store import access, accounts, crm, listing, revisions, throttle
+from questionnaire.store import access, accounts, crm, listing, open_questions, revisions, throttle
 from questionnaire.store import followup as followup_store
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
-from questionnaire.web import admin, auth, downloads, followup, results
+from questionnaire.web import admin, auth, downloads, followup, jobs, library, results
 from questionnaire.web.extensions import login_manager
 from questionnaire.web.forms import LoginForm, PasswordForm, error_rows
 
@@ -44,6 +44,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sales", __name__, url_prefix="/sales")
 bp.register_blueprint(admin.bp, url_prefix="/admin")  # inside sales: behind its guard too
 bp.register_blueprint(followup.bp)  # written answers, owner, stage, notes: guarded too
+bp.register_blueprint(library.bp)  # the answer library: guarded too
 
 
 # --- guard -----------------------------------------------------------------------------
@@ -76,6 +77,7 @@ def guard():
             "info",
         )
         return redirect(url_for("sales.change_password"))
+    jobs.keep_running(current_app._get_current_object())
     return refuse_cross_site()
 
 
@@ -247,17 +249,23 @@ def assessments():
     filters = listing.parse_filters(request.args)
     page = listing.page_of(filters)
     ranks = rating_ranks()
-    revised = revisions.latest_revisions([row["id"] for row in page.rows])
+    ids = [row["id"] for row in page.rows]
+    revised = revisions.latest_revisions(ids)
+    in_library = open_questions.library_counts(ids)
     return render_template(
         "sales/list.html",
         filters=filters,
         page=page,
-        rows=[decorate(row, revised.get(row["id"])) for row in page.rows],
+        rows=[
+            decorate(row, revised.get(row["id"]), in_library.get(row["id"], 0)) for row in page.rows
+        ],
         page_links=listing.page_numbers(page.number, page.pages),
         choices=listing.choices(list(ranks), filters.rating),
         statuses=listing.STATUS_LABELS,
         sorts=listing.SORTS,
         deal_breaker_choices=listing.DEAL_BREAKER_CHOICES,
+        state_choices=listing.STATE_CHOICES,
+        library_choices=listing.LIBRARY_CHOICES,
         rating_rank=ranks,
         errors=[(name, "", message) for name, message in filters.errors],
         **followup.list_context(),
@@ -276,18 +284,38 @@ def rating_ranks() -> dict[str, str]:
     return {r.label: TAG_OF_TONE[bank.rating_tone(r.label)] for r in bank.ratings}
 
 
-def decorate(row: dict, revised: dict | None = None) -> dict:
-    """A list row with its score in words and its links to other revisions."""
+def decorate(row: dict, revised: dict | None = None, in_library: int = 0) -> dict:
+    """A list row with its score and state in words, its links to other revisions and how
+    many of its open questions a library answer fits."""
     original = row["revision_of_id"]
     submitted = row["status"] == "submitted"
     return {
         **row,
         "score_text": score_text(row["score"]) if submitted else "",
-        "state_text": STATE_LABELS.get(row["state"] or "", "") if submitted else "",
-        "range_text": range_text(crm.score_range(row)) if submitted else "",
+        "state_words": state_words(row) if submitted else None,
         "revision_of": {"id": original, "name": report_id_of(original)} if original else None,
         "revised_by": revised,
+        "in_library": in_library,
     }
+
+
+STATE_LABELS = {"rated": "Rated", "provisional": "Not yet rated", "not_rated": "Not rated"}
+
+
+def state_words(row: dict) -> dict:
+    """The state of a submitted row and its range in words, from its list columns."""
+    summary = row["summary"] or {}
+    state = row["state"] or summary.get("state")
+    brief = {
+        "method": summary.get("method"),
+        "state": state,
+        "rating": row["rating"],
+        "score": row["score"],
+        "score_range": summary.get("score_range"),
+        "open_points": summary.get("open_points") or 0,
+    }
+    line = headline_words(brief)["score_line"] if brief["method"] else ""
+    return {"state": state, "label": STATE_LABELS.get(state or "", "—"), "range": line}
 
 
 @bp.get("/export.csv")
@@ -335,7 +363,7 @@ def assessment(assessment_id: int):
     else:
         states = progress.section_states(bank, found.answers, found.progress)
         sections = progress.section_rows(bank, states)
-    access.record(found.id, signed_in_user(), access.VIEW)
+    access.record(found.id, signed_in_user(), access.VIEW, after_save=followup.after_save(found.id))
     return render_template(
         "sales/assessment.html",
         assessment=details,

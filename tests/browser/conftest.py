@@ -34,6 +34,7 @@ AXE_REPORTS = ROOT / "test-artifacts" / "axe"
 HTML_REPORTS = ROOT / "test-artifacts" / "html"
 SMALL_BANK = Path(__file__).with_name("small_bank.yaml")
 NOT_SURE_BANK = Path(__file__).with_name("not_sure_bank.yaml")
+LIBRARY_BANK = Path(__file__).with_name("library_bank.yaml")
 
 
 @pytest.fixture(scope="session")
@@ -101,6 +102,21 @@ def mail_server(browser_tmp, mailbox):
         MAIL_PORT=str(mailbox.port),
         MAIL_DEFAULT_SENDER="Trustcheck <trustcheck@provider.example>",
         SALES_NOTIFY_EMAILS="sales@provider.example",
+    )
+
+
+@pytest.fixture(scope="session")
+def library_server(browser_tmp, mailbox):
+    """A one-section bank with a figure the source is silent on, e-mail on (to ``mailbox``):
+    the answer library's journey."""
+    yield from _serve(
+        "library",
+        LIBRARY_BANK,
+        browser_tmp,
+        REPORT_PRERENDER="0",
+        MAIL_SERVER="127.0.0.1",
+        MAIL_PORT=str(mailbox.port),
+        MAIL_DEFAULT_SENDER="Trustcheck <trustcheck@provider.example>",
     )
 
 

@@ -451,6 +451,7 @@ def test_the_openapi_document_is_3_1_with_the_feed_and_the_webhooks_and_needs_no
         "/api/v1/changes",
         "/api/v1/assessments/{assessment_id}",
         "/api/v1/assessments/{assessment_id}/provider-answers",
+        "/api/v1/library",
     }
     assert set(document["webhooks"]) == {
         "assessment.submitted",
@@ -510,7 +511,7 @@ def test_the_api_keeps_to_its_openapi_document(api_app, mode):
     token = api_app.config["API_TEST_TOKEN"]
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", api_app, config=config(token))
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 5
+    assert len(operations) == 6
     # Each operation with any id, then with the submitted assessment's (most random ids are
     # no row: 404, which would leave the rules untried); the feed from a real cursor too.
     runs = []

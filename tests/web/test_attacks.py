@@ -52,6 +52,8 @@ from questionnaire.store.models import (
     AccessEvent,
     ApiToken,
     Assessment,
+    LibraryChange,
+    LibraryJob,
     LoginAttempt,
     ReadOnlyLink,
     SentMail,
@@ -397,6 +399,8 @@ def database_state(app) -> dict:
             "links": db.session.scalar(select(func.count(ReadOnlyLink.id))),
             "mails": db.session.scalar(select(func.count(SentMail.id))),
             "tokens": [tuple(r) for r in db.session.execute(tokens)],
+            "library": db.session.scalar(select(func.count(LibraryChange.id))),
+            "jobs": db.session.scalar(select(func.count(LibraryJob.id))),
         }
 
 
@@ -439,7 +443,10 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "assessment_id": number,
         "question_id": asked,
         "token_id": kept_token,
+        "answer_id": 1,  # the library answer the sales.library.new below makes
+        "job_id": 1,  # and the job sales.library.apply starts
     }
+    library_answer = {"value": "yes", "statement": "We do.", "reference": "", "grade": "written"}
     forms = {
         "sales.admin.create_token": {"name": "Probe", "scope": "read"},
         "wizard.start": {"company": "New", "name": "N", "email": "n@x.example", "consent": "y"},
@@ -457,6 +464,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.followup.owner_and_stage": {"owner": "", "stage": "won"},
         "sales.followup.add_note": {"note": "Call them on Monday"},
         "sales.followup.written_answer": {"value": "yes", "statement": "We do."},
+        "sales.library.new": {"question": asked, **library_answer},
+        "sales.library.edit": {"number": "1", **library_answer},
+        "sales.library.retire": {"number": "2"},
     }
     # The API takes no cookie, only a bearer token, so it has no CSRF token to check:
     # tests/web/test_api.py proves a signed-in session alone gets 401 there.
@@ -482,6 +492,11 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.followup.owner_and_stage",
         "sales.followup.add_note",
         "sales.followup.written_answer",
+        "sales.library.new",
+        "sales.library.edit",
+        "sales.library.retire",
+        "sales.library.apply",
+        "sales.library.confirm",
     }, "a new POST route: add it to the expected outcomes below"
     before = database_state(app)
     for endpoint in routes:
@@ -516,6 +531,11 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.followup.owner_and_stage": 302,
         "sales.followup.add_note": 302,
         "sales.followup.written_answer": 302,
+        "sales.library.new": 302,
+        "sales.library.edit": 302,
+        "sales.library.apply": 302,
+        "sales.library.confirm": 409,  # the preview is not made yet (no background here)
+        "sales.library.retire": 302,
         "wizard.delete": 302,
         "sales.change_password": 302,
         "sales.logout": 302,
@@ -546,7 +566,7 @@ JUNK = (
 )
 QUERY_PARAMETERS = (
     "return new next status sort deal_breakers date_from date_to page q rating bank_version"
-    " assessment v owner stage who action per_page"
+    " assessment v owner stage who action per_page state library show use question retired"
 ).split()
 
 
@@ -570,6 +590,8 @@ def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
         "user_id": 1,
         "token_id": 1,
         "question_id": bank.questions[0].id,
+        "answer_id": 1,  # no library answer or job: their pages are 404s
+        "job_id": 1,
     }
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -654,7 +676,7 @@ def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, exa
     with app.app_context():
         api_token = apitokens.create("Probe")
     for rule in app.url_map.iter_rules():
-        ids = {"assessment_id", "user_id", "token_id"} & rule.arguments
+        ids = {"assessment_id", "user_id", "token_id", "answer_id", "job_id"} & rule.arguments
         if not ids:
             continue
         others = {"question_id": bank.questions[0].id} if "question_id" in rule.arguments else {}
@@ -784,6 +806,8 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
                 "user_id": colleague,
                 "token_id": 1,
                 "question_id": bank.questions[0].id,
+                "answer_id": 1,  # no library answer or job: their pages are 404s
+                "job_id": 1,
             }
             with app.test_request_context():
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

@@ -338,6 +338,8 @@ def test_the_read_only_token_opens_no_route_that_changes_anything(
             "assessment_id": 1,
             "token_id": 1,
             "question_id": bank.questions[0].id,
+            "answer_id": 1,
+            "job_id": 1,
         }
         with app.test_request_context():
             url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

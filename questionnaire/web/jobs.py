@@ -1,0 +1,74 @@
+"""Background work of the answer library: one daemon thread per web process runs the
+"apply to every open assessment" jobs (store.library) batch by batch, so no page waits for
+them. A job is claimed in the database, so two processes never run the same one; a job
+whose process stopped is taken over by the next runner woken (a page showing its
+progress wakes one). Kicked when a job starts or is confirmed."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from questionnaire.notify import answered, webhooks
+from questionnaire.notify.background import Loop
+from questionnaire.store import library
+
+
+def sales_urls(app: Flask):
+    """The assessment's sales page for webhooks, as web.followup.sales_url gives it in a
+    request (PUBLIC_URL, then the path), built without one."""
+    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT", "/"))
+    base = app.config.get("PUBLIC_URL", "")
+
+    def sales_url(assessment_id: int) -> str:
+        return base + adapter.build("sales.assessment", {"assessment_id": assessment_id})
+
+    return sales_url
+
+
+class JobRunner(Loop):
+    name = "library-jobs"
+    idle_seconds = 30.0  # between looks for a job whose runner stopped
+
+    def work(self) -> None:
+        while self.run_one():
+            pass
+
+    def run_one(self) -> bool:
+        """Claim a job and run it to its end; whether there was one."""
+        with self.app.app_context():
+            job_id = library.claim()
+            if job_id is None:
+                return False
+            more, sales_url = True, sales_urls(self.app)
+            while more:
+                more = library.run_step(job_id, sales_url)
+                # Each batch is committed: its buyers' letters and webhooks may go now.
+                answered.kick(self.app)
+                webhooks.kick(self.app)
+            return True
+
+
+def kick(app: Flask) -> None:
+    runner = app.extensions.get("library_jobs")
+    if runner is not None:
+        runner.kick()
+
+
+def keep_running(app: Flask) -> None:
+    """Start this process's library and e-mail threads if they are not running yet, so the
+    work a stopped process left (a job, a letter due later) is found without a kick. Not
+    under TESTING: tests run the work themselves."""
+    if app.testing:
+        return
+    for name in ("library_jobs", "answer_notices"):
+        loop = app.extensions.get(name)
+        if loop is not None:
+            loop.start()
+
+
+def init_app(app: Flask) -> None:
+    background = app.config.get("LIBRARY_BACKGROUND")
+    if background is None:
+        background = not app.testing  # tests run jobs with store.library.run
+    if background:
+        app.extensions["library_jobs"] = JobRunner(app)
