@@ -199,7 +199,7 @@ class Number(QuestionType):
         return super().matches(q, op, answer, operand)
 
     def describe(self, q, answer):
-        return f"{format_number(answer)}{_unit_suffix(q.unit)}"
+        return f"{format_number(answer)}{_unit_suffix(q.unit, answer)}"
 
     def describe_commitment(self, q, value):
         return self.describe(q, value)
@@ -254,10 +254,15 @@ class Number(QuestionType):
         return f"enter {what}, like {format_number(example)}"
 
 
-def _unit_suffix(unit: str) -> str:
+def _unit_suffix(unit: str, value: float | None = None) -> str:
+    """ "%", or the unit after a space, made singular for one ("1 day", "2 days")."""
     if not unit:
         return ""
-    return unit if unit in ("%", "°") else f" {unit}"
+    if unit in ("%", "°"):
+        return unit
+    if value == 1 and unit.isalpha() and unit.endswith("s"):
+        unit = unit[:-1]
+    return f" {unit}"
 
 
 class Text(QuestionType):

@@ -89,7 +89,7 @@ def test_one_library_answer_reaches_three_buyers_with_one_email_each(
         panel.get_by_role("link", name=re.compile(re.escape(DELETION))).click()
         hint = seller.locator("#value-hint")
         expect(hint).to_contain_text("a number of days")
-        expect(hint).to_contain_text("0 days to 365 days")
+        expect(hint).to_contain_text("1 day to 365 days")
         expect(hint).not_to_contain_text("99.9")
         expect(seller.get_by_text("At most 30 days")).to_be_visible()
         axe(seller)

@@ -11,6 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from questionnaire.core.scoring import score
 from questionnaire.core.written import answerable
 from questionnaire.store import library, open_questions
 from questionnaire.store.db import db
@@ -25,7 +26,7 @@ from questionnaire.store.operations import bank_of
 from tests.conftest import Buyer
 from tests.support import FAST, assessment_id, page, store_fit2_assessment
 
-DAYS = "deletion_after_exit"  # a number of days, 0 to 365, lower is better
+DAYS = "deletion_after_exit"  # a number of days, 1 to 365, lower is better
 HOURS = "breach_notification_hours"  # a must-have of the example buyer, nothing documented
 
 
@@ -76,7 +77,7 @@ def test_answers_are_created_changed_and_retired_with_every_change_kept(app, sal
     chooser = page(sales.get("/sales/library/new"))
     assert "Which question does it answer?" in chooser and DAYS in chooser
     form = page(sales.get(f"/sales/library/new?question={DAYS}"))
-    assert "a number of days" in form and "0 days to 365 days" in form and "99.9" not in form
+    assert "a number of days" in form and "1 day to 365 days" in form and "99.9" not in form
     refused = sales.post(
         "/sales/library/new",
         data={
@@ -139,7 +140,7 @@ def test_the_written_answer_page_offers_the_library_in_the_buyers_terms(app, sal
     plain = page(sales.get(url))
     # The buyer's requirement, and a hint in the question's own unit and range.
     assert "At most 30 days" in plain and "From the answer library" not in plain
-    assert "0 days to 365 days" in plain and "like 99.9" not in plain
+    assert "1 day to 365 days" in plain and "like 99.9" not in plain
     assert "Must-have" not in plain.split("<h2")[0]  # deletion is not one of theirs
     must = page(sales.get(f"/sales/assessments/{number}/provider-answers/{HOURS}"))
     assert "Must-have" in must and "hours" in must
@@ -211,11 +212,18 @@ def test_open_questions_are_grouped_by_what_unblocks_the_deal(app, sales, bank, 
 def test_apply_previews_then_writes_only_what_was_confirmed(app, sales, bank, example):
     ids = [submitted_buyer(app, bank, example, f"Buyer{n} Ltd") for n in range(2)]
     strict = submitted_buyer(app, bank, example, "Strict Ltd", **{DAYS: 7})
-    old_token = store_fit2_assessment(app, "Oldco Ltd")
-    old = assessment_id(app, old_token)
+    # Submitted under fit/2 on this bank (as if before fit/3): it gets a fit/3 revision.
+    old = submitted_buyer(app, bank, example, "Oldco Ltd")
     with app.app_context():
         found = db.session.get(Assessment, old)
-        open_questions.opened(old, bank_of(found), answerable(found.result))
+        found.result = {**found.result, "method": "fit/2"}
+        db.session.commit()
+    # Submitted under fit/2 on the bank before this one, which asks the question with
+    # another range (0 to 365 days): the answer is not offered there.
+    other = assessment_id(app, store_fit2_assessment(app, "Older Ltd"))
+    with app.app_context():
+        found = db.session.get(Assessment, other)
+        open_questions.opened(other, bank_of(found), answerable(found.result))
         db.session.commit()
     number = new_answer(sales, value="14")
     assert "4 submitted assessments have this question open" in page(
@@ -240,7 +248,7 @@ def test_apply_previews_then_writes_only_what_was_confirmed(app, sales, bank, ex
     assert "Written to 3 assessments" in done
     with app.app_context():
         revised = {r.assessment_id: r for r in db.session.scalars(select(ResultRevision))}
-        assert set(revised) == {*ids, old}  # never the buyer it falls short of
+        assert set(revised) == {*ids, old}  # never the buyer it falls short of, nor Older
         assert revised[old].result["method"] == "fit/3"
         for revision in revised.values():
             assert revision.written[-1]["library_answer_id"] == number
@@ -295,7 +303,9 @@ def test_a_bank_that_asks_differently_marks_the_answer_for_review(
 def test_the_list_shows_state_range_owner_and_filters_by_them(app, sales, bank, example):
     provisional = submitted_buyer(app, bank, example, "Provisional Ltd")
     listed = page(sales.get("/sales/"))
-    assert "Not yet rated" in listed and "between 39.9 and 96.7" in listed
+    expected = score(bank, example["answers"], example["must_have"])
+    low, high = expected.score_range
+    assert "Not yet rated" in listed and f"between {low:.1f} and {high:.1f}" in listed
     assert "No owner yet" in listed
     assert "Provisional Ltd" in page(sales.get("/sales/?state=provisional"))
     assert "Provisional Ltd" not in page(sales.get("/sales/?state=rated"))
@@ -332,13 +342,13 @@ def test_the_api_lists_the_library_filters_and_gives_an_answer_by_id(
         json={"question": DAYS, "library_answer_id": answer, "value": 3, "statement": "x"},
         headers=auth,
     )
-    assert both.status_code == 400
+    assert both.status_code == 422  # a body that does not fit the schema (problem+json)
     wrong = client.post(
         f"/api/v1/assessments/{number}/provider-answers",
         json={"question": HOURS, "library_answer_id": answer},
         headers=auth,
     )
-    assert wrong.status_code == 422 and "another question" in wrong.get_json()["error"]
+    assert wrong.status_code == 422 and "another question" in wrong.get_json()["detail"]
     given = client.post(
         f"/api/v1/assessments/{number}/provider-answers",
         json={"question": DAYS, "library_answer_id": answer},

@@ -1103,16 +1103,18 @@ def test_the_list_shows_each_results_state_and_a_score_range_where_there_is_one(
 ):
     number, _ = submitted
     with app.app_context():
-        found = db.session.get(Assessment, number)
-        shown = {"rated": "Rated", "provisional": "Provisional"}[found.state]
+        result = db.session.get(Assessment, number).result
+    low, high = result["score_range"]["low"], result["score_range"]["high"]
     html = page(sales.get("/sales/"))
-    assert ">State</th>" in html and f'data-label="State">{shown}' in html
-    assert "Score range" in html  # fit/3 states one
-    with app.app_context():  # as a fit/3 result stores them (store.results.apply_result)
+    assert ">State</th>" in html
+    assert (
+        f'data-label="State"><span>Not yet rated<br><span class="muted small">between '
+        f"{low:.1f} and {high:.1f}, depending on {result['open_points']} open points" in html
+    )
+    with app.app_context():  # a result of fit/1 or fit/2: its state, and no range
         found = db.session.get(Assessment, number)
-        found.state, found.score_low, found.score_high = "not_rated", 41.25, 93.0
+        found.state, found.summary = "rated", {**found.summary, "method": "fit/2"}
+        found.score_low = found.score_high = None
         db.session.commit()
     html = page(sales.get("/sales/"))
-    assert (
-        'data-label="State">Not rated<br><span class="muted small">Score range 41.2 to 93.0' in html
-    )
+    assert 'data-label="State"><span>Rated' in html and "depending on" not in html
