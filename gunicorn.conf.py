@@ -59,7 +59,7 @@ def post_worker_init(worker):
     as long as the worker."""
     import gc
 
-    reports = worker.wsgi.extensions.get("reports")
-    if reports is not None:
-        reports.warm()
+    from questionnaire import services
+
+    services.reports(worker.wsgi).warm()
     gc.freeze()

@@ -38,20 +38,19 @@ from tests.live import LiveServer, LiveWorker, RedisServer  # noqa: E402
 # Makes `count` fully answered drafts through the app's own operations; prints their tokens.
 _DRAFTS = """
 import json, sys
+from questionnaire import services
 from questionnaire.app import create_app
 from questionnaire.core import progress
 from questionnaire.store import operations as ops
-from questionnaire.store.db import db
 data = json.load(open(sys.argv[1]))
 tokens = []
-with create_app({"REPORT_PRERENDER": False}).app_context():
-    from flask import current_app
-    bank = current_app.extensions["banks"].current()
+with create_app({"REPORT_PRERENDER": False}).app_context(), services.unit_of_work() as uow:
+    bank = services.banks().current()
     for n in range(int(sys.argv[2])):
         a, token = ops.start_assessment(bank, f"Burst {n} Ltd", "Bench", "bench@example.com")
         a.answers, a.must_have = progress.tidy_answers(bank, data["answers"], data["must_have"])
         a.progress = {s.id: progress.COMPLETE for s in bank.sections}
-        db.session.commit()
+        uow.commit()
         tokens.append(token)
 print(json.dumps(tokens))
 """

@@ -26,6 +26,7 @@ from sqlalchemy import func, insert, select, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from questionnaire import services  # noqa: E402
 from questionnaire.app import create_app  # noqa: E402
 from questionnaire.core import answers as answers_mod  # noqa: E402
 from questionnaire.core import progress  # noqa: E402
@@ -51,7 +52,7 @@ STAFF = library.Staff(None, "Bench Seller (sales team)", "Bench Seller")
 def fill(count: int, seed: int = 1) -> None:
     """``count`` submitted assessments, each with QUESTION open (asked for, 24 to 96 hours)."""
     rng = random.Random(seed)
-    bank = ops.registry().current()
+    bank = services.banks().current()
     ops.ensure_snapshot(bank)
     db.session.commit()
     now = utcnow()
@@ -116,19 +117,36 @@ def fill(count: int, seed: int = 1) -> None:
     )
 
 
+def run_claimed(uow, banks) -> None:
+    """Claim the job waiting and run it to its end, as web.jobs.JobRunner does."""
+    job_id = library.claim()
+    uow.commit()
+    library.run(uow, banks, job_id)
+
+
 def apply_once() -> tuple[float, float, int]:
     """Preview and apply one library answer: (preview seconds, apply seconds, written)."""
-    bank = ops.registry().current()
-    answer = library.create(
-        bank, STAFF, QUESTION, "24", "We tell you within 24 hours.", "DPA clause 7.2", "contract"
-    )
-    started = time.perf_counter()
-    job = library.start(answer, bank, STAFF)
-    library.run(library.claim())
-    previewed = time.perf_counter()
-    library.confirm(library.job(job.id), True, STAFF)
-    library.run(library.claim())
-    finished = time.perf_counter()
+    banks = services.banks()
+    bank = banks.current()
+    with services.unit_of_work() as uow:
+        answer = library.create(
+            bank,
+            STAFF,
+            QUESTION,
+            "24",
+            "We tell you within 24 hours.",
+            "DPA clause 7.2",
+            "contract",
+        )
+        started = time.perf_counter()
+        job = library.start(answer, bank, STAFF)
+        uow.commit()
+        run_claimed(uow, banks)
+        previewed = time.perf_counter()
+        library.confirm(library.job(job.id), True, STAFF)
+        uow.commit()
+        run_claimed(uow, banks)
+        finished = time.perf_counter()
     written = db.session.scalar(select(func.count(ResultRevision.id)))
     return previewed - started, finished - previewed, written
 

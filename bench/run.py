@@ -57,12 +57,14 @@ sys.path.insert(0, str(ROOT))
 
 from bench_report import reference_seconds  # noqa: E402  (bench/ is the script's folder)
 
+from questionnaire import services  # noqa: E402
 from questionnaire.core import answers as answers_mod  # noqa: E402
 from questionnaire.core import progress  # noqa: E402
 from questionnaire.core.bank import load_bank  # noqa: E402
 from questionnaire.core.scoring import score, visible_answers  # noqa: E402
 from tests.factories import random_answers, random_bank_dict  # noqa: E402
 from tests.live import LiveServer  # noqa: E402
+from tests.support import RenderSpy  # noqa: E402
 
 BUYER = {"company": "Bench Ltd", "name": "Bench", "email": "bench@example.com", "consent": "y"}
 TARGETS = {
@@ -157,7 +159,7 @@ def bench_step_latency(tmp: Path, runs: int) -> dict:
     with app.app_context():
         db.create_all()
     client = app.test_client()
-    bank = app.extensions["banks"].current()
+    bank = services.banks(app).current()
     html = client.get("/").get_data(as_text=True)
     response = client.post(
         "/",
@@ -317,16 +319,18 @@ def bench_pdf(tmp: Path, runs: int, downloads: int) -> dict:
             "REPORT_PRERENDER": False,
         }
     )
-    service = app.extensions["reports"]
+    service = services.reports(app)
+    renders = RenderSpy(app)  # the last render's memory
     with app.app_context():
         db.create_all()
-        bank = app.extensions["banks"].current()
+        bank = services.banks(app).current()
         answers, must = full_answers(bank)
-        assessment, _ = ops.start_assessment(bank, "Acme Ltd", "Ann Buyer", "ann@acme.example")
-        assessment.answers, assessment.must_have = progress.tidy_answers(bank, answers, must)
-        assessment.progress = {s.id: progress.COMPLETE for s in bank.sections}
-        db.session.commit()
-        ops.submit(assessment, bank)
+        with services.unit_of_work() as uow:
+            assessment, _ = ops.start_assessment(bank, "Acme Ltd", "Ann Buyer", "ann@acme.example")
+            assessment.answers, assessment.must_have = progress.tidy_answers(bank, answers, must)
+            assessment.progress = {s.id: progress.COMPLETE for s in bank.sections}
+            uow.commit()
+            ops.submit(uow, assessment, bank)
         started = time.perf_counter()
         service.pool.processes[0].ensure_ready()
         startup = time.perf_counter() - started
@@ -337,7 +341,7 @@ def bench_pdf(tmp: Path, runs: int, downloads: int) -> dict:
             path = service.pdf_path(assessment)
             fresh.append(time.perf_counter() - started)
         pdf = path.read_bytes()
-        peak = service.last_render.peak_rss_kb / 1024
+        peak = renders.last.peak_rss_kb / 1024
         db.engine.dispose()
     pages = len(PdfReader(path).pages)
     cached = bench_cached_download(tmp, answers, must, downloads)
@@ -380,18 +384,18 @@ def bench_cached_download(tmp: Path, answers: dict, must: list[str], downloads: 
 # Submits the live server's draft with the full answers, through the app's own operations.
 _SUBMIT = """
 import json
+from questionnaire import services  # noqa: E402
 from questionnaire.app import create_app
 from questionnaire.core import progress
 from questionnaire.store import operations as ops
-from questionnaire.store.db import db
-with create_app({{"REPORT_PRERENDER": False}}).app_context():
+with create_app({{"REPORT_PRERENDER": False}}).app_context(), services.unit_of_work() as uow:
     data = json.load(open("{file}"))
     a = ops.find_by_token("{token}")
-    bank = ops.bank_of(a)
+    bank = ops.bank_of(services.banks(), a)
     a.answers, a.must_have = progress.tidy_answers(bank, data["answers"], data["must_have"])
     a.progress = {{s.id: progress.COMPLETE for s in bank.sections}}
-    db.session.commit()
-    ops.submit(a, bank)
+    uow.commit()
+    ops.submit(uow, a, bank)
 """
 
 

@@ -26,6 +26,7 @@ from sqlalchemy import insert, text
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from questionnaire import services  # noqa: E402
 from questionnaire.app import create_app  # noqa: E402
 from questionnaire.core import answers as answers_mod  # noqa: E402
 from questionnaire.core import progress  # noqa: E402
@@ -66,7 +67,7 @@ def older_bank(bank):
 
 def fill(rows: int, seed: int = 1) -> None:
     rng = random.Random(seed)
-    bank = ops.registry().current()
+    bank = services.banks().current()
     old = older_bank(bank)
     for b in (bank, old):
         ops.ensure_snapshot(b)
@@ -153,7 +154,9 @@ def main() -> None:
             start = time.perf_counter()
             fill(args.rows)
             print(f"inserted {args.rows:,} assessments in {time.perf_counter() - start:.1f} s")
-            create_user("bench@example.com", "admin", PASSWORD, "Bench Seller")
+            with services.unit_of_work() as uow:
+                create_user(uow, "bench@example.com", "admin", PASSWORD, "Bench Seller")
+                uow.commit()
         submitted = db.session.scalar(
             text("SELECT count(*) FROM assessments WHERE status = 'submitted'")
         )

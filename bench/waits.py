@@ -29,6 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from questionnaire import services  # noqa: E402
 from questionnaire.app import create_app  # noqa: E402
 from questionnaire.reports.service import ReportService  # noqa: E402
 from questionnaire.store.db import db  # noqa: E402
@@ -58,7 +59,7 @@ def make_app(tmp: Path, name: str, **config):
 def submitted(app, company: str) -> Buyer:
     buyer = Buyer(app.test_client())
     buyer.start(company=company)
-    buyer.answer_all(app.extensions["banks"].current(), EXAMPLE["answers"], EXAMPLE["must_have"])
+    buyer.answer_all(services.banks(app).current(), EXAMPLE["answers"], EXAMPLE["must_have"])
     assert buyer.submit().status_code == 302
     return buyer
 
@@ -99,12 +100,12 @@ def bench_email_link(tmp: Path) -> float:
             MAIL_DEFAULT_SENDER="bench@provider.example",
             PUBLIC_URL="https://trustcheck.example",
         )
-        app.extensions["mailer"].retry_delays = ()
+        services.mail(app).retry_delays = ()
         buyer = Buyer(app.test_client())
         buyer.start()
         response, seconds = timed(lambda: buyer.client.post(buyer.url("/email-link")))
         assert response.status_code == 302, response.status_code
-    app.extensions["mailer"].wait_until_idle(30)
+    services.mail(app).wait_until_idle(30)
     return seconds
 
 
@@ -134,7 +135,7 @@ def bench_queue_down(tmp: Path) -> float:
     )
     buyer = Buyer(app.test_client())
     buyer.start()
-    buyer.answer_all(app.extensions["banks"].current(), EXAMPLE["answers"], EXAMPLE["must_have"])
+    buyer.answer_all(services.banks(app).current(), EXAMPLE["answers"], EXAMPLE["must_have"])
 
     def submit_and_download():
         assert buyer.submit().status_code == 302

@@ -9,11 +9,13 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask_migrate import Migrate
+from jinja2 import StrictUndefined
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from werkzeug.routing import IntegerConverter
 
 from questionnaire import config as config_mod
+from questionnaire import services
 from questionnaire.cli import init_app as init_cli
 from questionnaire.notify import answered, mailer, webhooks
 from questionnaire.reports import service as reports
@@ -44,6 +46,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=config_mod.PROJECT_ROOT / "static",
     )
     app.url_map.converters["id"] = RowIdConverter
+    # A name a template uses that its view did not give is an error (in tests first), never
+    # a blank on a buyer's page or in a report.
+    app.jinja_env.undefined = StrictUndefined
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(config_mod.DEFAULTS)
     app.config.update(config_mod.from_environment(app.instance_path))
@@ -68,13 +73,14 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     with app.app_context():
         engine = db.engine
-    app.extensions["banks"] = BankRegistry(
+    registry = BankRegistry(
         app.config["QUESTIONS_PATH"],
         check_seconds=app.config["BANK_CHECK_SECONDS"],
         keep=lambda bank: snapshots.keep(engine, bank),
         fallback=lambda: snapshots.newest(engine),
         clash=lambda bank: snapshots.clash(engine, bank),
     )
+    services.provide(app, services.Banks, registry)
 
     security.init_app(app)
     wizard.init_app(app)

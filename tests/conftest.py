@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, make_url, text
 
+from questionnaire import services
 from questionnaire.app import create_app
 from questionnaire.config import sqlalchemy_url
 from questionnaire.core.bank import load_bank
@@ -168,7 +169,7 @@ def make_app(app_config, request):
     for worker in workers:
         worker.stop()
     for app in made:
-        mailer = app.extensions.get("mailer")
+        mailer = services.mail(app)
         if mailer is not None:  # its sender thread may still be recording an outcome
             assert mailer.wait_until_idle(30)
         with app.app_context():

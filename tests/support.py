@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from rq.timeouts import TimerDeathPenalty
 from sqlalchemy import select
 
+from questionnaire import services
 from questionnaire.reports.queue import ReportWorker, make_worker
 from questionnaire.store.accounts import create_user
 from questionnaire.store.db import db
@@ -164,8 +165,19 @@ def wait_until(condition, seconds: float = 120.0) -> bool:
 
 def add_user(app, email, role="sales", name=None, password=PASSWORD) -> int:
     """A staff account; named after its address unless a name is given."""
-    with app.app_context():
-        return create_user(email, role, password, name or email.split("@")[0].title()).id
+    with app.app_context(), services.unit_of_work() as uow:
+        user = create_user(uow, email, role, password, name or email.split("@")[0].title())
+        uow.commit()
+        return user.id
+
+
+def in_transaction(app, change):
+    """``change(uow)`` in a unit of work of its own, committed; what it returned. (A store
+    verb that commits by itself, as ``operations.submit`` does, commits it anyway.)"""
+    with app.app_context(), services.unit_of_work() as uow:
+        outcome = change(uow)
+        uow.commit()
+        return outcome
 
 
 def sign_in(client, email, password=PASSWORD, address="127.0.0.1"):
@@ -385,7 +397,43 @@ class ThreadWorker:
 
     def stop(self) -> None:
         self.worker._stop_requested = True  # what a warm shutdown (SIGTERM) sets
-        queue = self.app.extensions["reports"].queue.queue()
+        queue = services.reports(self.app).queue.queue()
         queue.enqueue(os.getpid, result_ttl=0)  # wakes it from waiting for a job, to see it
         self.thread.join(timeout=60)
         assert not self.thread.is_alive(), "the report worker thread did not stop"
+
+
+# --- counting renders ------------------------------------------------------------------------
+
+
+class RenderSpy:
+    """Counts the PDFs an app's report service draws (``count``) and tries to draw
+    (``tried``: failures too), by standing in for its render pool (``service.pool``), which
+    it passes every call on to. ``last``: the last render drawn (workers.Rendered: its
+    timings and memory)."""
+
+    def __init__(self, app):
+        self.service = services.reports(app)
+        self.pool = self.service.pool
+        self.count = self.tried = 0
+        self.last = None
+        self._lock = threading.Lock()
+        self.service.pool = self
+
+    def render(self, html, timeout):
+        with self._lock:
+            self.tried += 1
+        rendered = self.pool.render(html, timeout)
+        with self._lock:
+            self.count += 1
+            self.last = rendered
+        return rendered
+
+    def __getattr__(self, name):
+        return getattr(self.pool, name)
+
+
+def stand_in(monkeypatch, app, kind, fake) -> None:
+    """Put ``fake`` in place of the app's ``kind`` of service for one test. A stand-in
+    need offer only what the test uses, so it skips services.provide's check."""
+    monkeypatch.setitem(app.extensions[services.KEY], kind, fake)

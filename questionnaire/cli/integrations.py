@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
+from questionnaire import services
 from questionnaire.notify import webhooks
 from questionnaire.store import apitokens, outbox
 
@@ -38,9 +39,11 @@ def _when(value) -> str:
 def create_command(name: str, scopes: tuple[str, ...], expires: datetime | None) -> None:
     """Make a token; it is printed once, and only its hash is stored."""
     try:
-        token = apitokens.create(
-            name, scopes or apitokens.SCOPES, expires.replace(tzinfo=UTC) if expires else None
-        )
+        with services.unit_of_work() as uow:
+            token = apitokens.create(
+                name, scopes or apitokens.SCOPES, expires.replace(tzinfo=UTC) if expires else None
+            )
+            uow.commit()
     except apitokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(
@@ -68,7 +71,9 @@ def list_command() -> None:
 def revoke_command(name: str) -> None:
     """Stop a token working, at once."""
     try:
-        apitokens.revoke(name)
+        with services.unit_of_work() as uow:
+            apitokens.revoke(name)
+            uow.commit()
     except apitokens.TokenError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Revoked API token {name.strip()!r}.")
@@ -90,7 +95,9 @@ def new_secret_command() -> None:
 def resend_command(since: datetime) -> None:
     """Send again every webhook made since then (delivered, or given up on), with the same
     webhook-id; those of assessments deleted since are not, only their deletion."""
-    count = outbox.resend(outbox.WEBHOOK, since.replace(tzinfo=UTC))
+    with services.unit_of_work() as uow:
+        count = outbox.resend(outbox.WEBHOOK, since.replace(tzinfo=UTC))
+        uow.commit()
     click.echo(
         f"Queued {count} webhook(s) to send again: the app sends them within a minute, "
         "or run `flask webhooks deliver`."

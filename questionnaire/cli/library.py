@@ -6,10 +6,10 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
+from questionnaire import services
 from questionnaire.core.library import Exported, export_yaml
 from questionnaire.notify import answered
 from questionnaire.store import library
-from questionnaire.store import operations as ops
 from questionnaire.web import jobs
 
 library_cli = AppGroup("library", help="The answer library of the sales workspace.")
@@ -22,8 +22,8 @@ def export_command() -> None:
     Each is a starting point for an editor, never a commitment by itself: check that the
     statement is its source's own words and that the source is public before pasting
     (docs/questions.md, "From the answer library to the bank")."""
-    bank = ops.registry().current()
-    banks = library.stored_banks()
+    bank = services.banks().current()
+    banks = library.stored_banks(services.banks())
     items, left_out = [], {}
     for answer in library.all_answers():
         if library.needs_review(answer, bank):
@@ -58,7 +58,7 @@ def deliver_command() -> None:
     while jobs.JobRunner(app).run_one():
         ran += 1
     sent = answered.deliver_due(app)
-    mailer = app.extensions.get("mailer")
+    mailer = services.mail(app)
     if mailer is not None:
         mailer.wait_until_idle(120)
     click.echo(f"Ran {ran} library job(s); handed {sent} e-mail(s) to the mail server.")

@@ -12,6 +12,7 @@ from flask.cli import AppGroup, with_appcontext
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import SQLAlchemyError
 
+from questionnaire import services
 from questionnaire.core.answers import AnswersInvalid, check_file, retired_answers
 from questionnaire.core.bank import Bank, BankInvalid, load_bank, reuses_version, version_clash
 from questionnaire.core.report_context import answers_sha256, report_context
@@ -152,7 +153,7 @@ def write_answers_report(bank: Bank, answers, result: dict, company: str, out: P
         today=now.date(),
     )
     try:
-        pdf = current_app.extensions["reports"].render_bytes(context)
+        pdf = services.reports().render_bytes(context)
     except ReportError as exc:
         raise click.ClickException(f"the PDF report was not written: {exc}") from None
     write_file(out, pdf)

@@ -8,6 +8,7 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from questionnaire import services
 from questionnaire.cli.questions import write_file
 from questionnaire.reports import deletion
 from questionnaire.reports.service import ReportError
@@ -36,7 +37,7 @@ def report_command(assessment_id: int, output: str) -> None:
             f"assessment {assessment_id} is a draft; only submitted assessments have a report"
         )
     try:
-        path = current_app.extensions["reports"].pdf_path(assessment)
+        path = services.reports().pdf_path(assessment)
     except ReportError as exc:
         raise click.ClickException(f"the PDF report was not written: {exc}") from None
     write_file(Path(output), path.read_bytes())
@@ -76,14 +77,22 @@ def purge_command() -> None:
     )
     click.echo(f"Deleted {purged.reports} PDF report(s) of assessments that no longer exist.")
     now = utcnow()
-    attempts = throttle.purge_attempts(now) + mails.purge_recipients(now)
+    with services.unit_of_work() as uow:
+        attempts = throttle.purge_attempts(now) + mails.purge_recipients(now)
+        uow.commit()
     click.echo(f"Deleted {attempts} sign-in, start and e-mail count(s) older than a day.")
-    stones = changes.purge_tombstones(now)
+    with services.unit_of_work() as uow:
+        stones = changes.purge_tombstones(now)
+        uow.commit()
     click.echo(
         f"Deleted {stones} deletion record(s) of the change feed older than "
         f"{changes.TOMBSTONE_KEPT.days} days."
     )
-    sent = outbox.purge_delivered(now)
+    with services.unit_of_work() as uow:
+        sent = outbox.purge_delivered(now)
+        uow.commit()
     click.echo(f"Deleted {sent} delivered webhook(s) older than {outbox.DELIVERED_KEPT.days} days.")
-    kept = apitokens.purge(now)
+    with services.unit_of_work() as uow:
+        kept = apitokens.purge(now)
+        uow.commit()
     click.echo(f"Deleted {kept} API request count(s) and idempotency key(s) no longer needed.")

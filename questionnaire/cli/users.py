@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
+from questionnaire import services
 from questionnaire.store import accounts
 from questionnaire.store.accounts import (
     ROLES,
@@ -69,7 +70,9 @@ def create_command(email: str, role: str, name: str, generate_password: bool) ->
         raise click.ClickException(str(exc)) from None
     password = accounts.generate_password() if generate_password else _ask_password(email, name)
     try:
-        user = create_user(email, role, password, name)
+        with services.unit_of_work() as uow:
+            user = create_user(uow, email, role, password, name)
+            uow.commit()
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Created {user.role} account {user.email}.")
@@ -90,7 +93,9 @@ def list_command() -> None:
 def disable_command(email: str) -> None:
     """Stop an account signing in and end its sessions."""
     try:
-        set_active(_user_or_exit(email), False)
+        with services.unit_of_work() as uow:
+            set_active(_user_or_exit(email), False)
+            uow.commit()
     except UserError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"Disabled {accounts.normalise_email(email)}.")
@@ -100,7 +105,9 @@ def disable_command(email: str) -> None:
 @click.argument("email")
 def enable_command(email: str) -> None:
     """Let a disabled account sign in again."""
-    set_active(_user_or_exit(email), True)
+    with services.unit_of_work() as uow:
+        set_active(_user_or_exit(email), True)
+        uow.commit()
     click.echo(f"Enabled {accounts.normalise_email(email)}.")
 
 
@@ -110,9 +117,10 @@ def enable_command(email: str) -> None:
 def reset_password_command(email: str, generate_password: bool) -> None:
     """Set a new password and end the account's sessions."""
     user = _user_or_exit(email)
-    password = reset_password(
-        user, None if generate_password else _ask_password(user.email, user.name)
-    )
+    typed = None if generate_password else _ask_password(user.email, user.name)
+    with services.unit_of_work() as uow:
+        password = reset_password(uow, user, typed)
+        uow.commit()
     click.echo(f"New password set for {user.email}; their sessions have ended.")
     if generate_password:
         click.echo(f"Password (shown once, store it now): {password}")

@@ -15,10 +15,11 @@ from datetime import timedelta
 
 from flask import Flask
 
+from questionnaire import services
 from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
 from questionnaire.notify.background import Loop
-from questionnaire.notify.mailer import QUEUE_SIZE, Mailer
+from questionnaire.notify.mailer import QUEUE_SIZE
 from questionnaire.store import followup, mails, notices
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
@@ -48,13 +49,15 @@ def letter_for(app: Flask, assessment: Assessment, answered: int):
 def deliver_due(app: Flask) -> int:
     """Hand every letter that is due to the mail queue (as much as it has room for); the
     number handed over. Needs an app context."""
-    mailer: Mailer | None = app.extensions.get("mailer")
+    mailer = services.mail(app)
     if mailer is None:
         return 0
-    room = ROOM - mailer.letters.qsize()
+    room = ROOM - mailer.waiting()
     sent = 0
     for assessment_id in notices.due(limit=max(room, 0)):
-        asked = notices.claim(assessment_id)
+        with services.unit_of_work(app) as uow:
+            asked = notices.claim(assessment_id)
+            uow.commit()  # taken: no other sender writes this letter
         if not asked:
             continue
         assessment = db.session.get(Assessment, assessment_id, populate_existing=True)
@@ -69,7 +72,9 @@ def deliver_due(app: Flask) -> int:
                 assessment_id,
                 refused.retry_at.isoformat(),
             )
-            notices.put_back(assessment_id, asked, refused.retry_at)
+            with services.unit_of_work(app) as uow:
+                notices.put_back(assessment_id, asked, refused.retry_at)
+                uow.commit()
             continue
         sent += 1
     return sent
@@ -98,13 +103,13 @@ class Notifier(Loop):
         return min(max(wait, 0.5), self.idle_seconds)
 
 
-def kick(app: Flask) -> None:
+def kick(app: Flask | None = None) -> None:
     """Send what is due soon, off the request path (when e-mail is on)."""
-    notifier = app.extensions.get("answer_notices")
+    notifier = services.answer_notices(app)
     if notifier is not None:
         notifier.kick()
 
 
 def init_app(app: Flask) -> None:
-    if app.extensions.get("mailer") is not None:
-        app.extensions["answer_notices"] = Notifier(app)
+    if services.mail(app) is not None:
+        services.provide(app, services.AnswerNotices, Notifier(app))

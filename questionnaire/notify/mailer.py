@@ -6,8 +6,8 @@ a short pause when the server could not be reached, and records the outcome in t
 database (store.mails), where the buyer's page reads it. The letter itself is kept in
 memory only: it may hold the buyer's secret link, and the database keeps none.
 
-Other code uses ``app.extensions["mailer"]`` (a ``Mailer``, or None when MAIL_SERVER is
-not set): ``send``.
+Other code finds it as ``services.mail()`` (a ``services.Mail``, or None when MAIL_SERVER
+is not set): ``send``.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from dataclasses import dataclass, replace
 from flask import Flask
 from flask_mailman import BadHeaderError, EmailMultiAlternatives, Mail
 
+from questionnaire import services
 from questionnaire.store import mails
 
 log = logging.getLogger(__name__)
@@ -58,22 +59,26 @@ class Mailer:
         """Record the letter and queue it; returns its record's id. Never waits for the
         mail server. Every letter counts against the hourly limits per address (raises
         store.mails.TooMany past them; a notice to the sales team goes to those of its
-        addresses still under theirs)."""
-        if kind == mails.SALES_NOTICE:
-            limit = self.app.config["SALES_NOTICES_PER_HOUR"]
-            mail_id, allowed = mails.record_to_sales(assessment_id, letter.to, limit)
-            if allowed != letter.to:
-                log.warning(
-                    "sales notice %s: %d of its %d addresses have had %d notices this hour "
-                    "and are left out",
-                    mail_id,
-                    len(letter.to) - len(allowed),
-                    len(letter.to),
-                    limit,
-                )
-                letter = replace(letter, to=allowed)
-        else:
-            mail_id = mails.record_to_buyer(assessment_id, kind)
+        addresses still under theirs). The record is committed in a unit of work of its own
+        (call it with none open): the sender thread finishes it from another session."""
+        secret = str(self.app.secret_key)
+        limit = self.app.config["SALES_NOTICES_PER_HOUR"]
+        with services.unit_of_work(self.app) as uow:
+            if kind == mails.SALES_NOTICE:
+                mail_id, allowed = mails.record_to_sales(secret, assessment_id, letter.to, limit)
+            else:
+                mail_id, allowed = mails.record_to_buyer(secret, assessment_id, kind), letter.to
+            uow.commit()
+        if allowed != letter.to:
+            log.warning(
+                "sales notice %s: %d of its %d addresses have had %d notices this hour "
+                "and are left out",
+                mail_id,
+                len(letter.to) - len(allowed),
+                len(letter.to),
+                limit,
+            )
+            letter = replace(letter, to=allowed)
         self._start()
         try:
             self.letters.put_nowait((mail_id, letter))
@@ -81,8 +86,12 @@ class Mailer:
             log.error(
                 "e-mail %s (%s) not sent: %d letters already waiting", mail_id, kind, QUEUE_SIZE
             )
-            mails.finish(mail_id, "not sent: too many e-mails waiting")
+            self._finish(mail_id, "not sent: too many e-mails waiting")
         return mail_id
+
+    def waiting(self) -> int:
+        """Letters queued in this process, not yet taken by the sender thread."""
+        return self.letters.qsize()
 
     def wait_until_idle(self, seconds: float) -> bool:
         """Whether every queued letter was dealt with within ``seconds`` (tests, shutdown)."""
@@ -108,13 +117,18 @@ class Mailer:
             try:
                 with self.app.app_context():
                     error = self._deliver(letter)
-                    mails.finish(mail_id, error)
+                    self._finish(mail_id, error)
                 if error:
                     log.error("e-mail %s could not be sent: %s", mail_id, error)
             except Exception:  # noqa: BLE001 - the thread must live on for the next letter
                 log.exception("e-mail %s: recording its outcome failed", mail_id)
             finally:
                 self.letters.task_done()
+
+    def _finish(self, mail_id: int, error: str | None) -> None:
+        with services.unit_of_work(self.app) as uow:
+            mails.finish(mail_id, error)
+            uow.commit()
 
     def _deliver(self, letter: Letter) -> str | None:
         """Send one letter, trying again after a pause if the server could not be
@@ -148,4 +162,5 @@ class Mailer:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["mailer"] = Mailer(app) if app.config.get("MAIL_SERVER") else None
+    if app.config.get("MAIL_SERVER"):
+        services.provide(app, services.Mail, Mailer(app))

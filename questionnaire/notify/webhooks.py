@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
+from questionnaire import services
 from questionnaire.store import outbox
 from questionnaire.store.models import utcnow
 
@@ -116,7 +117,9 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
         return 0, 0
     done = failed = 0
     for message_id in outbox.due(outbox.WEBHOOK, limit=limit):
-        message = outbox.claim(message_id)
+        with services.unit_of_work() as uow:
+            message = outbox.claim(message_id)
+            uow.commit()  # the lease: no other process sends it meanwhile
         if message is None:
             continue  # another process took it
         body = message.body.encode()
@@ -125,10 +128,14 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
             post(url, body, headers, config["WEBHOOK_TIMEOUT_SECONDS"])
         except DeliveryError as exc:
             log.warning("webhook %s (%s) failed: %s", message.id, message.event, exc)
-            outbox.attempt_failed(message, str(exc))
+            with services.unit_of_work() as uow:
+                outbox.attempt_failed(message, str(exc))
+                uow.commit()
             failed += 1
         else:
-            outbox.delivered(message)
+            with services.unit_of_work() as uow:
+                outbox.delivered(message)
+                uow.commit()
             done += 1
     return done, failed
 
@@ -172,9 +179,9 @@ class Courier:
         return min(max(wait, 0.5), IDLE_WAIT)
 
 
-def kick(app: Flask) -> None:
+def kick(app: Flask | None = None) -> None:
     """Deliver soon, off the request path (when webhooks and the background are on)."""
-    courier = app.extensions.get("webhooks")
+    courier = services.webhooks(app)
     if courier is not None:
         courier.kick()
 
@@ -184,4 +191,4 @@ def init_app(app: Flask) -> None:
     if background is None:
         background = not app.testing  # tests deliver by calling deliver_due
     if app.config.get("WEBHOOK_URL") and background:
-        app.extensions["webhooks"] = Courier(app)
+        services.provide(app, services.Webhooks, Courier(app))

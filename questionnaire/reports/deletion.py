@@ -11,25 +11,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app
-
-from questionnaire.reports.service import ReportService
+from questionnaire import services
 from questionnaire.store import operations as ops
 from questionnaire.store.models import Assessment
 
 
-def service() -> ReportService:
-    return current_app.extensions["reports"]
-
-
 def delete_assessment(assessment: Assessment, revisions: list[Assessment] = ()) -> None:
     """The buyer's own deletion: their answers, result, access log and PDFs, and those of
-    the ``revisions`` made from it that they chose to delete with it."""
+    the ``revisions`` made from it that they chose to delete with it. The rows go in a unit
+    of work of its own (call it with none open), committed before the files are removed."""
     doomed = [assessment, *revisions]
     numbers = [a.id for a in doomed]
-    ops.delete_assessments(doomed)
+    with services.unit_of_work() as uow:
+        ops.delete_assessments(uow, doomed)
+        uow.commit()
     for number in numbers:
-        service().discard(number)
+        services.reports().discard(number)
 
 
 @dataclass(frozen=True)
@@ -42,5 +39,7 @@ class Purged:
 def purge(now: datetime | None = None) -> Purged:
     """Delete assessments past their retention, and any PDF whose assessment is gone
     (bulk deletes remove rows without asking for their files one by one)."""
-    drafts, submitted = ops.purge_expired(now)
-    return Purged(drafts, submitted, service().prune())
+    with services.unit_of_work() as uow:
+        drafts, submitted = ops.purge_expired(uow, now)
+        uow.commit()
+    return Purged(drafts, submitted, services.reports().prune())

@@ -37,6 +37,7 @@ from rq import Queue, Retry, SimpleWorker, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
+from questionnaire import services
 from questionnaire.reports.workers import lower_priority
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ def render_report(assessment_id: int, key: str) -> str:
     """The job a worker runs (named by its import path in Redis)."""
     app = current_app._get_current_object()
     with app.app_context():  # a fresh database session for every job
-        return app.extensions["reports"].render_queued(assessment_id, key)
+        return services.reports(app).render_queued(assessment_id, key)
 
 
 def job_id(key: str) -> str:
@@ -182,7 +183,7 @@ class ReportWorker(SimpleWorker):
     again if a render killed it), outside the job's time limit."""
 
     def execute_job(self, job, queue):
-        current_app.extensions["reports"].pool.ready()
+        services.reports().ready()
         super().execute_job(job, queue)
 
     def subscribe(self):
@@ -200,7 +201,7 @@ class ReportWorker(SimpleWorker):
 
 
 def make_worker(app: Flask, worker_class: type[ReportWorker] = ReportWorker) -> ReportWorker:
-    reports = app.extensions["reports"]
+    reports = services.reports(app)
     if reports.queue is None:
         raise NoQueue(
             "REPORT_QUEUE_URL is not set, so web processes draw their own reports and "
@@ -230,6 +231,7 @@ def run_worker(app: Flask, burst: bool = False) -> None:
     is empty with ``burst``. Call inside an app context."""
     worker = make_worker(app)
     lower_priority()  # a worker on a web server leaves the CPU to pages first
-    log.info("taking report jobs from %s", describe(app.extensions["reports"].queue.url))
+    queue = services.reports(app).queue
+    log.info("taking report jobs from %s", describe(queue.url if queue else ""))
     logging.getLogger("rq.worker").addFilter(NoHousekeeping())
     worker.work(burst=burst, logging_level="INFO", with_scheduler=False)

@@ -7,9 +7,9 @@ request path, so the first download is usually a file read too: on a background 
 of the web process, or, with REPORT_QUEUE_URL, in a `flask reports worker` process that
 takes the job from Redis (``reports.queue``).
 
-Other code uses ``app.extensions["reports"]`` (a ``ReportService``): ``wait`` (web
-requests), ``pdf_path`` (commands), ``schedule``, ``discard`` and ``prune``; and
-``report_filename()``.
+Other code finds it as ``services.reports()`` (what it offers: ``services.Reports``):
+``wait`` (web requests), ``pdf_path`` (commands), ``schedule``, ``discard`` and ``prune``;
+and ``report_filename()``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
+from questionnaire import services
 from questionnaire.reports.document import (
     assessment_context,
     cache_key,
@@ -85,8 +86,6 @@ class ReportService:
 
             self.queue = ReportQueue(url, self.queue_limit, self.timeout, self.retry_seconds)
         self.pool = shared_pool(app.static_folder, self.threads, int(config["REPORT_MEMORY_MB"]))
-        self.renders = 0  # PDFs actually drawn by this service (tests count them)
-        self.last_render = None  # the last workers.Rendered: timings and memory, for benchmarks
         self._lock = threading.Lock()
         self._inflight: dict[str, tuple[int, Future]] = {}  # key -> (assessment id, render)
         self._failed: dict[str, tuple[float, str]] = {}
@@ -186,6 +185,11 @@ class ReportService:
         if self.queue is None:
             self.pool.warm()
 
+    def ready(self) -> None:
+        """Make the render process ready (started again if a render killed it): a queue
+        worker does this before each job, outside the job's time limit."""
+        self.pool.ready()
+
     def render_queued(self, assessment_id: int, key: str) -> str:
         """A queue job (in a worker): draw this assessment's report unless it is gone or
         drawn already. Raises ReportError, for the queue to retry and then record."""
@@ -197,12 +201,11 @@ class ReportService:
             log.warning(
                 "assessment %s: asked for report %.12s, drawing %.12s", assessment_id, key, job.key
             )
-        renders = self.renders
         try:
-            self._produce(job)
+            drew = self._produce(job)
         except AssessmentDeleted as gone:  # nothing to retry
             return f"assessment {assessment_id}: {gone}"
-        return f"{'drew' if self.renders > renders else 'found'} {job.path.name}"
+        return f"{'drew' if drew else 'found'} {job.path.name}"
 
     def render_bytes(self, context: dict) -> bytes:
         """Draw a report without caching it (the CLI's ``assess --pdf``)."""
@@ -213,7 +216,7 @@ class ReportService:
             raise ReportError(
                 f"assessment {assessment.id} is a draft; only submitted ones have a report"
             )
-        context = assessment_context(assessment, ops.bank_of(assessment))
+        context = assessment_context(assessment, ops.bank_of(services.banks(self.app), assessment))
         key = cache_key(context, self.template_version)
         path = self.directory / f"{assessment.id}-{key}.pdf"
         return Job(assessment.id, key, path, context)
@@ -255,7 +258,8 @@ class ReportService:
 
     def _run(self, job: Job, future: Future) -> None:
         try:
-            path = self._produce(job)
+            self._produce(job)
+            path = job.path
         except ReportError as exc:
             log.error("report of assessment %s failed: %s", job.assessment_id, exc)
             outcome: Path | ReportError = exc
@@ -285,12 +289,14 @@ class ReportService:
                 self._failed.pop(job.key, None)
                 future.set_result(outcome)
 
-    def _produce(self, job: Job) -> Path:
+    def _produce(self, job: Job) -> bool:
+        """The job's PDF saved at ``job.path``: whether it was drawn here (else found, drawn
+        by another process while this one waited for the file's lock)."""
         try:
             self.directory.mkdir(parents=True, exist_ok=True)
             with self._file_lock(job):
                 if job.path.is_file():  # another web process drew it while we waited
-                    return job.path
+                    return False
                 if self._deleted(job):
                     raise AssessmentDeleted("deleted: nothing drawn")
                 rendered = self._draw(job.context)
@@ -303,7 +309,7 @@ class ReportService:
                 f"the report could not be saved in {self.directory}: {exc.strerror or exc}"
             ) from None
         self._remove_older(job)
-        return job.path
+        return True
 
     def _deleted(self, job: Job) -> bool:
         """Whether the assessment's row is gone. Deleting removes the row first, then the
@@ -322,9 +328,6 @@ class ReportService:
             ) from None
         except RenderError as exc:
             raise ReportError(f"the report could not be rendered: {exc}") from None
-        with self._lock:
-            self.renders += 1
-            self.last_render = rendered
         for message in rendered.log:
             log.warning("report rendering: %s", message)
         if rendered.refused:
@@ -388,4 +391,4 @@ class ReportService:
 def init_app(app: Flask) -> None:
     if app.config.get("REPORT_PRERENDER") is None:
         app.config["REPORT_PRERENDER"] = not app.testing  # tests draw on demand
-    app.extensions["reports"] = ReportService(app)
+    services.provide(app, services.Reports, ReportService(app))

@@ -61,14 +61,13 @@ def actor_label(user: User) -> str:
 
 
 def record(assessment_id: int, user: User, action: str, after_save: bool = False) -> None:
-    """A staff member's view or download. The same person's same action within REPEAT of
-    their last is not written again: the buyer's list tells who looked, not how often they
-    reloaded. The page shown after a change they saved (``after_save``) is no new view
-    once they have viewed the assessment before."""
+    """A staff member's view or download (in the caller's transaction). The same person's
+    same action within REPEAT of their last is not written again: the buyer's list tells
+    who looked, not how often they reloaded. The page shown after a change they saved
+    (``after_save``) is no new view once they have viewed the assessment before."""
     since = None if after_save else utcnow() - REPEAT
     if not _repeated(assessment_id, action, since, AccessEvent.user_id == user.id):
         add_event(assessment_id, user.id, actor_label(user), action)
-        db.session.commit()
 
 
 def record_read_only(assessment_id: int, action: str) -> None:
@@ -81,7 +80,6 @@ def record_read_only(assessment_id: int, action: str) -> None:
         assessment_id, action, utcnow() - REPEAT, AccessEvent.actor == READ_ONLY_ACTOR
     ):
         add_event(assessment_id, None, READ_ONLY_ACTOR, action)
-        db.session.commit()
 
 
 def _repeated(assessment_id: int, action: str, since: datetime | None, who) -> bool:
@@ -113,7 +111,7 @@ def record_many(
     """One event per assessment, written by one INSERT ... SELECT (exports hold thousands).
 
     Takes the user's id and label rather than the user, so a long export does not
-    reload the account after every commit.
+    reload the account after every batch's commit.
     """
     if not assessment_ids:
         return
@@ -129,7 +127,6 @@ def record_many(
             ["assessment_id", "user_id", "actor", "action", "created_at"], columns
         )
     )
-    db.session.commit()
 
 
 def record_api_reads(
@@ -138,7 +135,7 @@ def record_api_reads(
     """Reads through the API: an event for each assessment this token has not read this
     way within API_READ_WINDOWS[action]. One INSERT ... SELECT, which checks and writes
     under one lock (two reads at the very same moment on PostgreSQL may both write one).
-    Commits; the caller decides what a failure means (for a read: nothing)."""
+    The caller commits, and decides what a failure means (for a read: nothing)."""
     if not assessment_ids:
         return
     earlier = aliased(AccessEvent)
@@ -164,7 +161,6 @@ def record_api_reads(
             ["assessment_id", "api_token_id", "actor", "action", "created_at"], columns
         )
     )
-    db.session.commit()
 
 
 def event_view(event: AccessEvent) -> dict:

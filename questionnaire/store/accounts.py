@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import secrets
 
-from flask import current_app
 from sqlalchemy import func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 from zxcvbn import zxcvbn
@@ -14,6 +13,7 @@ from questionnaire.core.text import one_line
 from questionnaire.store import throttle
 from questionnaire.store.db import db
 from questionnaire.store.models import ROLES, User
+from questionnaire.store.unit_of_work import UnitOfWork
 
 ROLE_LABELS = {"sales": "Sales", "admin": "Admin"}
 MIN_PASSWORD_LENGTH = 12
@@ -32,11 +32,11 @@ class WeakPassword(ValueError):
 # --- passwords -------------------------------------------------------------------------
 
 
-def hash_password(password: str, email: str, name: str = "") -> str:
+def hash_password(password: str, email: str, name: str = "", method: str = "scrypt") -> str:
     check_password_strength(password, email, name)
-    # scrypt (Werkzeug's default, salted). Tests may name a cheaper method: each hash
-    # records its method, so checking works whatever made it.
-    return generate_password_hash(password, current_app.config.get("PASSWORD_HASH", "scrypt"))
+    # scrypt (Werkzeug's default, salted). Tests may name a cheaper method (PASSWORD_HASH):
+    # each hash records its method, so checking works whatever made it.
+    return generate_password_hash(password, method)
 
 
 def check_password_strength(password: str, email: str, name: str = "") -> None:
@@ -112,7 +112,12 @@ def check_name(name: str) -> None:
 
 
 def create_user(
-    email: str, role: str, password: str, name: str, must_change_password: bool = False
+    uow: UnitOfWork,
+    email: str,
+    role: str,
+    password: str,
+    name: str,
+    must_change_password: bool = False,
 ) -> User:
     """A new account. ``must_change_password``: the password was made by an admin, who has
     seen it, so the person must choose their own at their first sign-in."""
@@ -129,7 +134,7 @@ def create_user(
     if find_user(email) is not None:
         raise UserError(f"There is already an account for {email}")
     try:
-        password_hash = hash_password(password, email, name)
+        password_hash = hash_password(password, email, name, uow.settings.password_hash)
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
     user = User(
@@ -140,7 +145,7 @@ def create_user(
         must_change_password=must_change_password,
     )
     db.session.add(user)
-    db.session.commit()
+    db.session.flush()
     return user
 
 
@@ -150,23 +155,25 @@ def set_active(user: User, active: bool) -> None:
     if user.active != active:
         user.active = active
         user.session_version += 1  # a disabled account's open sessions end now
-        db.session.commit()
+        db.session.flush()
 
 
 def reset_password(
-    user: User, password: str | None = None, must_change_password: bool = False
+    uow: UnitOfWork, user: User, password: str | None = None, must_change_password: bool = False
 ) -> str:
     """Set a new password (generated unless given) and end the user's sessions.
     ``must_change_password``: made by an admin, to be replaced at the next sign-in."""
     password = password or generate_password()
     try:
-        user.password_hash = hash_password(password, user.email, user.name)
+        user.password_hash = hash_password(
+            password, user.email, user.name, uow.settings.password_hash
+        )
     except WeakPassword as exc:
         raise UserError(str(exc)) from None
     user.must_change_password = must_change_password
     user.session_version += 1
     throttle.clear_failures(user.email)  # a sign-in pause ends with the new password
-    db.session.commit()
+    db.session.flush()
     return password
 
 

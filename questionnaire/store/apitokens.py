@@ -13,7 +13,6 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.exc import SQLAlchemyError
 
 from questionnaire.store.db import db
 from questionnaire.store.models import (
@@ -80,12 +79,14 @@ def create(name: str, scopes: tuple[str, ...] = SCOPES, expires_at: datetime | N
             expires_at=expires_at,
         )
     )
-    db.session.commit()
+    db.session.flush()
     return token
 
 
 def find(token: str) -> Caller | None:
-    """The live token this is, else None (unknown, revoked, expired, or not a token)."""
+    """The live token this is, else None (unknown, revoked, expired, or not a token).
+    Notes when it was last used, at most every TOUCH_EVERY, in the caller's transaction:
+    a hint, whose commit may fail without failing the request."""
     if not token or len(token) > MAX_TOKEN:
         return None
     found = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
@@ -97,10 +98,6 @@ def find(token: str) -> Caller | None:
     caller = Caller(found.id, found.name, frozenset(found.scopes.split()))
     if found.last_used_at is None or now - found.last_used_at > TOUCH_EVERY:
         found.last_used_at = now
-        try:
-            db.session.commit()
-        except SQLAlchemyError:  # a busy database must not fail the request for a hint
-            db.session.rollback()
     return caller
 
 
@@ -115,9 +112,7 @@ def count_request(token_id: int, now: datetime) -> int:
         index_elements=["token_id", "minute"],
         set_={"count": ApiRequestCount.count + 1},
     ).returning(ApiRequestCount.count)
-    count = db.session.execute(statement).scalar_one()
-    db.session.commit()
-    return count
+    return db.session.execute(statement).scalar_one()
 
 
 def revoke(name: str) -> None:
@@ -126,7 +121,7 @@ def revoke(name: str) -> None:
         raise TokenError(f"No token named {name.strip()!r}")
     if found.revoked_at is None:
         found.revoked_at = utcnow()
-        db.session.commit()
+        db.session.flush()
 
 
 def all_tokens() -> list[dict]:
@@ -197,5 +192,4 @@ def purge(now: datetime) -> int:
     keys = db.session.execute(
         delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEYS_KEPT)
     ).rowcount
-    db.session.commit()
     return counts + keys

@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from questionnaire.core.bank import (
     Bank,
@@ -27,6 +28,12 @@ from questionnaire.core.bank import (
 )
 
 log = logging.getLogger(__name__)
+
+
+class BanksBySha(Protocol):
+    """What the store needs of the bank registry: a bank by its content hash."""
+
+    def by_sha(self, sha256: str, source: Callable[[], str]) -> Bank: ...
 
 
 class BankUnavailable(RuntimeError):

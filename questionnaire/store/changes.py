@@ -142,7 +142,6 @@ def purge_tombstones(now: datetime) -> int:
     clock = db.session.get(ChangeClock, CLOCK_ID, with_for_update=True)
     if clock.purged_before is None or clock.purged_before < cutoff:
         clock.purged_before = cutoff
-    db.session.commit()
     return removed
 
 

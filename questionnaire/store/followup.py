@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from flask import current_app
 from sqlalchemy import select, update
 from sqlalchemy.orm import defer
 
@@ -37,6 +36,7 @@ from questionnaire.store.models import (
 )
 from questionnaire.store.operations import AlreadySubmitted, export_answers, with_retry
 from questionnaire.store.results import REVISED_BY, apply_result, webhook
+from questionnaire.store.unit_of_work import UnitOfWork
 
 STAGE_LABELS = dict(zip(STAGES, ("New", "In discussion", "Answered", "Won", "Lost"), strict=True))
 MAX_NOTE = 2000
@@ -118,6 +118,7 @@ def revisions_of(assessment: Assessment) -> list[dict]:
 
 
 def give_written_answer(
+    uow: UnitOfWork,
     assessment: Assessment,
     bank: Bank,
     answer: WrittenAnswer,
@@ -126,8 +127,8 @@ def give_written_answer(
     sales_url: str | None,
     also: Callable[[Assessment], None] | None = None,
 ) -> int:
-    """Count a written answer and re-score: the current revision is edited if the buyer has
-    not seen it yet, else a new one supersedes it. Returns the revision number.
+    """Count a written answer and re-score, and commit: the current revision is edited if
+    the buyer has not seen it yet, else a new one supersedes it. Returns the revision number.
 
     The revision, the list columns, the buyer's access event, the open questions, the
     buyer's e-mail, the webhook and ``also`` (called last with the changed assessment: the
@@ -138,15 +139,16 @@ def give_written_answer(
         raise AlreadySubmitted  # nothing to revise before submission
 
     def change(a: Assessment) -> None:
-        count_answer(a, bank, answer, user_id, actor, sales_url)
+        count_answer(uow, a, bank, answer, user_id, actor, sales_url)
         if also is not None:
             also(a)
 
-    with_retry(assessment, change)
+    with_retry(uow, assessment, change)
     return assessment.result_revision
 
 
 def count_answer(
+    uow: UnitOfWork,
     a: Assessment,
     bank: Bank,
     answer: WrittenAnswer,
@@ -155,8 +157,8 @@ def count_answer(
     sales_url: str | None,
     open_now: Collection[str] | None = None,
 ) -> dict:
-    """What give_written_answer changes, on the row it is given, in the caller's transaction
-    (the answer library applies many at once): returns the revised result. ``open_now``,
+    """What give_written_answer changes, on the row it is given, in ``uow`` (the answer
+    library applies many at once): returns the revised result. ``open_now``,
     the assessment's open questions (store.open_questions), spares reading its result; the
     caller then closes the answered one (``open_questions.answered_in``), with others'."""
     now = utcnow()
@@ -208,18 +210,18 @@ def count_answer(
     access.add_event(a.id, user_id, actor, access.ANSWERED)
     if open_now is None:  # else the caller closes the open questions of many at once
         open_questions.answered(a.id, answer.question_id)
-    if current_app.config.get("MAIL_SERVER"):
+    if uow.settings.answer_notices:
         notices.noted(a.id, [answer.question_id], now)
-    webhook(a, REVISED_BY[WRITTEN_ANSWER], sales_url)
+    webhook(uow, a, REVISED_BY[WRITTEN_ANSWER], sales_url)
     return revised
 
 
 MARK_SEEN_TRIES = 5
 
 
-def mark_seen(assessment: Assessment) -> None:
+def mark_seen(uow: UnitOfWork, assessment: Assessment) -> None:
     """The buyer is about to be shown the current revision: from now on it is only ever
-    superseded. Call before reading what to show (see give_written_answer).
+    superseded. Call before reading what to show (see give_written_answer); commits ``uow``.
 
     A revision made between marking and reading (staff answering at that moment) is the one
     shown, so it is marked in turn, until what is read is what was marked."""
@@ -236,7 +238,7 @@ def mark_seen(assessment: Assessment) -> None:
             )
             .values(seen_at=utcnow())
         )
-        db.session.commit()
+        uow.commit()
         db.session.refresh(assessment)
         if assessment.result_revision == number:
             return
@@ -245,7 +247,10 @@ def mark_seen(assessment: Assessment) -> None:
 # --- owner, stage, notes -----------------------------------------------------------------
 
 
-def set_owner_and_stage(assessment: Assessment, owner_id: int | None, stage: str) -> None:
+def set_owner_and_stage(
+    uow: UnitOfWork, assessment: Assessment, owner_id: int | None, stage: str
+) -> None:
+    """Commits ``uow`` (see operations.with_retry)."""
     if stage not in STAGES:
         raise FollowUpError("Choose a stage from the list")
     if owner_id is not None and owner_id != assessment.owner_id:  # a disabled owner may stay
@@ -256,18 +261,13 @@ def set_owner_and_stage(assessment: Assessment, owner_id: int | None, stage: str
     def change(a: Assessment) -> None:
         a.owner_id, a.stage = owner_id, stage
 
-    with_retry(assessment, change)
+    with_retry(uow, assessment, change)
 
 
 def owner_choices() -> list[dict]:
     """Active staff, by name: who can own an assessment."""
     users = db.session.scalars(select(User).where(User.active.is_(True)).order_by(User.name))
     return [{"id": u.id, "label": u.name or u.email} for u in users]
-
-
-def owner_names() -> dict[int, str]:
-    """Every account's name (or email), by id: owners shown in lists (a few dozen staff)."""
-    return {u.id: u.name or u.email for u in db.session.scalars(select(User))}
 
 
 def add_note(assessment_id: int, user: User, text: str) -> None:
@@ -285,7 +285,7 @@ def add_note(assessment_id: int, user: User, text: str) -> None:
             created_at=utcnow(),
         )
     )
-    db.session.commit()
+    db.session.flush()
 
 
 def notes_of(assessment_id: int) -> list[dict]:

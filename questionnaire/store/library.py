@@ -12,8 +12,9 @@ web.jobs), so no web request waits for a thousand results:
    falls short of (never written unless the person confirming says so) and those on a
    bank the answer does not fit (never written);
 2. once confirmed, the writing: the answer counted in each as a written answer, a new
-   result revision, in batches of one transaction each (store.followup.count_answer),
-   audited in the access log of each buyer and in the answer's changes.
+   result revision, in batches of one transaction each (store.followup.count_answer;
+   the job runner's unit of work commits each batch), audited in the access log of each
+   buyer and in the answer's changes.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from questionnaire.core.written import (
 )
 from questionnaire.store import followup, open_questions
 from questionnaire.store import operations as ops
+from questionnaire.store.banks import BanksBySha
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     SUBMITTED,
@@ -54,6 +56,7 @@ from questionnaire.store.models import (
     ResultRevision,
     utcnow,
 )
+from questionnaire.store.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -152,19 +155,19 @@ def create(bank: Bank, staff: Staff, question_id: str, raw, statement, reference
     db.session.add(answer)
     db.session.flush()
     _record(answer, CREATED, staff)
-    db.session.commit()
+    db.session.flush()
     return answer
 
 
 def _change(answer_id: int, number: int, values: dict) -> LibraryAnswer:
-    """Write ``values`` to the answer as it was when the person read it (``number``)."""
+    """Write ``values`` to the answer as it was when the person read it (``number``);
+    LibraryError if it changed since (the caller's unit of work rolls back)."""
     changed = db.session.execute(
         update(LibraryAnswer)
         .where(LibraryAnswer.id == answer_id, LibraryAnswer.number == number)
         .values(**values, number=number + 1, updated_at=utcnow())
     ).rowcount
     if changed != 1:
-        db.session.rollback()
         raise LibraryError(
             "Someone changed this answer while you were looking at it: see it as it is now."
         )
@@ -184,7 +187,7 @@ def edit(
     del fields["question_id"]  # an answer stays with its question
     changed = _change(answer.id, number, {**fields, "author": staff.author})
     _record(changed, EDITED, staff)
-    db.session.commit()
+    db.session.flush()
     return changed
 
 
@@ -196,7 +199,7 @@ def retire(answer: LibraryAnswer, number: int, staff: Staff, retired: bool = Tru
         answer.id, number, {"retired_at": utcnow() if retired else None, "author": staff.author}
     )
     _record(changed, RETIRED if retired else RESTORED, staff)
-    db.session.commit()
+    db.session.flush()
     return changed
 
 
@@ -251,23 +254,18 @@ def changes_of(answer_id: int) -> list[dict]:
     ]
 
 
-def stored_banks() -> list[Bank]:
+def stored_banks(banks: BanksBySha) -> list[Bank]:
     """Every bank an assessment was started on (the registry caches them), oldest first."""
     rows = db.session.execute(
         select(BankSnapshot.sha256).order_by(BankSnapshot.created_at, BankSnapshot.sha256)
     ).all()
-    registry = ops.registry()
-    banks = []
+    found = []
     for (sha256,) in rows:
-
-        def source(sha256=sha256) -> str:
-            return db.session.get(BankSnapshot, sha256).source
-
         try:
-            banks.append(registry.by_sha(sha256, source))
+            found.append(ops.bank_by_sha(banks, sha256))
         except Exception:  # noqa: BLE001 - a snapshot that no longer reads fits nothing
             log.exception("bank snapshot %s cannot be read", sha256[:12])
-    return banks
+    return found
 
 
 def fits(answer: LibraryAnswer, banks: list[Bank]) -> list[str]:
@@ -350,7 +348,7 @@ def start(answer: LibraryAnswer, bank: Bank, staff: Staff) -> LibraryJob:
         heartbeat_at=NEVER,
     )
     db.session.add(job)
-    db.session.commit()
+    db.session.flush()
     return job
 
 
@@ -360,7 +358,7 @@ def job(job_id: int) -> LibraryJob | None:
 
 def confirm(found: LibraryJob, include_short: bool, staff: Staff) -> None:
     """Write the previewed answer to each assessment the preview lists as met (and, if
-    asked, to those it falls short of): run by ``run_step``."""
+    asked, to those it falls short of): run by ``run_step`` once committed."""
     answer = get(found.answer_id)
     if found.state != PREVIEWED:
         raise LibraryError("This preview has been confirmed already, or is not ready yet.")
@@ -390,14 +388,13 @@ def confirm(found: LibraryJob, include_short: bool, staff: Staff) -> None:
         )
     ).rowcount
     if moved != 1:
-        db.session.rollback()
         raise LibraryError("This preview has been confirmed already.")
-    db.session.commit()
 
 
 def claim(now: datetime | None = None) -> int | None:
     """A job to run now: one waiting, or one whose runner has not been heard of for STALE
-    (a web process that stopped). None when there is none, or another runner took it."""
+    (a web process that stopped). None when there is none, or another runner took it.
+    The caller commits the claim before running the job."""
     now = now or utcnow()
     found = db.session.execute(
         select(LibraryJob.id, LibraryJob.heartbeat_at)
@@ -406,55 +403,59 @@ def claim(now: datetime | None = None) -> int | None:
         .limit(1)
     ).first()
     if found is None:
-        db.session.rollback()
         return None
     taken = db.session.execute(
         update(LibraryJob)
         .where(LibraryJob.id == found.id, LibraryJob.heartbeat_at == found.heartbeat_at)
         .values(heartbeat_at=now)
     ).rowcount
-    db.session.commit()
     return found.id if taken == 1 else None
 
 
-def run_step(job_id: int, sales_url: Callable[[int], str | None]) -> bool:
-    """One batch of a claimed job; whether there is more to do."""
+def run_step(
+    uow: UnitOfWork, banks: BanksBySha, job_id: int, sales_url: Callable[[int], str | None]
+) -> bool:
+    """One batch of a claimed job, committed through ``uow`` (a failed one is rolled back
+    and the job marked failed); whether there is more to do."""
     found = job(job_id)
     if found is None or found.state not in RUNNING:
         return False
     try:
         if found.state == PREVIEWING:
-            return _preview_batch(found)
-        return _apply_batch(found, sales_url)
+            more = _preview_batch(found, banks)
+        else:
+            more = _apply_batch(uow, found, banks, sales_url)
+        uow.commit()
+        return more
     except Exception as exc:
-        db.session.rollback()
+        uow.rollback()
         log.exception("library job %s failed", job_id)
         db.session.execute(
             update(LibraryJob)
             .where(LibraryJob.id == job_id)
             .values(state=FAILED, error=f"{type(exc).__name__}: {exc}"[:300], finished_at=utcnow())
         )
-        db.session.commit()
+        uow.commit()
         return False
 
 
-def run(job_id: int, sales_url: Callable[[int], str | None] = lambda _id: None) -> None:
+def run(
+    uow: UnitOfWork,
+    banks: BanksBySha,
+    job_id: int,
+    sales_url: Callable[[int], str | None] = lambda _id: None,
+) -> None:
     """Run a claimed job to its end in this thread (commands, tests and the benchmark)."""
-    while run_step(job_id, sales_url):
+    while run_step(uow, banks, job_id, sales_url):
         pass
 
 
-def _bank_loader() -> Callable[[str], Bank]:
+def _bank_loader(banks: BanksBySha) -> Callable[[str], Bank]:
     cache: dict[str, Bank] = {}
-    registry = ops.registry()
 
     def bank(sha256: str) -> Bank:
         if sha256 not in cache:
-
-            def source() -> str:
-                return db.session.get(BankSnapshot, sha256).source
-
-            cache[sha256] = registry.by_sha(sha256, source)
+            cache[sha256] = ops.bank_by_sha(banks, sha256)
         return cache[sha256]
 
     return bank
@@ -478,7 +479,7 @@ def brief(result: Any) -> dict:
     }
 
 
-def _preview_batch(found: LibraryJob) -> bool:
+def _preview_batch(found: LibraryJob, banks: BanksBySha) -> bool:
     answer = get(found.answer_id)
     if answer is None:
         raise LibraryError("the answer was deleted")
@@ -512,7 +513,7 @@ def _preview_batch(found: LibraryJob) -> bool:
         )
         .order_by(Assessment.id)
     ).all()
-    bank_of = _bank_loader()
+    bank_of = _bank_loader(banks)
     now = utcnow()
     items = []
     for row in rows:
@@ -554,7 +555,6 @@ def _preview_batch(found: LibraryJob) -> bool:
     if not more:
         values |= {"state": PREVIEWED, "total": found.done + len(rows)}
     db.session.execute(update(LibraryJob).where(LibraryJob.id == found.id).values(**values))
-    db.session.commit()
     return more
 
 
@@ -570,7 +570,12 @@ def _item(found: LibraryJob, row, kind: str, before: dict, after: dict) -> dict:
     }
 
 
-def _apply_batch(found: LibraryJob, sales_url: Callable[[int], str | None]) -> bool:
+def _apply_batch(
+    uow: UnitOfWork,
+    found: LibraryJob,
+    banks: BanksBySha,
+    sales_url: Callable[[int], str | None],
+) -> bool:
     answer = get(found.answer_id)
     if answer is None or answer.number != found.answer_number or answer.retired_at is not None:
         raise LibraryError("the answer was changed or retired while it was being applied")
@@ -603,7 +608,7 @@ def _apply_batch(found: LibraryJob, sales_url: Callable[[int], str | None]) -> b
             select(Assessment).where(Assessment.id.in_(ids)).options(defer(Assessment.result))
         )
     }
-    bank_of = _bank_loader()
+    bank_of = _bank_loader(banks)
     staff = Staff(found.user_id, found.actor, found.author)
     outcomes: dict[int, tuple[str, dict | None]] = {}
 
@@ -614,7 +619,7 @@ def _apply_batch(found: LibraryJob, sales_url: Callable[[int], str | None]) -> b
         bank = bank_of(a.bank_sha256)
         written = as_written(answer, staff.author, utcnow())
         revised = followup.count_answer(
-            a, bank, written, staff.user_id, staff.actor, sales_url(a.id), open_list
+            uow, a, bank, written, staff.user_id, staff.actor, sales_url(a.id), open_list
         )
         status = next(q["status"] for q in revised["questions"] if q["id"] == answer.question_id)
         return DONE, {**brief(revised), "status": status}
@@ -637,8 +642,8 @@ def _apply_batch(found: LibraryJob, sales_url: Callable[[int], str | None]) -> b
         # Someone changed one of them meanwhile: each is written on its own, re-read.
         if isinstance(error, OperationalError) and not ops.is_lock_timeout(error):
             raise
-        db.session.rollback()
-        outcomes = _one_by_one(items, answer.question_id, write)
+        uow.rollback()
+        outcomes = _one_by_one(uow, items, answer.question_id, write)
     for item in items:
         outcome, after = outcomes[item.assessment_id]
         item.outcome = outcome
@@ -651,11 +656,12 @@ def _apply_batch(found: LibraryJob, sales_url: Callable[[int], str | None]) -> b
     db.session.execute(update(LibraryJob).where(LibraryJob.id == found.id).values(**values))
     if not more:
         _record_applied(found, answer, staff)
-    db.session.commit()
     return more
 
 
-def _one_by_one(items, question_id: str, write) -> dict[int, tuple[str, dict | None]]:
+def _one_by_one(
+    uow: UnitOfWork, items, question_id: str, write
+) -> dict[int, tuple[str, dict | None]]:
     """Each item in its own transaction (with_retry re-reads a row that changed)."""
     outcomes: dict[int, tuple[str, dict | None]] = {}
     for item in items:
@@ -674,7 +680,7 @@ def _one_by_one(items, question_id: str, write) -> dict[int, tuple[str, dict | N
             return outcome
 
         try:
-            outcomes[item.assessment_id] = ops.with_retry(a, change)
+            outcomes[item.assessment_id] = ops.with_retry(uow, a, change)
         except ops.Deleted:
             outcomes[item.assessment_id] = (GONE, None)
     return outcomes

@@ -1,119 +1,39 @@
-"""Finding assessments for the sales team: filters read from the query string, one page of
-rows, and every row of the same filter for the CSV export.
+"""Finding assessments for the sales team and the CRM API: one page of rows for given
+filters, and every row of the same filters for the CSV export. (Reading the filters from a
+query string is web.queries'; the CSV's cells are web.export's.)
 
-Every query selects the handful of list columns (never the answers or result JSON)
-and is shaped to use an index on ``assessments``: ``(status, submitted_at)`` or
-``(status, updated_at)`` for date order, ``(status, score)`` for score order.
+Every query selects the handful of list columns (store.public.COLUMNS: never the answers
+or result JSON) and is shaped to use an index on ``assessments``: ``(status,
+submitted_at)`` or ``(status, updated_at)`` for date order, ``(status, score)`` for score
+order.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import Select, func, select
 
-from questionnaire.core.dates import EXAMPLE as DAY_EXAMPLE
-from questionnaire.core.dates import parse_day
-from questionnaire.core.text import one_line
-from questionnaire.store import crm, open_questions
+from questionnaire.store import open_questions
 from questionnaire.store.db import db
-from questionnaire.store.models import (
-    DRAFT,
-    MAX_ROW_ID,
-    STAGES,
-    SUBMITTED,
-    Assessment,
-    BankSnapshot,
-)
+from questionnaire.store.models import SUBMITTED, Assessment, BankSnapshot
+from questionnaire.store.public import COLUMN_NAMES, COLUMNS
 
 PAGE_SIZE = 25
-MAX_QUERY = 100
-MAX_PAGE = 1_000_000  # a page number past this is the last page anyway
-STATUS_LABELS = {SUBMITTED: "Submitted", DRAFT: "Drafts"}
-SORTS = {
-    "newest": "Newest first",
-    "oldest": "Oldest first",
-    "score_high": "Highest score first",
-    "score_low": "Lowest score first",
-}
-DEAL_BREAKER_CHOICES = {"": "Any", "yes": "With deal-breakers", "no": "Without deal-breakers"}
-STATE_CHOICES = {
-    "": "Any",
-    "rated": "Rated",
-    "provisional": "Not yet rated (provisional)",
-    "not_rated": "Not rated",
-}
-LIBRARY_CHOICES = {"": "Any", "yes": "Has an open question the library answers"}
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+SORTS = ("newest", "oldest", "score_high", "score_low")
 CSV_BATCH = 2000  # rows per read and per access-log commit
-FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2999, 12, 31)  # dates a filter accepts
-CSV_HEADER = (
-    "Id",
-    "Company",
-    "Contact name",
-    "Email",
-    "Status",
-    "Submitted",
-    "Last change",
-    "Score",
-    "Rating",
-    "Deal-breakers",
-    "Bank version",
-    "Link",
-    "Deal-breaker ids",
-    "Unresolved must-haves",
-    "Coverage (%)",
-    "Provisional",
-    "Section scores",
-    "Open follow-ups",
-    "Owner",
-    "Stage",
-    "Result revision",
-    "Result revision made by",
-    "Revision of",
-    "Revised by",
-    "State",
-    "Score low",
-    "Score high",
-)
-
-COLUMNS = (
-    Assessment.id,
-    Assessment.company,
-    Assessment.contact_name,
-    Assessment.email,
-    Assessment.status,
-    Assessment.submitted_at,
-    Assessment.updated_at,
-    Assessment.score,
-    Assessment.rating,
-    Assessment.deal_breakers,
-    Assessment.bank_version,
-    Assessment.revision_of_id,
-    Assessment.owner_id,
-    Assessment.stage,
-    Assessment.result_revision,
-    Assessment.open_follow_ups,
-    Assessment.summary,
-    Assessment.state,
-    Assessment.score_low,
-    Assessment.score_high,
-    Assessment.created_at,
-    Assessment.version,
-)
-COLUMN_NAMES = tuple(c.key for c in COLUMNS)
 
 
 @dataclass(frozen=True)
 class Filters:
+    """What to list: the values a query string asked for, already checked (web.queries)."""
+
     status: str = SUBMITTED
     q: str = ""
     rating: str = ""
-    deal_breakers: str = ""
+    deal_breakers: str = ""  # "yes", "no" or "" (either)
     date_from: date | None = None
     date_to: date | None = None
     bank_version: str = ""
@@ -123,7 +43,6 @@ class Filters:
     library: str = ""  # "yes": an open question a library answer fits
     sort: str = "newest"
     page: int = 1
-    errors: tuple[tuple[str, str], ...] = field(default=(), compare=False)
 
     @property
     def active(self) -> bool:
@@ -140,87 +59,6 @@ class Filters:
             or self.state
             or self.library
         )
-
-    def args(self, **changes) -> dict[str, str]:
-        """Query-string arguments that give these filters back; defaults left out."""
-        current = replace(self, **changes) if changes else self
-        defaults = asdict(Filters())
-        out = {}
-        for name, value in asdict(current).items():
-            if name == "errors" or value == defaults[name] or value is None:
-                continue
-            out[name] = value.isoformat() if isinstance(value, date) else str(value)
-        return out
-
-
-def page_arg(args: Mapping[str, str]) -> int:
-    """The page asked for, 1 to MAX_PAGE; anything else is the first page."""
-    try:
-        return max(1, min(int(args.get("page", 1)), MAX_PAGE))
-    except (TypeError, ValueError):
-        return 1
-
-
-def date_arg(args: Mapping[str, str], name: str, label: str, errors: list) -> date | None:
-    text = (args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        value = parse_day(text)
-    except ValueError:
-        errors.append((name, f"{label} must be a real date, like {DAY_EXAMPLE}"))
-        return None
-    if not FIRST_DATE <= value <= LAST_DATE:  # 9999-12-31 had no next day to search up to
-        errors.append(
-            (
-                name,
-                f"{label} must be between {FIRST_DATE.year} and {LAST_DATE.year}, like {DAY_EXAMPLE}",
-            )
-        )
-        return None
-    return value
-
-
-def parse_filters(args: Mapping[str, str]) -> Filters:
-    """Filters from a query string; unknown values fall back to the default, bad dates are
-    reported in ``errors`` and ignored."""
-    errors: list[tuple[str, str]] = []
-    status = args.get("status", SUBMITTED)
-    sort = args.get("sort", "newest")
-    deal_breakers = args.get("deal_breakers", "")
-    date_from = date_arg(args, "date_from", "From date", errors)
-    date_to = date_arg(args, "date_to", "To date", errors)
-    if date_from and date_to and date_from > date_to:
-        errors.append(("date_to", "To date must be the same as or after the from date"))
-        date_to = None
-    page = page_arg(args)
-    status = status if status in STATUS_LABELS else SUBMITTED
-    sort = sort if sort in SORTS else "newest"
-    if status == DRAFT and sort.startswith("score"):
-        sort = "newest"  # drafts have no score yet
-    return Filters(
-        status=status,
-        q=one_line(args.get("q") or "")[:MAX_QUERY],
-        rating=one_line(args.get("rating") or "")[:100],
-        deal_breakers=deal_breakers if deal_breakers in DEAL_BREAKER_CHOICES else "",
-        date_from=date_from,
-        date_to=date_to,
-        bank_version=one_line(args.get("bank_version") or "")[:64],
-        owner=_owner(args.get("owner") or ""),
-        stage=stage if (stage := args.get("stage") or "") in STAGES else "",
-        state=state if (state := args.get("state") or "") in STATE_CHOICES else "",
-        library=library if (library := args.get("library") or "") in LIBRARY_CHOICES else "",
-        sort=sort,
-        page=page,
-        errors=tuple(errors),
-    )
-
-
-def _owner(text: str) -> str:
-    """ "none", or the id of a row; anything else is no owner filter."""
-    if text == "none":
-        return text
-    return text if text.isdigit() and text.isascii() and 1 <= int(text) <= MAX_ROW_ID else ""
 
 
 def date_column(status: str):
@@ -327,17 +165,6 @@ def row_view(row: Mapping) -> dict:
     return {name: row[name] for name in COLUMN_NAMES}
 
 
-def page_numbers(current: int, last: int, around: int = 2) -> list[int | None]:
-    """Page links to show: first, last, and a few around the current; None marks a gap."""
-    shown = sorted({1, last, *range(max(1, current - around), min(last, current + around) + 1)})
-    out: list[int | None] = []
-    for n in shown:
-        if out and n - out[-1] > 1:
-            out.append(None)
-        out.append(n)
-    return out
-
-
 def choices(bank_ratings: list[str], selected: str = "") -> dict:
     """Values for the filter menus. Ratings come from the bank (a DISTINCT over the
     table would read every row); the chosen one stays listed even if the bank changed."""
@@ -346,79 +173,6 @@ def choices(bank_ratings: list[str], selected: str = "") -> dict:
         ratings.append(selected)
     versions = db.session.scalars(select(BankSnapshot.version).distinct()).all()
     return {"ratings": ratings, "versions": sorted(versions, reverse=True)}
-
-
-# --- CSV -------------------------------------------------------------------------------
-
-
-def neutralise(value: object) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def timestamp(value: datetime | None) -> str:
-    """ISO 8601 with seconds and offset: ``2026-11-30T09:15:42+00:00``."""
-    return value.isoformat(timespec="seconds") if value else ""
-
-
-def figure(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
-
-
-def csv_cells(row: Mapping, link: str, owners: Mapping[int, str], links: crm.Links) -> list[str]:
-    """One row; a draft's result cells are empty (it has no result), never "0". ``links``:
-    the batch's revisions (crm.Links.of)."""
-    submitted = row["status"] == SUBMITTED
-    revision = crm.result_revision(row, links)
-    scores = crm.score_range(row) if submitted else None
-    summary = (row["summary"] or {}) if submitted else {}
-    coverage, provisional = summary.get("coverage"), summary.get("provisional")  # fit/2 only
-    cells = [
-        row["id"],
-        row["company"],
-        row["contact_name"],
-        row["email"],
-        row["status"],
-        timestamp(row["submitted_at"]),
-        timestamp(row["updated_at"]),
-        figure(row["score"]),
-        row["rating"] or "",
-        row["deal_breakers"] if submitted else "",
-        row["bank_version"],
-        link,
-        " ".join(summary.get("deal_breakers", [])),
-        "" if summary.get("unresolved_must_haves") is None else summary["unresolved_must_haves"],
-        figure(coverage),
-        "" if provisional is None else ("yes" if provisional else "no"),
-        "; ".join(
-            f"{s['title']}: {figure(s['score']) or 'not scored'}"
-            for s in summary.get("sections", [])
-        ),
-        "" if row["open_follow_ups"] is None or not submitted else row["open_follow_ups"],
-        owners.get(row["owner_id"], "") if row["owner_id"] else "",
-        row["stage"],
-        revision["number"] if revision else "",
-        revision["created_by"] if revision else "",
-        row["revision_of_id"] or "",
-        " ".join(str(n) for n in links.revised_by_of(row["id"])),
-        row["state"] if submitted and row["state"] else "",
-        figure(scores["low"]) if scores else "",
-        figure(scores["high"]) if scores else "",
-    ]
-    return [neutralise(c) for c in cells]
-
-
-def csv_text(rows: list[list[str]], header: bool = False) -> str:
-    buffer = io.StringIO()
-    # Every cell quoted: in a locale whose separator is ";" an unquoted "a;=1+1" would
-    # split into a formula cell, which the neutralising of leading characters cannot see.
-    writer = csv.writer(buffer, lineterminator="\r\n", quoting=csv.QUOTE_ALL)
-    if header:
-        writer.writerow(CSV_HEADER)
-    writer.writerows(rows)
-    text = buffer.getvalue()
-    return "\ufeff" + text if header else text  # the BOM makes Excel read UTF-8
 
 
 def batches(filters: Filters, size: int = CSV_BATCH) -> Iterator[list[Mapping]]:

@@ -17,7 +17,6 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, select, text, update
 
 from questionnaire.store.db import db
@@ -51,17 +50,16 @@ def normalise_address(address: str) -> str:
     return f"{local.split('+', 1)[0]}@{domain}"
 
 
-def recipient_key(address: str) -> str:
-    """A keyed hash of the address (HMAC-SHA256 under the app's secret key): the same
-    address always gives the same key, and the key alone gives nobody the address."""
-    secret = str(current_app.secret_key).encode()
+def recipient_key(secret: str, address: str) -> str:
+    """A keyed hash of the address (HMAC-SHA256 under ``secret``, the app's secret key):
+    the same address always gives the same key, and the key alone gives nobody the address."""
     message = b"mail-recipient\0" + normalise_address(address).encode()
-    return hmac.new(secret, message, hashlib.sha256).hexdigest()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
-def record_to_buyer(assessment_id: int, kind: str, now: datetime | None = None) -> int:
-    """A new e-mail to the buyer (``TO_BUYERS``) about to be handed to the sender, its id;
-    or TooMany past a limit: RESUME_LINK_LIMIT resume links per assessment, ADDRESS_LIMIT
+def record_to_buyer(secret: str, assessment_id: int, kind: str, now: datetime | None = None) -> int:
+    """A new e-mail to the buyer (``TO_BUYERS``) about to be handed to the sender, its id
+    (``secret``: see recipient_key); or TooMany past a limit: RESUME_LINK_LIMIT resume links per assessment, ADDRESS_LIMIT
     e-mails to its address.
 
     Two web processes asking at once must not both slip under a limit: the rows are
@@ -74,7 +72,7 @@ def record_to_buyer(assessment_id: int, kind: str, now: datetime | None = None) 
     address = db.session.scalar(
         select(Assessment.email).where(Assessment.id == assessment_id).with_for_update()
     )
-    key = recipient_key(address or "")
+    key = recipient_key(secret, address or "")
     _lock(key)
     mail = SentMail(assessment_id=assessment_id, kind=kind, status=QUEUED, created_at=now)
     db.session.add(mail)
@@ -90,20 +88,22 @@ def record_to_buyer(assessment_id: int, kind: str, now: datetime | None = None) 
             )
             .order_by(SentMail.created_at)
         ).all()
-        if len(earlier) >= RESUME_LINK_LIMIT:
-            db.session.rollback()
+        if len(earlier) >= RESUME_LINK_LIMIT:  # the caller's unit of work rolls back
             raise TooMany(earlier[-RESUME_LINK_LIMIT] + WINDOW)
     to_address = _sent_to(key, BUYER, since)
     if len(to_address) >= ADDRESS_LIMIT:
-        db.session.rollback()
         raise TooMany(to_address[-ADDRESS_LIMIT] + WINDOW, to_address=True)
     db.session.add(MailRecipient(key=key, purpose=BUYER, created_at=now))
-    db.session.commit()
+    db.session.flush()
     return mail.id
 
 
 def record_to_sales(
-    assessment_id: int, recipients: tuple[str, ...], per_hour: int, now: datetime | None = None
+    secret: str,
+    assessment_id: int,
+    recipients: tuple[str, ...],
+    per_hour: int,
+    now: datetime | None = None,
 ) -> tuple[int, tuple[str, ...]]:
     """A new notice to the sales team about to be handed to the sender: (its id, the
     addresses it may go to), leaving out any that have had ``per_hour`` notices in the
@@ -113,17 +113,16 @@ def record_to_sales(
     since = now - WINDOW
     allowed = []
     for address in recipients:
-        key = recipient_key(address)
+        key = recipient_key(secret, address)
         _lock(key)
         if per_hour <= 0 or len(_sent_to(key, SALES, since)) < per_hour:
             allowed.append(address)
             db.session.add(MailRecipient(key=key, purpose=SALES, created_at=now))
     if not allowed:
-        db.session.rollback()
         raise TooMany(now + WINDOW, to_address=True)
     mail = SentMail(assessment_id=assessment_id, kind=SALES_NOTICE, status=QUEUED, created_at=now)
     db.session.add(mail)
-    db.session.commit()
+    db.session.flush()
     return mail.id, tuple(allowed)
 
 
@@ -155,7 +154,6 @@ def purge_recipients(now: datetime) -> int:
     removed = db.session.execute(
         delete(MailRecipient).where(MailRecipient.created_at < now - timedelta(days=1))
     )
-    db.session.commit()
     return removed.rowcount
 
 
@@ -170,7 +168,6 @@ def finish(mail_id: int, error: str | None = None) -> None:
             finished_at=utcnow(),
         )
     )
-    db.session.commit()
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ def due(now: datetime | None = None, limit: int = 50) -> list[int]:
 
 def claim(assessment_id: int, now: datetime | None = None) -> list[str] | None:
     """Take the due letter of one assessment (None if another sender took it first): the
-    questions it tells of. From now on answers wait GATHER before the next letter."""
+    questions it tells of. From now on answers wait GATHER before the next letter. The
+    caller commits the claim before handing the letter on."""
     now = now or utcnow()
     row = db.session.execute(
         select(AnswerNotice.pending, AnswerNotice.due_at).where(
@@ -61,7 +62,6 @@ def claim(assessment_id: int, now: datetime | None = None) -> list[str] | None:
         )
     ).first()
     if row is None or row.due_at is None or row.due_at > now:
-        db.session.rollback()
         return None
     pending, due_at = list(row.pending), row.due_at
     taken = db.session.execute(
@@ -70,7 +70,6 @@ def claim(assessment_id: int, now: datetime | None = None) -> list[str] | None:
         .values(pending=[], due_at=None, last_sent_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return pending if taken == 1 else None
 
 
@@ -79,9 +78,8 @@ def put_back(assessment_id: int, question_ids: list[str], when: datetime) -> Non
     e-mails to the address frees one), with any noted since."""
     row = db.session.get(AnswerNotice, assessment_id, with_for_update=True, populate_existing=True)
     if row is None:  # the assessment was deleted meanwhile
-        db.session.rollback()
         return
     row.pending = list(dict.fromkeys([*question_ids, *row.pending]))
     # Nothing may go to the address before ``when``: answers noted since wait with them.
     row.due_at = when if row.due_at is None else max(row.due_at, when)
-    db.session.commit()
+    db.session.flush()

@@ -8,7 +8,6 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from flask import current_app
 from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import ObjectDeletedError, StaleDataError
@@ -21,7 +20,7 @@ from questionnaire.core.scoring import Result, score
 from questionnaire.core.text import slug
 from questionnaire.core.written import answerable
 from questionnaire.store import changes, open_questions, results
-from questionnaire.store.banks import BankRegistry
+from questionnaire.store.banks import BanksBySha
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     DRAFT,
@@ -31,6 +30,7 @@ from questionnaire.store.models import (
     hash_token,
     utcnow,
 )
+from questionnaire.store.unit_of_work import StoreSettings, UnitOfWork
 
 # Saves of one draft that keep colliding are tried again until DATABASE_LOCK_TIMEOUT, at
 # most this often (four connections saving one draft at once lost five in a row now and then).
@@ -66,10 +66,6 @@ class NotReady(Exception):
         self.sections = sections
 
 
-def registry() -> BankRegistry:
-    return current_app.extensions["banks"]
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(24)  # 192 random bits
 
@@ -84,13 +80,18 @@ def find_by_token(token: str) -> Assessment | None:
     return db.session.scalar(_BY_TOKEN_HASH, {"token_hash": hash_token(token)})
 
 
-def bank_of(assessment: Assessment) -> Bank:
-    """The exact bank the assessment started on."""
+def bank_of(banks: BanksBySha, assessment: Assessment) -> Bank:
+    """The exact bank the assessment started on (``banks``: the app's bank registry)."""
+    return bank_by_sha(banks, assessment.bank_sha256)
+
+
+def bank_by_sha(banks: BanksBySha, sha256: str) -> Bank:
+    """The stored bank with this hash, parsed once by the registry."""
 
     def stored_source() -> str:
-        return db.session.get(BankSnapshot, assessment.bank_sha256).source
+        return db.session.get(BankSnapshot, sha256).source
 
-    return registry().by_sha(assessment.bank_sha256, stored_source)
+    return banks.by_sha(sha256, stored_source)
 
 
 def ensure_snapshot(bank: Bank) -> None:
@@ -124,7 +125,7 @@ def start_assessment(bank: Bank, company: str, name: str, email: str) -> tuple[A
 
 
 def new_draft(bank: Bank, **columns: Any) -> tuple[Assessment, str]:
-    """A draft on ``bank`` with these columns, saved; returns it and its secret token."""
+    """A draft on ``bank`` with these columns, flushed; returns it and its secret token."""
     ensure_snapshot(bank)
     token = new_token()
     now = utcnow()
@@ -138,12 +139,16 @@ def new_draft(bank: Bank, **columns: Any) -> tuple[Assessment, str]:
         **columns,
     )
     db.session.add(assessment)
-    db.session.commit()
+    db.session.flush()
     return assessment, token
 
 
-def with_retry(assessment: Assessment, change: Callable[[Assessment], T]) -> T:
-    """Apply ``change`` to the row and commit; returns what ``change`` returned.
+def with_retry(uow: UnitOfWork, assessment: Assessment, change: Callable[[Assessment], T]) -> T:
+    """Apply ``change`` to the row and commit ``uow``; returns what ``change`` returned.
+
+    The retry owns the transaction: a collision rolls it back whole and applies ``change``
+    again, so whatever must be saved with the change is done inside ``change`` (open
+    ``uow`` with nothing else in it yet).
 
     The UPDATE only lands on the row as it was read (the ORM checks its row_version). If
     another request saved it in between, the row is read again and ``change`` applied to
@@ -157,14 +162,14 @@ def with_retry(assessment: Assessment, change: Callable[[Assessment], T]) -> T:
     whole and DatabaseBusy raised: nothing is half-saved. A row deleted meanwhile raises
     Deleted.
     """
-    deadline = time.monotonic() + current_app.config["DATABASE_LOCK_TIMEOUT"]
+    deadline = time.monotonic() + uow.settings.lock_timeout
     for _ in range(SAVE_ATTEMPTS):
         try:
             outcome = change(assessment)
-            db.session.commit()
+            uow.commit()
             return outcome
         except (StaleDataError, OperationalError) as error:
-            _rolled_back(error)
+            _rolled_back(uow, error)
         if time.monotonic() >= deadline:
             break
         try:
@@ -172,20 +177,21 @@ def with_retry(assessment: Assessment, change: Callable[[Assessment], T]) -> T:
         except ObjectDeletedError:
             raise Deleted from None
         except OperationalError as error:
-            _rolled_back(error)
+            _rolled_back(uow, error)
             break
     raise DatabaseBusy("the assessment stayed locked or kept changing while it was saved")
 
 
-def _rolled_back(error: Exception) -> None:
+def _rolled_back(uow: UnitOfWork, error: Exception) -> None:
     """Roll back after a collision (another save won) or a lock wait that gave up; any
     other database error is not ours to retry."""
-    db.session.rollback()
+    uow.rollback()
     if isinstance(error, OperationalError) and not is_lock_timeout(error):
         raise error
 
 
 def save_section(
+    uow: UnitOfWork,
     assessment: Assessment,
     bank: Bank,
     section_id: str,
@@ -216,11 +222,13 @@ def save_section(
         a.progress = marks
         a.updated_at = utcnow()
 
-    with_retry(assessment, change)
+    with_retry(uow, assessment, change)
 
 
-def submit(assessment: Assessment, bank: Bank, sales_url: str | None = None) -> Result:
-    """Score and freeze the assessment. Raises NotReady or AlreadySubmitted.
+def submit(
+    uow: UnitOfWork, assessment: Assessment, bank: Bank, sales_url: str | None = None
+) -> Result:
+    """Score and freeze the assessment, and commit. Raises NotReady or AlreadySubmitted.
 
     Decided inside the retry, from the row as stored: a section saved by another tab
     while this submit was on its way is part of what is scored and frozen. The webhook
@@ -244,13 +252,13 @@ def submit(assessment: Assessment, bank: Bank, sales_url: str | None = None) -> 
         open_questions.opened(a.id, bank, asked)
         a.submitted_at = now
         a.updated_at = now
-        results.webhook(a, results.SUBMITTED_EVENT, sales_url)
+        results.webhook(uow, a, results.SUBMITTED_EVENT, sales_url)
         return result
 
-    return with_retry(assessment, change)
+    return with_retry(uow, assessment, change)
 
 
-def delete_assessments(assessments: list[Assessment]) -> None:
+def delete_assessments(uow: UnitOfWork, assessments: list[Assessment]) -> None:
     """Delete the rows, in one transaction (newest first: a revision before the assessment
     it was made from), leaving a tombstone of each for the change feed and a deletion
     webhook in place of any still pending. Rows only: reports.deletion also deletes their
@@ -261,8 +269,7 @@ def delete_assessments(assessments: list[Assessment]) -> None:
         db.session.delete(assessment)
         db.session.flush()
     now = utcnow()
-    results.deletion_webhooks(changes.record_deletions(ids, linked, now), now)
-    db.session.commit()
+    results.deletion_webhooks(uow, changes.record_deletions(ids, linked, now), now)
 
 
 def exists(assessment_id: int) -> bool:
@@ -272,21 +279,19 @@ def exists(assessment_id: int) -> bool:
     return found is not None
 
 
-def expiry(assessment: Assessment) -> datetime:
+def expiry(assessment: Assessment, settings: StoreSettings) -> datetime:
     """When the assessment will be deleted unless the buyer comes back."""
-    config = current_app.config
     if assessment.status == SUBMITTED:
-        return assessment.submitted_at + timedelta(days=config["SUBMITTED_RETENTION_DAYS"])
-    return assessment.updated_at + timedelta(days=config["DRAFT_RETENTION_DAYS"])
+        return assessment.submitted_at + timedelta(days=settings.submitted_days)
+    return assessment.updated_at + timedelta(days=settings.draft_days)
 
 
-def purge_expired(now: datetime | None = None) -> tuple[int, int]:
+def purge_expired(uow: UnitOfWork, now: datetime | None = None) -> tuple[int, int]:
     """Delete drafts untouched past their retention and submitted ones past theirs (rows
     only: reports.deletion.purge also deletes their report files)."""
     now = now or utcnow()
-    config = current_app.config
-    draft_cutoff = now - timedelta(days=config["DRAFT_RETENTION_DAYS"])
-    submitted_cutoff = now - timedelta(days=config["SUBMITTED_RETENTION_DAYS"])
+    draft_cutoff = now - timedelta(days=uow.settings.draft_days)
+    submitted_cutoff = now - timedelta(days=uow.settings.submitted_days)
     expired = (
         (Assessment.status == DRAFT) & (Assessment.updated_at < draft_cutoff),
         (Assessment.status == SUBMITTED) & (Assessment.submitted_at < submitted_cutoff),
@@ -301,8 +306,7 @@ def purge_expired(now: datetime | None = None) -> tuple[int, int]:
             .returning(Assessment.id)
             .execution_options(synchronize_session=False)
         ).all()
-        results.deletion_webhooks(changes.record_deletions(gone, linked, now), now)
-        db.session.commit()
+        results.deletion_webhooks(uow, changes.record_deletions(gone, linked, now), now)
         counts.append(len(gone))
     return counts[0], counts[1]
 

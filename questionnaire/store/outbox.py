@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 
-from flask import current_app
 from sqlalchemy import delete, func, or_, select, update
 
 from questionnaire.store.db import db
@@ -30,10 +29,6 @@ DELETION = "assessment.deleted"  # the one message still sent about a deleted as
 DELIVERED_KEPT = timedelta(days=30)  # then `flask purge` deletes delivered and dropped rows
 
 
-def enabled() -> bool:
-    return bool(current_app.config.get("WEBHOOK_URL"))
-
-
 def _json_value(value: object) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
@@ -43,11 +38,10 @@ def _json_value(value: object) -> str:
 def add_webhook(
     event: str, assessment_id: int | None, data: dict, now: datetime | None = None
 ) -> None:
-    """Queue a webhook in the caller's transaction; nothing when no WEBHOOK_URL is set.
+    """Queue a webhook in the caller's transaction (callers add none when no WEBHOOK_URL
+    is set: see store.results).
 
     The body is the Standard Webhooks envelope: ``{"type", "timestamp", "data"}``."""
-    if not enabled():
-        return
     now = now or utcnow()
     payload = {"type": event, "timestamp": now.isoformat(), "data": data}
     db.session.add(
@@ -83,7 +77,8 @@ def due(channel: str, now: datetime | None = None, limit: int = 100) -> list[int
 
 
 def claim(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
-    """Take a due message for one attempt (None if another process took it first)."""
+    """Take a due message for one attempt (None if another process took it first). The
+    caller commits the claim before sending: that is what keeps other processes off it."""
     now = now or utcnow()
     taken = db.session.execute(
         update(OutboxMessage)
@@ -95,7 +90,6 @@ def claim(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
         .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     if taken != 1:
         return None
     return db.session.get(OutboxMessage, message_id, populate_existing=True)
@@ -103,7 +97,7 @@ def claim(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
 
 def delivered(message: OutboxMessage, now: datetime | None = None) -> None:
     message.state, message.delivered_at, message.last_error = DELIVERED, now or utcnow(), None
-    db.session.commit()
+    db.session.flush()
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -120,7 +114,7 @@ def attempt_failed(message: OutboxMessage, error: str, now: datetime | None = No
         message.state = FAILED
     else:
         message.next_attempt_at = following
-    db.session.commit()
+    db.session.flush()
 
 
 def drop_pending(assessment_ids: list[int], now: datetime) -> int:
@@ -156,7 +150,6 @@ def resend(channel: str, since: datetime, now: datetime | None = None) -> int:
         .values(state=PENDING, next_attempt_at=now, created_at=now, attempts=0, last_error=None)
         .execution_options(synchronize_session=False)
     ).rowcount
-    db.session.commit()
     return changed
 
 
@@ -168,7 +161,6 @@ def purge_delivered(now: datetime) -> int:
             OutboxMessage.delivered_at < now - DELIVERED_KEPT,
         )
     ).rowcount
-    db.session.commit()
     return removed
 
 

@@ -40,7 +40,7 @@ def create(assessment: Assessment, buyer_token: str) -> str:
             created_at=utcnow(),
         )
     )
-    db.session.commit()
+    db.session.flush()
     return token
 
 
@@ -62,7 +62,6 @@ def revoke(assessment: Assessment) -> bool:
     gone = db.session.execute(
         delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id)
     ).rowcount
-    db.session.commit()
     return bool(gone)
 
 

@@ -8,10 +8,10 @@ from collections.abc import Mapping
 from datetime import datetime
 
 from questionnaire.core.verdict_state import score_range_of, state_of
-from questionnaire.store import crm, outbox
+from questionnaire.store import outbox, public
 from questionnaire.store.db import db
-from questionnaire.store.listing import COLUMN_NAMES
 from questionnaire.store.models import Assessment
+from questionnaire.store.unit_of_work import UnitOfWork
 
 SUBMITTED_EVENT = "assessment.submitted"
 REVISED_EVENT = "assessment.revised"  # a result revision made other than by a written answer
@@ -53,24 +53,26 @@ def apply_result(assessment: Assessment, result: Mapping, open_follow_ups: int) 
     assessment.score_high = scores["high"] if scores else None
 
 
-def webhook(assessment: Assessment, event: str, sales_url: str | None) -> None:
-    """Queue the change's webhook in the current transaction (if webhooks are set up).
+def webhook(uow: UnitOfWork, assessment: Assessment, event: str, sales_url: str | None) -> None:
+    """Queue the change's webhook in ``uow`` (if webhooks are set up).
 
     Flushes first: the payload carries the version this change is given on flush
     (store.changes), so a receiver can drop an older event arriving after a newer one."""
-    if not outbox.enabled():
+    if not uow.settings.webhooks:
         return
     db.session.flush()
-    row = {name: getattr(assessment, name) for name in COLUMN_NAMES}
-    data = crm.fields(row, {}, crm.Links.of([row]), contact=False)
-    del data["owner"]  # a staff name: the owner's id says enough
+    row = public.row_of(assessment)
+    data = public.assessment_dict(row, {}, public.Links.of([row]), contact=False)
     outbox.add_webhook(event, assessment.id, {**data, "sales_url": sales_url})
 
 
-def deletion_webhooks(tombstones: list[dict], now: datetime) -> None:
+def deletion_webhooks(uow: UnitOfWork, tombstones: list[dict], now: datetime) -> None:
     """Deleted assessments: their pending deliveries are dropped (they may describe what
-    is now erased) and a tombstone, with nothing personal, is sent instead."""
+    is now erased) and a tombstone, with nothing personal, is sent instead (if webhooks
+    are set up)."""
     outbox.drop_pending([t["id"] for t in tombstones], now)
+    if not uow.settings.webhooks:
+        return
     for stone in tombstones:
         outbox.add_webhook(
             DELETED_EVENT,

@@ -14,6 +14,7 @@ from questionnaire.core.bank import Bank
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.revision import CarriedOver, carry_over
 from questionnaire.store import operations as ops
+from questionnaire.store.banks import BanksBySha
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
 
@@ -25,18 +26,20 @@ class NotSubmitted(Exception):
     """Only a submitted assessment is revised; a draft is simply changed."""
 
 
-def carried_from(original: Assessment, bank: Bank) -> CarriedOver:
+def carried_from(banks: BanksBySha, original: Assessment, bank: Bank) -> CarriedOver:
     """What of ``original`` holds on ``bank`` (the same answer whenever it is asked)."""
-    earlier = ops.bank_of(original)
+    earlier = ops.bank_of(banks, original)
     return carry_over(bank, original.answers, original.must_have, earlier.by_id)
 
 
-def revise(original: Assessment, bank: Bank) -> tuple[Assessment, str, CarriedOver]:
-    """A new draft on ``bank`` filled from the submitted ``original``; returns it, its
-    secret token (shown once) and what was carried over. ``original`` is not changed."""
+def revise(
+    banks: BanksBySha, original: Assessment, bank: Bank
+) -> tuple[Assessment, str, CarriedOver]:
+    """A new draft on ``bank`` filled from the submitted ``original`` (flushed); returns it,
+    its secret token (shown once) and what was carried over. ``original`` is not changed."""
     if not original.submitted:
         raise NotSubmitted
-    carried = carried_from(original, bank)
+    carried = carried_from(banks, original, bank)
     revision, token = ops.new_draft(
         bank,
         company=original.company,
@@ -53,14 +56,14 @@ def revise(original: Assessment, bank: Bank) -> tuple[Assessment, str, CarriedOv
     return revision, token, carried
 
 
-def left_behind(revision: Assessment) -> list[str]:
+def left_behind(banks: BanksBySha, revision: Assessment) -> list[str]:
     """The questions of the original's answers that did not come along to ``revision``
     (in the original's words), worked out again each time so it never goes stale."""
     original = db.session.get(Assessment, revision.revision_of_id or 0)
     if original is None:
         return []
-    earlier = ops.bank_of(original)
-    carried = carried_from(original, ops.bank_of(revision))
+    earlier = ops.bank_of(banks, original)
+    carried = carried_from(banks, original, ops.bank_of(banks, revision))
     prompts = [earlier.question(q).prompt for q in carried.dropped if q in earlier.by_id]
     return prompts + [
         f"{earlier.question(q).prompt} (no longer a must-have: the question is not scored now)"

@@ -13,7 +13,7 @@ never stop the account's owner signing in from another:
 A successful sign-in clears the count of its own (account, address); an administrator's
 password reset clears every failure of the account.
 
-An attempt is written (and committed) before it is judged, then judged by counting every
+An attempt is written (and committed, through the caller's unit of work) before it is judged, then judged by counting every
 attempt in the window, its own included. However many arrive at once, no more than the
 limit get through: the last one let through counts all those let through before it. One
 refused is deleted again, so refusals do not make the pause longer.
@@ -28,6 +28,7 @@ from sqlalchemy import delete, func, select
 
 from questionnaire.store.db import db
 from questionnaire.store.models import LoginAttempt, StartAttempt
+from questionnaire.store.unit_of_work import UnitOfWork
 
 MAX_FAILURES = 5  # per account and address, in THROTTLE_WINDOW
 ADDRESS_FAILURES = 20  # per address over every account, in THROTTLE_WINDOW
@@ -89,12 +90,13 @@ def recent_failures(email: str, address: str, now: datetime) -> Failures:
     )
 
 
-def claim_sign_in(email: str, address: str, now: datetime) -> LoginAttempt:
+def claim_sign_in(uow: UnitOfWork, email: str, address: str, now: datetime) -> LoginAttempt:
     """An attempt to check a password, recorded as failed until ``succeeded``; or
-    SignInPaused when the password must not be checked at all."""
+    SignInPaused when the password must not be checked at all. Commits ``uow`` (twice
+    when refused): see the module's docstring."""
     attempt = LoginAttempt(email=email, address=address, success=False, created_at=now)
     db.session.add(attempt)
-    db.session.commit()
+    uow.commit()
     failures = recent_failures(email, address, now)  # this one included
     paused = None
     if failures.pair > MAX_FAILURES or failures.address > ADDRESS_FAILURES:
@@ -103,19 +105,18 @@ def claim_sign_in(email: str, address: str, now: datetime) -> LoginAttempt:
         paused = int(BACKOFF_WINDOW.total_seconds() // 60)
     if paused:
         db.session.delete(attempt)
-        db.session.commit()
+        uow.commit()
         raise SignInPaused(paused)
     return attempt
 
 
 def succeeded(attempt: LoginAttempt) -> None:
     attempt.success = True
-    db.session.commit()
+    db.session.flush()
 
 
 def clear_failures(email: str) -> None:
-    """An administrator has set a new password: whatever paused the account is over.
-    (The caller commits.)"""
+    """An administrator has set a new password: whatever paused the account is over."""
     db.session.execute(
         delete(LoginAttempt).where(LoginAttempt.email == email, LoginAttempt.success.is_(False))
     )
@@ -124,13 +125,14 @@ def clear_failures(email: str) -> None:
 # --- starting assessments --------------------------------------------------------------------
 
 
-def claim_start(address: str, now: datetime, per_hour: int) -> bool:
-    """Whether this address may start another assessment (``per_hour`` 0: no limit)."""
+def claim_start(uow: UnitOfWork, address: str, now: datetime, per_hour: int) -> bool:
+    """Whether this address may start another assessment (``per_hour`` 0: no limit).
+    Commits ``uow``, as claim_sign_in does."""
     if per_hour <= 0:
         return True
     attempt = StartAttempt(address=address, created_at=now)
     db.session.add(attempt)
-    db.session.commit()
+    uow.commit()
     started = db.session.scalar(
         select(func.count(StartAttempt.id)).where(
             StartAttempt.address == address, StartAttempt.created_at >= now - START_WINDOW
@@ -138,7 +140,7 @@ def claim_start(address: str, now: datetime, per_hour: int) -> bool:
     )
     if started > per_hour:
         db.session.delete(attempt)
-        db.session.commit()
+        uow.commit()
         return False
     return True
 
@@ -153,5 +155,4 @@ def purge_attempts(now: datetime) -> int:
     removed_starts = db.session.execute(
         delete(StartAttempt).where(StartAttempt.created_at < cutoff)
     )
-    db.session.commit()
     return removed.rowcount + removed_starts.rowcount

@@ -12,12 +12,13 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
+from questionnaire import services
 from questionnaire.core.text import one_line
-from questionnaire.store import access, accounts, apitokens, listing, outbox
+from questionnaire.store import access, accounts, apitokens, outbox
 from questionnaire.store.banks import BankUnavailable
 from questionnaire.store.db import db
 from questionnaire.store.models import ApiToken, User, row_id, utcnow
-from questionnaire.web import auth
+from questionnaire.web import auth, queries
 from questionnaire.web.forms import error_rows, tidy
 
 bp = Blueprint("admin", __name__)
@@ -108,7 +109,7 @@ def render_admin(form: NewUserForm, status: int = 200):
 
 def bank_status() -> dict:
     """The bank new assessments start on, and why the file on disk is not it, if broken."""
-    registry = current_app.extensions["banks"]
+    registry = services.banks()
     try:
         bank = registry.current()  # also re-reads the file if it changed
     except BankUnavailable:
@@ -134,9 +135,16 @@ def create_user():
         return render_admin(form, 400)
     password = accounts.generate_password()
     try:
-        user = accounts.create_user(
-            form.email.data, form.role.data, password, form.name.data, must_change_password=True
-        )
+        with services.unit_of_work() as uow:
+            user = accounts.create_user(
+                uow,
+                form.email.data,
+                form.role.data,
+                password,
+                form.name.data,
+                must_change_password=True,
+            )
+            uow.commit()
     except accounts.UserError as exc:
         form.email.errors = [*form.email.errors, str(exc)]
         return render_admin(form, 400)
@@ -158,7 +166,9 @@ def change_active(user_id: int, active: bool):
     user = db.get_or_404(User, user_id)
     not_yourself(user, "disable" if not active else "enable")
     try:
-        accounts.set_active(user, active)
+        with services.unit_of_work() as uow:
+            accounts.set_active(user, active)
+            uow.commit()
     except accounts.UserError as exc:
         abort(400, str(exc))
     verb = "enabled: they can sign in again" if active else "disabled: their sessions have ended"
@@ -170,7 +180,9 @@ def change_active(user_id: int, active: bool):
 def reset_password(user_id: int):
     user = db.get_or_404(User, user_id)
     not_yourself(user, "reset the password of")
-    password = accounts.reset_password(user, must_change_password=True)
+    with services.unit_of_work() as uow:
+        password = accounts.reset_password(uow, user, must_change_password=True)
+        uow.commit()
     return render_template(
         "sales/password.html", user=user_view(user), password=password, new=False
     )
@@ -200,7 +212,9 @@ def create_token():
     if form.expires.data is not None:
         expires = datetime.combine(form.expires.data, time.min, tzinfo=UTC)
     try:
-        token = apitokens.create(form.name.data, tuple(form.scope.data.split()), expires)
+        with services.unit_of_work() as uow:
+            token = apitokens.create(form.name.data, tuple(form.scope.data.split()), expires)
+            uow.commit()
     except apitokens.TokenError as exc:
         field = form.expires if "expiry" in str(exc) else form.name
         field.errors = [*field.errors, str(exc)]
@@ -217,7 +231,9 @@ def create_token():
 @bp.post("/tokens/<id:token_id>/revoke")
 def revoke_token(token_id: int):
     found = db.get_or_404(ApiToken, token_id)
-    apitokens.revoke(found.name)
+    with services.unit_of_work() as uow:
+        apitokens.revoke(found.name)
+        uow.commit()
     flash(f"The API token {found.name!r} is revoked: it stopped working at once.", "success")
     return redirect(url_for("sales.admin.tokens"))
 
@@ -228,13 +244,13 @@ def user_view(user: User) -> dict:
 
 @bp.get("/access-log")
 def access_log():
-    page = listing.page_arg(request.args)
+    page = queries.page_number(request.args)
     errors: list = []
     filters = access.LogFilters(
         who=one_line(request.args.get("who") or "")[:100],
         action=action if (action := request.args.get("action", "")) in access.STAFF_ACTIONS else "",
-        date_from=listing.date_arg(request.args, "date_from", "From date", errors),
-        date_to=listing.date_arg(request.args, "date_to", "To date", errors),
+        date_from=queries.day(request.args, "date_from", "From date", errors),
+        date_to=queries.day(request.args, "date_to", "To date", errors),
         assessment_id=request.args.get("assessment", type=row_id),
     )
     data = access.log_page(page, LOG_PAGE_SIZE, filters)
@@ -247,7 +263,7 @@ def access_log():
         pages=pages,
         filters=filters,
         assessment_id=filters.assessment_id,
-        page_links=listing.page_numbers(data["page"], pages),
+        page_links=queries.page_numbers(data["page"], pages),
         actions=access.STAFF_ACTIONS,
         errors=[(name, "", message) for name, message in errors],
     )

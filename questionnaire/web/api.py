@@ -11,23 +11,25 @@ feed); recording them never fails the read.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
-from dataclasses import replace
 
 from flask import Blueprint, Flask, Response, current_app, g, request, url_for
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
+from questionnaire import services
 from questionnaire.core.library import value_space
 from questionnaire.core.written import WrittenAnswerError, answerable
-from questionnaire.store import access, apitokens, changes, crm, followup, library, listing
+from questionnaire.store import access, apitokens, changes, followup, library, listing, public
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 from questionnaire.web import api_schemas as schemas
 from questionnaire.web import followup as followup_pages
+from questionnaire.web import queries
 from questionnaire.web.extensions import csrf
 from questionnaire.web.problems import problem
 
@@ -54,7 +56,7 @@ def authorise():
     if request.endpoint in PUBLIC or request.endpoint is None:  # None: 404/405, no token needed
         return None
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    caller = apitokens.find(token.strip()) if scheme.lower() == "bearer" else None
+    caller = find_caller(token.strip()) if scheme.lower() == "bearer" else None
     if caller is None:
         return unauthorised("No token, or an unknown, expired or revoked one.")
     g.api_caller = caller
@@ -76,6 +78,18 @@ def authorise():
     return None
 
 
+def find_caller(token: str) -> apitokens.Caller | None:
+    """The live token this is (see apitokens.find), its last use noted if the database
+    lets it: a busy database must not fail the request for a hint."""
+    with services.unit_of_work() as uow:
+        caller = apitokens.find(token)
+        try:
+            uow.commit()
+        except SQLAlchemyError:
+            log.warning("the last use of an API token was not noted: the database was busy")
+    return caller
+
+
 def over_limit(caller: apitokens.Caller):
     """429 past API_RATE_LIMIT requests in this minute for this token (every process
     counts in the database). A busy database does not block the request: it is let
@@ -85,9 +99,10 @@ def over_limit(caller: apitokens.Caller):
         return None
     now = utcnow()
     try:
-        count = apitokens.count_request(caller.id, now)
+        with services.unit_of_work() as uow:
+            count = apitokens.count_request(caller.id, now)
+            uow.commit()
     except SQLAlchemyError:
-        db.session.rollback()
         log.warning("API request of %s not counted: the database was busy", caller.name)
         return None
     if count <= limit:
@@ -101,41 +116,20 @@ def over_limit(caller: apitokens.Caller):
 
 
 def query(model: type[BaseModel]):
-    """The query string as ``model``; a 400 naming an unknown or repeated parameter."""
-    known = set(model.model_fields)
-    for name in request.args:
-        if name not in known:
-            return None, problem(
-                "unknown-parameter",
-                f"Unknown query parameter {name!r}; this endpoint takes "
-                f"{', '.join(sorted(known)) or 'none'}.",
-                [{"field": name, "code": "unknown", "message": "Not a parameter of this endpoint"}],
-            )
-        if len(request.args.getlist(name)) > 1:
-            return None, problem(
-                "repeated-parameter",
-                f"Query parameter {name!r} is given more than once.",
-                [{"field": name, "code": "repeated", "message": "Give it once"}],
-            )
-    return validated(model, request.args.to_dict(), "invalid-request")
-
-
-def field_errors(exc: ValidationError) -> list[dict]:
-    return [
-        {
-            "field": ".".join(str(p) for p in e["loc"]) or "body",
-            "code": e["type"],
-            "message": e["msg"],
-        }
-        for e in exc.errors(include_url=False, include_context=False, include_input=False)
-    ]
+    """The query string as ``model`` (web.queries.strict), or a 400 naming what is wrong."""
+    try:
+        return queries.strict(model, request.args), None
+    except queries.QueryError as refused:
+        return None, problem(refused.slug, refused.detail, refused.errors)
 
 
 def validated(model: type[BaseModel], data, slug: str):
     try:
         return model.model_validate(data), None
     except ValidationError as exc:
-        return None, problem(slug, "Some values are not valid: see errors.", field_errors(exc))
+        return None, problem(
+            slug, "Some values are not valid: see errors.", queries.field_errors(exc)
+        )
 
 
 def body(model: type[BaseModel]):
@@ -158,12 +152,10 @@ def json_response(model: BaseModel, status: int = 200, **headers) -> Response:
 
 
 def items(rows: list[dict]) -> list[dict]:
-    """Rows of listing.COLUMNS as the API's items."""
-    owners = followup.owner_names()
-    links = crm.Links.of(rows)
+    """Rows of store.public.COLUMNS as the API's items: their public dicts, with a link."""
     return [
-        {**crm.fields(r, owners, links), "url": url_for("api.assessment", assessment_id=r["id"])}
-        for r in rows
+        {**item, "url": url_for("api.assessment", assessment_id=item["id"])}
+        for item in public.assessment_dicts(rows)
     ]
 
 
@@ -171,9 +163,10 @@ def record_reads(ids: list[int], action: str) -> None:
     """Tell the buyers (see access.record_api_reads); a failure is logged, never raised."""
     caller = g.api_caller
     try:
-        access.record_api_reads(ids, caller.id, caller.actor, action, utcnow())
+        with services.unit_of_work() as uow:
+            access.record_api_reads(ids, caller.id, caller.actor, action, utcnow())
+            uow.commit()
     except SQLAlchemyError:
-        db.session.rollback()
         log.warning("API reads by %s not recorded: the database was busy", caller.name)
 
 
@@ -182,13 +175,11 @@ def record_reads(ids: list[int], action: str) -> None:
 
 @bp.get("/assessments")
 def assessments():
-    found, error = query(schemas.ListQuery)
-    if error:
-        return error
-    args = {k: str(v) for k, v in found.model_dump(exclude_defaults=True).items()}
-    # The dates are checked already; a "to" before the "from" simply matches nothing.
-    filters = replace(listing.parse_filters(args), date_from=found.date_from, date_to=found.date_to)
-    page = listing.page_of(filters, size=found.per_page, past_end=True)
+    try:
+        filters = queries.list_query(request.args)
+    except queries.QueryError as refused:
+        return problem(refused.slug, refused.detail, refused.errors)
+    page = listing.page_of(filters, size=filters.per_page, past_end=True)
     body_out = schemas.AssessmentPage(
         items=items(page.rows),
         page=page.number,
@@ -208,7 +199,7 @@ def change_feed():
         return error
     try:
         after = changes.Position.from_cursor(found.after, cursor_key()) if found.after else None
-        page = changes.read_feed(after, found.limit, listing.COLUMNS, utcnow())
+        page = changes.read_feed(after, found.limit, public.COLUMNS, utcnow())
     except changes.CursorInvalid as exc:
         return problem("invalid-cursor", str(exc) + ".")
     except changes.CursorExpired:
@@ -242,7 +233,7 @@ def cursor_key() -> bytes:
 class NoParameters(BaseModel):
     """An endpoint that takes no query parameters."""
 
-    model_config = {"extra": "forbid"}
+    model_config = ConfigDict(extra="forbid")
 
 
 def etag_of(version: int) -> str:
@@ -278,9 +269,8 @@ def assessment(assessment_id: int):
 
 def detail(found: Assessment) -> schemas.AssessmentDetail:
     now = followup.current(found) if found.submitted else None
-    row = {c: getattr(found, c) for c in listing.COLUMN_NAMES}
     return schemas.AssessmentDetail(
-        **items([row])[0],
+        **items([public.row_of(found)])[0],
         result=now.result if now else None,
         follow_ups=follow_ups(found, now) if now else [],
         written_answers=[w.to_dict() for w in now.written.values()] if now else [],
@@ -290,7 +280,7 @@ def detail(found: Assessment) -> schemas.AssessmentDetail:
 def follow_ups(found: Assessment, now: followup.Current) -> list[dict]:
     """The buyer's questions the provider may answer in writing, each with what a value
     must be, so a CRM needs no copy of questions.yaml."""
-    bank = ops.bank_of(found)
+    bank = ops.bank_of(services.banks(), found)
     status = {f["id"]: f["status"] for f in found.result["follow_ups"]}
     out = []
     for qid in answerable(found.result):
@@ -329,7 +319,8 @@ def update_assessment(assessment_id: int):
     owner = given.get("owner", found.owner_id)
     stage = given.get("stage", found.stage) or found.stage
     try:
-        followup.set_owner_and_stage(found, owner, stage)
+        with services.unit_of_work() as uow:
+            followup.set_owner_and_stage(uow, found, owner, stage)
     except followup.FollowUpError:
         return problem(
             "validation-failed",
@@ -361,7 +352,7 @@ def provider_answer(assessment_id: int):
         return error
     if not found.submitted:
         return problem("not-submitted", "There is nothing to answer before the buyer submits.")
-    bank = ops.bank_of(found)
+    bank = ops.bank_of(services.banks(), found)
     given = {
         "raw": data.value,
         "statement": data.statement,
@@ -388,7 +379,6 @@ def provider_answer(assessment_id: int):
             [{"field": exc.field, "code": exc.code, "message": str(exc)}],
         )
     except IntegrityError:  # the same key, committed first by a request running alongside
-        db.session.rollback()
         again = repeated(key, digest) if key is not None else None
         if again is None:
             raise
@@ -471,8 +461,8 @@ def library_answers():
     if refused is not None:
         return refused
     shown = found.retired
-    bank = ops.registry().current()
-    banks = library.stored_banks()
+    bank = services.banks().current()
+    banks = library.stored_banks(services.banks())
     retired = shown == "true"
     items = [
         schemas.LibraryAnswerOut(
@@ -496,12 +486,18 @@ def library_answers():
 
 @bp.get("/openapi.json")
 def openapi():
-    return current_app.extensions["openapi"]
+    return document()
+
+
+@functools.cache
+def document() -> dict:
+    """The OpenAPI document: made from the code alone, so once per process."""
+    from questionnaire.web.api_document import openapi_document
+
+    return openapi_document()
 
 
 def init_app(app: Flask) -> None:
-    from questionnaire.web.api_document import openapi_document
-
     csrf.exempt(bp)  # bearer tokens only: see the module's docstring
     app.register_blueprint(bp)
-    app.extensions["openapi"] = openapi_document()
+    document()  # made at start-up: a schema that cannot be built fails here, not later

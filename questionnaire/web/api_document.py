@@ -6,6 +6,7 @@ from __future__ import annotations
 from questionnaire.store.models import MAX_ROW_ID
 from questionnaire.web import api_schemas as schemas
 from questionnaire.web.problems import PROBLEM_JSON, PROBLEMS, type_of
+from questionnaire.web.queries import ListParams
 
 OK_TEXTS = {
     200: "OK",
@@ -106,7 +107,7 @@ def openapi_document() -> dict:
                 "get": {
                     "operationId": "listAssessments",
                     "summary": "One page of assessments, with the sales list's filters",
-                    "parameters": schemas.query_parameters(schemas.ListQuery),
+                    "parameters": schemas.query_parameters(ListParams),
                     "responses": responses(
                         200,
                         "AssessmentPage",

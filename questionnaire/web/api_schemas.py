@@ -7,7 +7,7 @@ so the document cannot drift from what the API accepts and returns.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -15,39 +15,10 @@ from pydantic.json_schema import models_json_schema
 
 from questionnaire.core.verdict_state import STATES
 from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT
-from questionnaire.store.listing import MAX_PAGE, MAX_QUERY, SORTS
 from questionnaire.store.models import MAX_ROW_ID, STAGES
 from questionnaire.web.problems import PROBLEMS, TYPE_BASE
 
-MAX_PER_PAGE = 100
 MAX_FEED = 500
-
-
-class ListQuery(BaseModel):
-    """The sales list's filters, and the page."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    status: Literal["submitted", "draft"] = "submitted"
-    q: str = Field("", max_length=MAX_QUERY, description="Part of a company, name or email")
-    rating: str = Field("", max_length=100)
-    deal_breakers: Literal["", "yes", "no"] = ""
-    date_from: date | None = Field(None, description="Dated on or after this day (UTC)")
-    date_to: date | None = Field(None, description="Dated on or before this day (UTC)")
-    bank_version: str = Field("", max_length=64)
-    owner: str = Field("", pattern=r"^(|none|[1-9][0-9]{0,8})$", description="A user id, or none")
-    stage: Literal["", *STAGES] = ""  # type: ignore[valid-type]
-    state: Literal["", "rated", "provisional", "not_rated"] = Field(
-        "", description="The result's state: provisional is 'Not yet rated'"
-    )
-    library: Literal["", "yes"] = Field(
-        "", description="yes: an open question that an answer of the library fits"
-    )
-    sort: Literal[tuple(SORTS)] = "newest"  # type: ignore[valid-type]
-    page: int = Field(
-        1, ge=1, le=MAX_PAGE, description="Past the last page: an empty page, never the last"
-    )
-    per_page: int = Field(25, ge=1, le=MAX_PER_PAGE)
 
 
 class ChangesQuery(BaseModel):

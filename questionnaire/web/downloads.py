@@ -13,13 +13,13 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     send_file,
     url_for,
 )
 
+from questionnaire import services
 from questionnaire.reports.document import report_filename
 from questionnaire.reports.service import ReportError
 from questionnaire.store import followup
@@ -56,7 +56,9 @@ def buyer_pdf(
     ``again``; ``on_sent`` is called once the file is on its way (to record the access).
     The PDF shows the current result revision, which is then seen by the buyer (or someone
     they shared it with) and can no longer be edited."""
-    followup.mark_seen(assessment)
+    with services.unit_of_work() as uow:
+        followup.mark_seen(uow, assessment)
+        uow.commit()
     try:
         pdf = ready_pdf(assessment)
     except ReportError as exc:
@@ -80,7 +82,7 @@ def ready_pdf(assessment: Assessment) -> bytes | None:
     """The PDF if it is ready within REPORT_WAIT_SECONDS, else None. The wait is bounded
     for everyone, staff too: it holds a web worker, which gunicorn stops after 60 s.
     Raises ReportError if the report could not be drawn."""
-    service = current_app.extensions["reports"]
+    service = services.reports()
     path = service.wait(assessment, service.wait_seconds)
     if path is None:
         return None

@@ -13,9 +13,9 @@ from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
+from questionnaire import services
 from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
-from questionnaire.notify.mailer import Mailer
 from questionnaire.store import mails
 from questionnaire.store import operations as ops
 from questionnaire.store.models import Assessment, utcnow
@@ -27,8 +27,8 @@ bp = Blueprint("emails", __name__)
 STUCK = timedelta(minutes=10)  # a letter still queued after this was most likely lost
 
 
-def mailer() -> Mailer | None:
-    return current_app.extensions.get("mailer")
+def mailer() -> services.Mail | None:
+    return services.mail()
 
 
 def buyer_of(assessment: Assessment) -> dict:
@@ -60,7 +60,7 @@ def email_link(token: str):
         current_app,
         buyer_of(assessment),
         public_url("wizard.resume", token=token),
-        ops.expiry(assessment).strftime("%-d %B %Y"),
+        ops.expiry(assessment, services.store_settings()).strftime("%-d %B %Y"),
     )
     try:
         sender.send(assessment.id, mails.RESUME_LINK, letter)

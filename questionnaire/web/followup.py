@@ -9,7 +9,6 @@ from __future__ import annotations
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -19,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user
 
+from questionnaire import services
 from questionnaire.core import dates
 from questionnaire.core.dates import day_text
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
@@ -42,10 +42,11 @@ from questionnaire.core.written import (
     written_commitments,
 )
 from questionnaire.notify import answered, webhooks
-from questionnaire.store import access, followup, library, listing
+from questionnaire.store import access, followup, library
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, LibraryAnswer, utcnow
+from questionnaire.web import queries
 from questionnaire.web.security import public_url
 
 bp = Blueprint("followup", __name__)
@@ -54,7 +55,7 @@ bp = Blueprint("followup", __name__)
 def list_args() -> dict[str, str]:
     """The sales list's filters carried in this page's query string: only the list's own
     parameters, cleaned as the list cleans them, so links back rebuild the same list."""
-    return listing.parse_filters(request.args).args()
+    return queries.list_filters(request.args).args()
 
 
 AFTER_SAVE = "after_save"  # the session remembers which assessment a save returns to
@@ -141,7 +142,8 @@ def owner_and_stage(assessment_id: int):
     owner = request.form.get("owner", "")
     try:
         owner_id = int(owner) if owner else None
-        followup.set_owner_and_stage(found, owner_id, request.form.get("stage", ""))
+        with services.unit_of_work() as uow:
+            followup.set_owner_and_stage(uow, found, owner_id, request.form.get("stage", ""))
     except (ValueError, OverflowError) as exc:
         message = str(exc) if isinstance(exc, followup.FollowUpError) else "Choose an owner"
         abort(400, message)
@@ -153,7 +155,11 @@ def owner_and_stage(assessment_id: int):
 def add_note(assessment_id: int):
     found = db.get_or_404(Assessment, assessment_id)
     try:
-        followup.add_note(found.id, current_user._get_current_object(), request.form.get("note"))
+        with services.unit_of_work() as uow:
+            followup.add_note(
+                found.id, current_user._get_current_object(), request.form.get("note")
+            )
+            uow.commit()
     except followup.FollowUpError as exc:
         abort(400, str(exc))
     flash("Note added. Only your team can see it.", "success")
@@ -165,7 +171,7 @@ def written_answer(assessment_id: int, question_id: str):
     found = db.get_or_404(Assessment, assessment_id)
     if not found.submitted:
         abort(409, "The buyer has not submitted this assessment yet.")
-    bank = ops.bank_of(found)
+    bank = ops.bank_of(services.banks(), found)
     if question_id not in answerable(found.result):
         abort(404)
     question = bank.question(question_id)
@@ -237,7 +243,13 @@ def form_values(question, given) -> dict:
     """The form filled from a written answer or a library answer (either has value,
     statement, reference and grade), or empty."""
     if given is None:
-        return {"value": [], "statement": "", "reference": "", "grade": WRITTEN}
+        return {
+            "value": [],
+            "statement": "",
+            "reference": "",
+            "grade": WRITTEN,
+            "library_id": "",
+        }
     value = given.value
     if question.type == "yesno":
         shown = ["yes" if value else "no"]
@@ -298,12 +310,12 @@ def give(
         answer = library.as_written(source, author, answer.at)
     actor = access.actor_label(user) if user is not None else author
     user_id = user.id if user is not None else None
-    number = followup.give_written_answer(
-        found, bank, answer, user_id, actor, sales_url(found.id), also
-    )
-    app = current_app._get_current_object()
-    webhooks.kick(app)
-    answered.kick(app)
+    with services.unit_of_work() as uow:
+        number = followup.give_written_answer(
+            uow, found, bank, answer, user_id, actor, sales_url(found.id), also
+        )
+    webhooks.kick()
+    answered.kick()
     return number
 
 
@@ -314,11 +326,7 @@ def same_words(answer, other) -> bool:
 
 def list_context() -> dict:
     """What the sales list adds for follow-up: owner and stage filters and columns."""
-    return {
-        "owners": followup.owner_choices(),
-        "owner_names": followup.owner_names(),
-        "stages": followup.STAGE_LABELS,
-    }
+    return {"owners": followup.owner_choices(), "stages": followup.STAGE_LABELS}
 
 
 def init_app(app) -> None:

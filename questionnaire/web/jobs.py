@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from questionnaire import services
 from questionnaire.notify import answered, webhooks
 from questionnaire.notify.background import Loop
 from questionnaire.store import library
@@ -35,21 +36,23 @@ class JobRunner(Loop):
 
     def run_one(self) -> bool:
         """Claim a job and run it to its end; whether there was one."""
-        with self.app.app_context():
+        with self.app.app_context(), services.unit_of_work(self.app) as uow:
             job_id = library.claim()
+            uow.commit()  # claimed: no other runner takes it
             if job_id is None:
                 return False
             more, sales_url = True, sales_urls(self.app)
+            banks = services.banks(self.app)
             while more:
-                more = library.run_step(job_id, sales_url)
+                more = library.run_step(uow, banks, job_id, sales_url)
                 # Each batch is committed: its buyers' letters and webhooks may go now.
                 answered.kick(self.app)
                 webhooks.kick(self.app)
             return True
 
 
-def kick(app: Flask) -> None:
-    runner = app.extensions.get("library_jobs")
+def kick(app: Flask | None = None) -> None:
+    runner = services.library_jobs(app)
     if runner is not None:
         runner.kick()
 
@@ -60,8 +63,7 @@ def keep_running(app: Flask) -> None:
     under TESTING: tests run the work themselves."""
     if app.testing:
         return
-    for name in ("library_jobs", "answer_notices"):
-        loop = app.extensions.get(name)
+    for loop in (services.library_jobs(app), services.answer_notices(app)):
         if loop is not None:
             loop.start()
 
@@ -71,4 +73,4 @@ def init_app(app: Flask) -> None:
     if background is None:
         background = not app.testing  # tests run jobs with store.library.run
     if background:
-        app.extensions["library_jobs"] = JobRunner(app)
+        services.provide(app, services.LibraryJobs, JobRunner(app))

@@ -8,17 +8,17 @@ and sales alike may create, edit, retire and apply answers.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
+from questionnaire import services
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
 from questionnaire.core.library import answerable_by_library, value_hint, value_text
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.summary import headline_words
 from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT, WrittenAnswerError
 from questionnaire.store import access, library
-from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     Assessment,
@@ -48,7 +48,7 @@ def staff() -> library.Staff:
 
 
 def current_bank():
-    return ops.registry().current()
+    return services.banks().current()
 
 
 def found_or_404(answer_id: int) -> LibraryAnswer:
@@ -184,15 +184,17 @@ def new():
     if request.method == "POST":
         values = posted()
         try:
-            answer = library.create(
-                bank,
-                staff(),
-                question.id,
-                raw_value(question, values),
-                values["statement"],
-                values["reference"],
-                values["grade"],
-            )
+            with services.unit_of_work() as uow:
+                answer = library.create(
+                    bank,
+                    staff(),
+                    question.id,
+                    raw_value(question, values),
+                    values["statement"],
+                    values["reference"],
+                    values["grade"],
+                )
+                uow.commit()
         except (WrittenAnswerError, library.LibraryError) as exc:
             error, status = str(exc), 400
         else:
@@ -200,14 +202,16 @@ def new():
                 "Library answer saved. Staff are offered it wherever a buyer asks this.", "success"
             )
             return redirect(url_for("sales.library.answer", answer_id=answer.id))
-    return value_form(question, values, error, status, answer=None, bank_version=bank.version)
+    return value_form(
+        question, values, error, status, answer=None, bank_version=bank.version, review=False
+    )
 
 
 @bp.get("/<id:answer_id>")
 def answer(answer_id: int):
     found = found_or_404(answer_id)
     bank = current_bank()
-    view = answer_view(found, bank, library.stored_banks())
+    view = answer_view(found, bank, library.stored_banks(services.banks()))
     recent = db.session.scalars(
         select(LibraryJob)
         .where(LibraryJob.answer_id == found.id)
@@ -265,16 +269,18 @@ def edit(answer_id: int):
         values = posted()
         try:
             number = row_id(request.form.get("number", ""))
-            library.edit(
-                found,
-                number,
-                bank,
-                staff(),
-                raw_value(question, values),
-                values["statement"],
-                values["reference"],
-                values["grade"],
-            )
+            with services.unit_of_work() as uow:
+                library.edit(
+                    found,
+                    number,
+                    bank,
+                    staff(),
+                    raw_value(question, values),
+                    values["statement"],
+                    values["reference"],
+                    values["grade"],
+                )
+                uow.commit()
         except ValueError as exc:  # WrittenAnswerError and LibraryError are ValueErrors
             message = str(exc) if isinstance(exc, WrittenAnswerError | library.LibraryError) else ""
             error, status = message or "Reload the page and try again.", 400
@@ -297,7 +303,9 @@ def retire(answer_id: int):
     found = found_or_404(answer_id)
     bring_back = request.form.get("restore") == "1"
     try:
-        library.retire(found, row_id(request.form.get("number", "")), staff(), not bring_back)
+        with services.unit_of_work() as uow:
+            library.retire(found, row_id(request.form.get("number", "")), staff(), not bring_back)
+            uow.commit()
     except ValueError as exc:
         abort(409, str(exc) if isinstance(exc, library.LibraryError) else "Reload and try again.")
     flash("Library answer brought back." if bring_back else "Library answer retired.", "success")
@@ -308,10 +316,12 @@ def retire(answer_id: int):
 def apply(answer_id: int):
     found = found_or_404(answer_id)
     try:
-        started = library.start(found, current_bank(), staff())
+        with services.unit_of_work() as uow:
+            started = library.start(found, current_bank(), staff())
+            uow.commit()
     except library.LibraryError as exc:
         abort(409, str(exc))
-    jobs.kick(current_app._get_current_object())
+    jobs.kick()
     return redirect(url_for("sales.library.job", job_id=started.id))
 
 
@@ -356,7 +366,7 @@ def job(job_id: int):
     bank = current_bank()
     running = found.state in library.RUNNING
     if running:
-        jobs.kick(current_app._get_current_object())  # takes over a job whose runner stopped
+        jobs.kick()  # takes over a job whose runner stopped
     lists = {}
     if found.state != library.PREVIEWING:
         for kind in (library.FITS, library.SHORT, library.REVIEW):
@@ -384,8 +394,10 @@ def confirm(job_id: int):
     if found is None:
         abort(404)
     try:
-        library.confirm(found, request.form.get("include_short") == "1", staff())
+        with services.unit_of_work() as uow:
+            library.confirm(found, request.form.get("include_short") == "1", staff())
+            uow.commit()
     except library.LibraryError as exc:
         abort(409, str(exc))
-    jobs.kick(current_app._get_current_object())
+    jobs.kick()
     return redirect(url_for("sales.library.job", job_id=found.id))

@@ -1,14 +1,17 @@
-"""The sales workspace under /sales: sign in, find assessments, open one, download, export.
+"""The sales workspace under /sales: find assessments, open one, download, export (signing
+in and passwords are web.auth's, a blueprint inside this one).
 
-Every endpoint of this blueprint (and of the admin one inside it) passes ``guard``
-first, so a view added later is behind sign-in without anyone remembering a decorator.
+Every endpoint of this blueprint (and of those inside it: auth, admin, follow-up, library)
+passes ``guard`` first, so a view added later is behind sign-in without anyone remembering
+a decorator.
 """
 
 from __future__ import annotations
 
 import logging
 from datetime import date
-from urllib.parse import quote, urlsplit
+from typing import Any, TypedDict
+from urllib.parse import quote
 
 from flask import (
     Blueprint,
@@ -26,22 +29,24 @@ from flask import (
 )
 from flask_login import current_user
 
+from questionnaire import services
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.summary import headline_words
 from questionnaire.reports.service import ReportError
-from questionnaire.store import access, accounts, crm, listing, open_questions, revisions, throttle
-from questionnaire.store import followup as followup_store
+from questionnaire.store import access, listing, open_questions, public, revisions
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
-from questionnaire.store.models import Assessment, utcnow
-from questionnaire.web import admin, auth, downloads, followup, jobs, library, results
+from questionnaire.store.models import SUBMITTED, Assessment
+from questionnaire.web import admin, auth, downloads, followup, jobs, library, queries, results
+from questionnaire.web import export as csv_export
 from questionnaire.web.extensions import login_manager
-from questionnaire.web.forms import LoginForm, PasswordForm, error_rows
+from questionnaire.web.queries import ListQuery
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sales", __name__, url_prefix="/sales")
+bp.register_blueprint(auth.bp)  # sign in and out, passwords: inside sales, behind its guard
 bp.register_blueprint(admin.bp, url_prefix="/admin")  # inside sales: behind its guard too
 bp.register_blueprint(followup.bp)  # written answers, owner, stage, notes: guarded too
 bp.register_blueprint(library.bp)  # the answer library: guarded too
@@ -52,7 +57,7 @@ bp.register_blueprint(library.bp)  # the answer library: guarded too
 
 @bp.before_request
 def guard():
-    if request.endpoint == "sales.login":
+    if request.endpoint == auth.LOGIN:
         return None
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
@@ -67,21 +72,18 @@ def guard():
         # Only this browser's session ends: other devices of the same person carry on.
         auth.end_session()
         flash(expired, "info")
-        back = safe_next(request.full_path) if request.method == "GET" else None
-        return redirect(url_for("sales.login", next=back))
+        back = auth.safe_next(request.full_path) if request.method == "GET" else None
+        return redirect(url_for(auth.LOGIN, next=back))
     auth.mark_seen()
-    if current_user.must_change_password and request.endpoint not in OWN_PASSWORD:
+    if current_user.must_change_password and request.endpoint not in auth.OWN_PASSWORD:
         flash(
             "Choose a password of your own before you go on: the one you signed in with was "
             "made by an administrator, who has seen it.",
             "info",
         )
-        return redirect(url_for("sales.change_password"))
+        return redirect(url_for("sales.auth.change_password"))
     jobs.keep_running(current_app._get_current_object())
     return refuse_cross_site()
-
-
-OWN_PASSWORD = ("sales.change_password", "sales.logout")  # open while a new one is owed
 
 
 # Views that record an access event, with what the link would do, in words.
@@ -111,165 +113,75 @@ def refuse_cross_site():
     return html, 403
 
 
-def safe_next(target: str | None) -> str | None:
-    """A page of this workspace to return to after sign-in, never another site."""
-    if not target:
-        return None
-    parts = urlsplit(target)
-    if parts.scheme or parts.netloc or "\\" in target or not parts.path.startswith("/sales/"):
-        return None
-    if parts.path in (url_for("sales.login"), url_for("sales.logout")):
-        return None
-    return parts.path + (f"?{parts.query}" if parts.query else "")
-
-
-def signed_in_user():
-    return current_user._get_current_object()
-
-
-# --- sign in and out -------------------------------------------------------------------
-
-
-@bp.route("/login", methods=["GET", "POST"])
-def login():
-    if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
-    form = LoginForm()
-    message, status, headers = None, 200, {}
-    if form.validate_on_submit():
-        message, status, headers = sign_in(form.email.data, form.password.data)
-        if message is None:
-            return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
-    elif request.method == "POST":
-        status = 400
-    html = render_template(
-        "sales/login.html",
-        form=form,
-        message=message,
-        errors=error_rows(form, ("email", "password")),
-    )
-    return html, status, headers
-
-
-def sign_in(email: str, password: str) -> tuple[str | None, int, dict]:
-    """Check the attempt and start a session; returns (message for the form, HTTP status,
-    headers)."""
-    email, address, now = accounts.normalise_email(email), auth.client_address(), utcnow()
-    throttle.purge_attempts(now)
-    try:
-        attempt = throttle.claim_sign_in(email, address, now)
-    except throttle.SignInPaused as paused:
-        # The same words whether or not the account exists, and the password is not checked.
-        return (
-            "Too many failed sign-in attempts from your network. Signing in from here is "
-            f"paused for up to {paused.minutes} minutes; try again later, or ask an "
-            "administrator to reset your password, which ends the pause.",
-            429,
-            {"Retry-After": str(paused.minutes * 60)},
-        )
-    user = accounts.check_credentials(email, password)
-    if user is None:
-        return (
-            "The email address or password is not right. After a few more failed attempts, "
-            "signing in from your network is paused for a while.",
-            400,
-            {},
-        )
-    if not user.active:  # the password was right: no guess, but no session either
-        return "This account has been disabled. Ask an administrator to enable it.", 403, {}
-    throttle.succeeded(attempt)
-    auth.start_session(user, now)
-    return None, 200, {}
-
-
-@bp.post("/logout")
-def logout():
-    auth.end_session(signed_in_user())
-    flash("You have signed out.", "success")
-    return redirect(url_for("sales.login"))
-
-
-@bp.route("/account/password", methods=["GET", "POST"])
-def change_password():
-    """A person's own password: an admin-set one is known to the admin until changed."""
-    form = PasswordForm()
-    status = 200
-    if form.validate_on_submit():
-        status = set_own_password(form)
-        if status == 302:
-            flash(
-                "Your password has been changed. Any other sessions of yours have ended.", "success"
-            )
-            return redirect(url_for("sales.assessments"))
-    elif request.method == "POST":
-        status = 400
-    fields = ("current", "new", "confirm")
-    html = render_template(
-        "sales/change_password.html",
-        form=form,
-        errors=error_rows(form, fields),
-    )
-    return html, status
-
-
-def set_own_password(form: PasswordForm) -> int:
-    """Check the current password and set the new one; the HTTP status, errors on the form.
-
-    Wrong current passwords count towards the sign-in throttle: a session left open must
-    not become a way to guess the password faster than the sign-in page allows."""
-    user, address, now = signed_in_user(), auth.client_address(), utcnow()
-    try:
-        attempt = throttle.claim_sign_in(user.email, address, now)
-    except throttle.SignInPaused as paused:
-        form.current.errors.append(
-            f"Too many wrong passwords. Try again in {paused.minutes} minutes."
-        )
-        return 429
-    if not accounts.password_matches(user, form.current.data):
-        form.current.errors.append("Your current password is not right")
-        return 400
-    throttle.succeeded(attempt)
-    if form.new.data == form.current.data:
-        form.new.errors.append("Choose a password different from your current one")
-        return 400
-    try:
-        accounts.reset_password(user, form.new.data)  # also ends the user's other sessions
-    except accounts.UserError as exc:
-        form.new.errors.append(str(exc))
-        return 400
-    auth.start_session(user, now)  # this one goes on, on a fresh session
-    return 302
+def record_access(assessment_id: int, action: str, after_save: bool = False) -> None:
+    """The signed-in person's view or download, in the buyer's access list."""
+    with services.unit_of_work() as uow:
+        access.record(assessment_id, auth.signed_in_user(), action, after_save=after_save)
+        uow.commit()
 
 
 # --- the list and the export -----------------------------------------------------------
 
 
+class ListRow(TypedDict):
+    """A row of the list: an assessment's public dict (store.public) and, in words, what
+    the page shows beside it."""
+
+    item: dict[str, Any]
+    score_text: str
+    state_words: dict[str, Any] | None
+    revision_of: dict[str, Any] | None  # the assessment it revises: id and name
+    revised_later: dict[str, Any] | None  # its latest revision: id, name, how many
+    in_library: int  # of its open questions, how many an answer of the library fits
+
+
+class ListPage(TypedDict):
+    """templates/sales/list.html's data."""
+
+    filters: ListQuery
+    page: listing.Page
+    rows: list[ListRow]
+    page_links: list[int | None]
+    choices: dict[str, list[str]]
+    statuses: dict[str, str]
+    sorts: dict[str, str]
+    deal_breaker_choices: dict[str, str]
+    state_choices: dict[str, str]
+    library_choices: dict[str, str]
+    rating_rank: dict[str, str]
+    errors: list[tuple[str, str, str]]
+    owners: list[dict[str, Any]]
+    stages: dict[str, str]
+
+
 @bp.get("/")
 def assessments():
-    filters = listing.parse_filters(request.args)
+    filters = queries.list_filters(request.args)
     page = listing.page_of(filters)
     ranks = rating_ranks()
     ids = [row["id"] for row in page.rows]
     revised = revisions.latest_revisions(ids)
     in_library = open_questions.library_counts(ids)
-    return render_template(
-        "sales/list.html",
-        filters=filters,
-        page=page,
-        rows=[
-            decorate(row, revised.get(row["id"]), in_library.get(row["id"], 0)) for row in page.rows
+    items = public.assessment_dicts(page.rows)
+    data: ListPage = {
+        "filters": filters,
+        "page": page,
+        "rows": [
+            list_row(item, public.result_facts(row), revised.get(item["id"]), in_library)
+            for item, row in zip(items, page.rows, strict=True)
         ],
-        page_links=listing.page_numbers(page.number, page.pages),
-        choices=listing.choices(list(ranks), filters.rating),
-        statuses=listing.STATUS_LABELS,
-        sorts=listing.SORTS,
-        deal_breaker_choices=listing.DEAL_BREAKER_CHOICES,
-        state_choices=listing.STATE_CHOICES,
-        library_choices=listing.LIBRARY_CHOICES,
-        rating_rank=ranks,
-        errors=[(name, "", message) for name, message in filters.errors],
+        "page_links": queries.page_numbers(page.number, page.pages),
+        "choices": listing.choices(list(ranks), filters.rating),
+        "statuses": queries.STATUS_LABELS,
+        "sorts": queries.SORT_LABELS,
+        "deal_breaker_choices": queries.DEAL_BREAKER_CHOICES,
+        "state_choices": queries.STATE_CHOICES,
+        "library_choices": queries.LIBRARY_CHOICES,
+        "rating_rank": ranks,
+        "errors": [(name, "", message) for name, message in filters.errors],
         **followup.list_context(),
-    )
+    }
+    return render_template("sales/list.html", **data)
 
 
 TAG_OF_TONE = {"good": "met", "fair": "partly_met", "poor": "not_met"}  # the status tags' colours
@@ -278,41 +190,42 @@ TAG_OF_TONE = {"good": "met", "fair": "partly_met", "poor": "not_met"}  # the st
 def rating_ranks() -> dict[str, str]:
     """Tag colour per rating label of the current bank: best green, worst red."""
     try:
-        bank = ops.registry().current()
+        bank = services.banks().current()
     except Exception:  # noqa: BLE001 - a broken bank must not break the list
         return {}
     return {r.label: TAG_OF_TONE[bank.rating_tone(r.label)] for r in bank.ratings}
 
 
-def decorate(row: dict, revised: dict | None = None, in_library: int = 0) -> dict:
-    """A list row with its score and state in words, its links to other revisions and how
-    many of its open questions a library answer fits."""
-    original = row["revision_of_id"]
-    submitted = row["status"] == "submitted"
+def list_row(
+    item: dict[str, Any], facts: dict[str, Any], revised: dict | None, in_library: dict[int, int]
+) -> ListRow:
+    """A list row: the assessment's public dict, its score and state in words, its links to
+    other revisions and how many of its open questions a library answer fits."""
+    original = item["revision_of"]
+    submitted = item["status"] == SUBMITTED
     return {
-        **row,
-        "score_text": score_text(row["score"]) if submitted else "",
-        "state_words": state_words(row) if submitted else None,
+        "item": item,
+        "score_text": score_text(item["score"]) if submitted else "",
+        "state_words": state_words(item, facts) if submitted else None,
         "revision_of": {"id": original, "name": report_id_of(original)} if original else None,
-        "revised_by": revised,
-        "in_library": in_library,
+        "revised_later": revised,
+        "in_library": in_library.get(item["id"], 0),
     }
 
 
 STATE_LABELS = {"rated": "Rated", "provisional": "Not yet rated", "not_rated": "Not rated"}
 
 
-def state_words(row: dict) -> dict:
-    """The state of a submitted row and its range in words, from its list columns."""
-    summary = row["summary"] or {}
-    state = row["state"] or summary.get("state")
+def state_words(item: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
+    """The state of a submitted assessment and its range in words, from its list columns."""
+    state = item["state"] or facts["state"]
     brief = {
-        "method": summary.get("method"),
+        "method": facts["method"],
         "state": state,
-        "rating": row["rating"],
-        "score": row["score"],
-        "score_range": summary.get("score_range"),
-        "open_points": summary.get("open_points") or 0,
+        "rating": item["rating"],
+        "score": item["score"],
+        "score_range": facts["score_range"],
+        "open_points": facts["open_points"] or 0,
     }
     line = headline_words(brief)["score_line"] if brief["method"] else ""
     return {"state": state, "label": STATE_LABELS.get(state or "", "—"), "range": line}
@@ -320,24 +233,33 @@ def state_words(row: dict) -> dict:
 
 @bp.get("/export.csv")
 def export():
-    filters = listing.parse_filters(request.args)
+    filters = queries.list_filters(request.args)
     if filters.errors:  # never a wider export than asked for: show the list and its errors
         return redirect(url_for("sales.assessments", **request.args))
-    user = signed_in_user()
+    user = auth.signed_in_user()
     user_id, actor = user.id, access.actor_label(user)
-    owners = followup_store.owner_names()
+    owners = public.owner_names()
     # url_for per row costs more than the rest of a row; build the links from one.
     link_base = url_for("sales.assessment", assessment_id=0, _external=True).removesuffix("0")
 
     def generate():
-        yield listing.csv_text([], header=True)
+        yield csv_export.csv_text([], header=True)
         for batch in listing.batches(filters):
             # Recorded before the rows leave: a buyer may be told of an export that
             # failed part-way, never left unaware of one that reached the CRM.
-            access.record_many([row["id"] for row in batch], user_id, actor, access.EXPORT)
-            links = crm.Links.of(batch)
-            yield listing.csv_text(
-                [listing.csv_cells(r, f"{link_base}{r['id']}", owners, links) for r in batch]
+            with services.unit_of_work() as uow:
+                access.record_many([row["id"] for row in batch], user_id, actor, access.EXPORT)
+                uow.commit()
+            links = public.Links.of(batch)
+            yield csv_export.csv_text(
+                [
+                    csv_export.csv_cells(
+                        public.assessment_dict(row, owners, links),
+                        public.result_facts(row),
+                        f"{link_base}{row['id']}",
+                    )
+                    for row in batch
+                ]
             )
 
     filename = f"trustcheck-{filters.status}-{date.today().isoformat()}.csv"
@@ -351,11 +273,20 @@ def export():
 # --- one assessment --------------------------------------------------------------------
 
 
+class AssessmentPage(TypedDict):
+    """templates/sales/assessment.html's data."""
+
+    assessment: dict[str, Any]  # its public dict, with when consent was given
+    view: dict[str, Any] | None  # the result in force, for a submitted one
+    sections: list[dict[str, Any]]  # a draft's progress
+    revision: dict[str, Any]  # the assessments it revises and is revised by
+    follow: dict[str, Any]  # the follow-up panel (web.followup.panel)
+
+
 @bp.get("/assessments/<id:assessment_id>")
 def assessment(assessment_id: int):
     found = db.get_or_404(Assessment, assessment_id)
-    bank = ops.bank_of(found)
-    details = contact_details(found)
+    bank = ops.bank_of(services.banks(), found)
     view = None
     sections = []
     if found.submitted:
@@ -363,34 +294,22 @@ def assessment(assessment_id: int):
     else:
         states = progress.section_states(bank, found.answers, found.progress)
         sections = progress.section_rows(bank, states)
-    access.record(found.id, signed_in_user(), access.VIEW, after_save=followup.after_save(found.id))
-    return render_template(
-        "sales/assessment.html",
-        assessment=details,
-        view=view,
-        sections=sections,
-        revision=revisions.links(found),
-        follow=followup.panel(found, bank),
-    )
-
-
-def contact_details(assessment: Assessment) -> dict:
-    return {
-        "id": assessment.id,
-        "company": assessment.company,
-        "name": assessment.contact_name,
-        "email": assessment.email,
-        "status": assessment.status,
-        "submitted": assessment.submitted,
-        "consent_at": assessment.consent_at,
-        "created_at": assessment.created_at,
-        "updated_at": assessment.updated_at,
-        "submitted_at": assessment.submitted_at,
-        "bank_version": assessment.bank_version,
-        "score": assessment.score,
-        "rating": assessment.rating,
-        "deal_breakers": assessment.deal_breakers,
+    record_access(found.id, access.VIEW, after_save=followup.after_save(found.id))
+    data: AssessmentPage = {
+        "assessment": details(found),
+        "view": view,
+        "sections": sections,
+        "revision": revisions.links(found),
+        "follow": followup.panel(found, bank),
     }
+    return render_template("sales/assessment.html", **data)
+
+
+def details(found: Assessment) -> dict[str, Any]:
+    """What the page says of the assessment: its public dict, and when the buyer agreed to
+    share it with the sales team."""
+    (item,) = public.assessment_dicts([public.row_of(found)])
+    return {**item, "consent_at": found.consent_at}
 
 
 @bp.get("/assessments/<id:assessment_id>/report.pdf")
@@ -410,14 +329,14 @@ def pdf(assessment_id: int):
             back=(url_for("sales.assessment", assessment_id=found.id), "Back to the assessment"),
             layout="sales/layout.html",
         )
-    access.record(found.id, signed_in_user(), access.PDF)
+    record_access(found.id, access.PDF)
     return downloads.pdf_download(report, found)
 
 
 @bp.get("/assessments/<id:assessment_id>/answers.json")
 def answers_json(assessment_id: int):
     found = db.get_or_404(Assessment, assessment_id)
-    access.record(found.id, signed_in_user(), access.ANSWERS)
+    record_access(found.id, access.ANSWERS)
     return downloads.answers_download(found, numbered=True)
 
 

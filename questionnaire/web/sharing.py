@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
+from questionnaire import services
 from questionnaire.core.report_context import report_id_of
 from questionnaire.store import access, followup, read_only, revisions
 from questionnaire.store import operations as ops
@@ -38,10 +39,12 @@ def submitted_or_400(token: str) -> Assessment:
 def revise(token: str):
     original = submitted_or_400(token)
     bank = wizard.current_bank_or_503()
-    if not wizard.may_start():  # each revision is a new assessment: the start limit counts it
-        flash(REVISIONS_LIMITED, "error")
-        return redirect(url_for("wizard.result", token=token))
-    revision, new_token, _ = revisions.revise(original, bank)
+    with services.unit_of_work() as uow:
+        if not wizard.may_start(uow):  # each revision is a new assessment: the limit counts it
+            flash(REVISIONS_LIMITED, "error")
+            return redirect(url_for("wizard.result", token=token))
+        revision, new_token, _ = revisions.revise(services.banks(), original, bank)
+        uow.commit()
     flash(
         f"Your answers are copied into a new draft, {report_id_of(revision.id)}. Change what "
         f"you need, then submit it. Your submitted assessment, {report_id_of(original.id)}, "
@@ -55,7 +58,9 @@ def revise(token: str):
 def create_link(token: str):
     assessment = submitted_or_400(token)
     replaced = read_only.current(assessment, token) is not None
-    read_only.create(assessment, token)
+    with services.unit_of_work() as uow:
+        read_only.create(assessment, token)
+        uow.commit()
     flash(
         "Your new read-only link is below. The old one no longer works."
         if replaced
@@ -69,7 +74,10 @@ def create_link(token: str):
 @bp.post("/a/<token>/read-only-link/revoke")
 def revoke_link(token: str):
     assessment = submitted_or_400(token)
-    if read_only.revoke(assessment):
+    with services.unit_of_work() as uow:
+        revoked = read_only.revoke(assessment)
+        uow.commit()
+    if revoked:
         flash("Your read-only link has been switched off: it no longer opens anything.", "success")
     return redirect(url_for("wizard.result", token=token, _anchor="read-only"))
 
@@ -96,7 +104,7 @@ def revision_notice(assessment: Assessment, token: str, with_link: bool = False)
     draft = links["revision_of"] is not None and not assessment.submitted
     return {
         **links,
-        "left_behind": revisions.left_behind(assessment) if draft else [],
+        "left_behind": revisions.left_behind(services.banks(), assessment) if draft else [],
         "resume_link": wizard.resume_url(token) if draft and with_link else None,
     }
 
@@ -114,9 +122,11 @@ def shared_or_404(token: str) -> Assessment:
 @bp.get("/v/<token>")
 def view(token: str):
     assessment = shared_or_404(token)
-    bank = ops.bank_of(assessment)
-    access.record_read_only(assessment.id, access.VIEW)
-    followup.mark_seen(assessment)  # shown through the buyer's link: seen, as on theirs
+    bank = ops.bank_of(services.banks(), assessment)
+    with services.unit_of_work() as uow:
+        access.record_read_only(assessment.id, access.VIEW)
+        followup.mark_seen(uow, assessment)  # shown through the buyer's link: seen, as on theirs
+        uow.commit()
     return render_template(
         "shared.html",
         bank=bank,
@@ -134,8 +144,14 @@ def pdf(token: str):
         assessment,
         again=url_for("sharing.pdf", token=token),
         back=(url_for("sharing.view", token=token), "Back to the result"),
-        on_sent=lambda: access.record_read_only(assessment.id, access.PDF),
+        on_sent=lambda: record_read_only(assessment.id, access.PDF),
     )
+
+
+def record_read_only(assessment_id: int, action: str) -> None:
+    with services.unit_of_work() as uow:
+        access.record_read_only(assessment_id, action)
+        uow.commit()
 
 
 def init_app(app) -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypedDict
 
 from flask import (
     Blueprint,
@@ -25,7 +27,9 @@ from flask import (
     url_for,
 )
 from flask_wtf.csrf import CSRFError
+from markupsafe import Markup
 
+from questionnaire import services
 from questionnaire.core import progress
 from questionnaire.core.bank import Bank, Section
 from questionnaire.core.presenter import answer_text
@@ -39,6 +43,7 @@ from questionnaire.store import followup, mails, revisions, throttle
 from questionnaire.store import operations as ops
 from questionnaire.store.banks import BankUnavailable
 from questionnaire.store.models import Assessment, utcnow
+from questionnaire.store.unit_of_work import UnitOfWork
 from questionnaire.web import auth, downloads, emails, results, sharing, steps
 from questionnaire.web import followup as followup_pages
 from questionnaire.web.forms import ConfirmForm, StartForm, error_rows
@@ -55,7 +60,7 @@ def load(token: str) -> tuple[Assessment, Bank]:
     assessment = ops.find_by_token(token)
     if assessment is None:
         abort(404)
-    return assessment, ops.bank_of(assessment)
+    return assessment, ops.bank_of(services.banks(), assessment)
 
 
 def section_or_404(bank: Bank, section_id: str) -> Section:
@@ -75,7 +80,7 @@ def estimated_minutes(count: int) -> int:
 
 def current_bank_or_503() -> Bank:
     try:
-        return current_app.extensions["banks"].current()
+        return services.banks().current()
     except BankUnavailable:
         abort(503, "The question bank could not be loaded. Please try again later.")
 
@@ -89,11 +94,11 @@ STARTS_LIMITED = (
 )
 
 
-def may_start() -> bool:
+def may_start(uow: UnitOfWork) -> bool:
     """Whether this address may start one more assessment, a revision included
-    (START_LIMIT_PER_HOUR, counted across every process)."""
+    (START_LIMIT_PER_HOUR, counted across every process). Commits ``uow``."""
     per_hour = current_app.config["START_LIMIT_PER_HOUR"]
-    return throttle.claim_start(auth.client_address(), utcnow(), per_hour)
+    return throttle.claim_start(uow, auth.client_address(), utcnow(), per_hour)
 
 
 @bp.route("/", methods=["GET", "POST"])
@@ -102,12 +107,14 @@ def start():
     form = StartForm()
     if not form.validate_on_submit():
         return start_page(bank, form, 400 if request.method == "POST" else 200)
-    if not may_start():
-        seconds = int(throttle.START_WINDOW.total_seconds())
-        return *start_page(bank, form, 429, STARTS_LIMITED), {"Retry-After": str(seconds)}
-    assessment, token = ops.start_assessment(
-        bank, form.company.data, form.name.data, form.email.data
-    )
+    with services.unit_of_work() as uow:
+        if not may_start(uow):
+            seconds = int(throttle.START_WINDOW.total_seconds())
+            return *start_page(bank, form, 429, STARTS_LIMITED), {"Retry-After": str(seconds)}
+        assessment, token = ops.start_assessment(
+            bank, form.company.data, form.name.data, form.email.data
+        )
+        uow.commit()
     first = (
         progress.first_unfinished(bank, assessment.answers, assessment.progress)
         or bank.sections[0].id
@@ -156,7 +163,7 @@ def overview(token: str):
         sections=progress.section_rows(bank, states),
         all_done=not any(state in progress.UNFINISHED for state in states.values()),
         resume_link=resume_url(token),
-        expires=ops.expiry(assessment),
+        expires=ops.expiry(assessment, services.store_settings()),
         email_link=emails.status(assessment, mails.RESUME_LINK),
         revision=sharing.revision_notice(assessment, token),
     )
@@ -212,7 +219,10 @@ def post_step(page: StepPage):
         posted.errors = steps.required_errors(bank, section, posted.values, assessment.answers)
     complete = action == steps.NEXT and not posted.errors
     try:
-        ops.save_section(assessment, bank, section.id, posted.values, posted.must_have, complete)
+        with services.unit_of_work() as uow:
+            ops.save_section(
+                uow, assessment, bank, section.id, posted.values, posted.must_have, complete
+            )
     except ops.AlreadySubmitted:
         abort(400, SUBMITTED_NOTE)
     except ops.DatabaseBusy:  # rolled back whole: show the page again as typed
@@ -226,6 +236,26 @@ def post_step(page: StepPage):
         return page.render(errors=posted.errors, notice=notice, status=400)
     returning = request.args.get("return") == "check"
     return redirect(steps.after_save(bank, assessment, page.token, section, action, returning))
+
+
+class StepData(TypedDict):
+    """templates/step.html's data."""
+
+    bank: Bank
+    token: str
+    section: Section
+    questions: list[Markup]  # each question's HTML (steps.question_blocks)
+    errors: list[tuple[str, str, str]]  # the error summary's rows
+    notice: str | None  # why the page was not saved, or what of it was
+    seen: str  # the fingerprint of the saved section the form carries
+    position: int
+    total: int
+    earlier_answers: dict[str, Any]  # answers the page's conditions look back at
+    returning: bool  # back to the check page after saving
+    resume_link: str
+    show_resume_banner: bool
+    expires: datetime
+    email_link: dict[str, Any] | None
 
 
 @dataclass
@@ -255,27 +285,39 @@ class StepPage:
             if q.show_if is not None
             for ref in q.show_if.references()
         }
-        return render_template(
-            "step.html",
-            bank=bank,
-            token=token,
-            section=section,
-            questions=steps.question_blocks(
+        data: StepData = {
+            "bank": bank,
+            "token": token,
+            "section": section,
+            "questions": steps.question_blocks(
                 current_app.jinja_env, questions, shown, errors, must_haves
             ),
-            errors=steps.error_list(questions, errors),
-            notice=notice,
-            seen=self.seen or steps.fingerprint(section, assessment),
-            position=[s.id for s in bank.sections].index(section.id) + 1,
-            total=len(bank.sections),
-            earlier_answers=earlier,
-            returning=request.args.get("return") == "check",
-            resume_link=resume_url(token),
-            show_resume_banner=banner,
-            expires=ops.expiry(assessment),
+            "errors": steps.error_list(questions, errors),
+            "notice": notice,
+            "seen": self.seen or steps.fingerprint(section, assessment),
+            "position": [s.id for s in bank.sections].index(section.id) + 1,
+            "total": len(bank.sections),
+            "earlier_answers": earlier,
+            "returning": request.args.get("return") == "check",
+            "resume_link": resume_url(token),
+            "show_resume_banner": banner,
+            "expires": ops.expiry(assessment, services.store_settings()),
             # Asked only for the banner: other step pages show no e-mail button.
-            email_link=emails.status(assessment, mails.RESUME_LINK) if banner else None,
-        ), status
+            "email_link": emails.status(assessment, mails.RESUME_LINK) if banner else None,
+        }
+        return render_template("step.html", **data), status
+
+
+class CheckData(TypedDict):
+    """templates/check.html's data."""
+
+    bank: Bank
+    token: str
+    sections: list[dict[str, Any]]  # each with its answers in words (rows) and its state
+    unfinished: list[dict[str, Any]]  # the sections still to finish
+    marked_on_nothing: list[dict[str, Any]]  # must-haves whose answer states no requirement
+    form: ConfirmForm
+    revision: dict[str, Any] | None  # see sharing.revision_notice
 
 
 @bp.get("/a/<token>/check")
@@ -317,16 +359,16 @@ def check(token: str):
         for row in s["rows"]
         if row["must_have_on_nothing"]
     ]
-    return render_template(
-        "check.html",
-        marked_on_nothing=marked_on_nothing,
-        bank=bank,
-        token=token,
-        sections=sections,
-        unfinished=unfinished,
-        form=ConfirmForm(),
-        revision=sharing.revision_notice(assessment, token, with_link=True),
-    )
+    data: CheckData = {
+        "bank": bank,
+        "token": token,
+        "sections": sections,
+        "unfinished": unfinished,
+        "marked_on_nothing": marked_on_nothing,
+        "form": ConfirmForm(),
+        "revision": sharing.revision_notice(assessment, token, with_link=True),
+    }
+    return render_template("check.html", **data)
 
 
 @bp.post("/a/<token>/submit")
@@ -343,17 +385,32 @@ def submit(token: str):
             response.status_code = 400  # the check page again, for a refused form
         return response
     try:
-        ops.submit(assessment, bank, sales_url=followup_pages.sales_url(assessment.id))
+        with services.unit_of_work() as uow:
+            ops.submit(uow, assessment, bank, sales_url=followup_pages.sales_url(assessment.id))
     except ops.AlreadySubmitted:
         abort(400, "This assessment has already been submitted.")
     except ops.NotReady:
         flash("Some sections still need answers before you can submit.", "error")
         return redirect(url_for("wizard.check", token=token))
     # Draw the PDF now, off the request path, so the buyer's first download is a file read.
-    current_app.extensions["reports"].schedule(assessment)
+    services.reports().schedule(assessment)
     emails.after_submit(assessment, token)  # queued, never waited for
-    webhooks.kick(current_app._get_current_object())
+    webhooks.kick()
     return redirect(url_for("wizard.result", token=token))
+
+
+class ResultData(TypedDict):
+    """templates/result.html's data."""
+
+    bank: Bank
+    token: str
+    view: dict[str, Any]  # the result in force in words (results.page_view)
+    assessment: dict[str, Any]  # company, submitted_at, expires
+    access: dict[str, Any]  # the latest access events (store.access.events_for_buyer)
+    sharing: dict[str, Any]  # the read-only link (sharing.buyer_panel)
+    revision: dict[str, Any] | None  # see sharing.revision_notice
+    confirmation: dict[str, Any] | None  # the confirmation e-mail's state; None: no e-mail
+    form: ConfirmForm
 
 
 @bp.get("/a/<token>/result")
@@ -361,24 +418,25 @@ def result(token: str):
     assessment, bank = load(token)
     if not assessment.submitted:
         return redirect(url_for("wizard.check", token=token))
-    followup.mark_seen(assessment)  # before reading: what is shown is never edited after
-    view = results.page_view(bank, assessment)
-    return render_template(
-        "result.html",
-        bank=bank,
-        token=token,
-        view=view,
-        assessment={
+    with services.unit_of_work() as uow:
+        followup.mark_seen(uow, assessment)  # before reading: what is shown is never edited after
+        uow.commit()  # ends the read too, so nothing read so far is expired by a rollback
+    data: ResultData = {
+        "bank": bank,
+        "token": token,
+        "view": results.page_view(bank, assessment),
+        "assessment": {
             "company": assessment.company,
             "submitted_at": assessment.submitted_at,
-            "expires": ops.expiry(assessment),
+            "expires": ops.expiry(assessment, services.store_settings()),
         },
-        access=access_log.events_for_buyer(assessment.id, access_log.RESULT_LIMIT),
-        sharing=sharing.buyer_panel(assessment, token),
-        revision=sharing.revision_notice(assessment, token),
-        confirmation=emails.status(assessment, mails.CONFIRMATION),
-        form=ConfirmForm(),
-    )
+        "access": access_log.events_for_buyer(assessment.id, access_log.RESULT_LIMIT),
+        "sharing": sharing.buyer_panel(assessment, token),
+        "revision": sharing.revision_notice(assessment, token),
+        "confirmation": emails.status(assessment, mails.CONFIRMATION),
+        "form": ConfirmForm(),
+    }
+    return render_template("result.html", **data)
 
 
 @bp.get("/a/<token>/access")

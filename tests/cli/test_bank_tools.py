@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from questionnaire import services
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
 from tests.support import SMALL_BANK, line_of
@@ -36,12 +37,13 @@ def submit(app, company: str, answers: dict) -> int:
     from questionnaire.store import operations as ops
 
     with app.app_context():
-        bank = app.extensions["banks"].current()
+        bank = services.banks(app).current()
         assessment, _ = ops.start_assessment(bank, company, "Ann", "ann@example.com")
         assessment.answers = answers
         assessment.progress = {s.id: "complete" for s in bank.sections}
         db.session.commit()
-        ops.submit(assessment, bank)
+        with services.unit_of_work() as uow:
+            ops.submit(uow, assessment, bank)
         assert assessment.score == score(bank, answers).score
         return assessment.id
 
@@ -115,7 +117,7 @@ def test_validate_refuses_changed_content_under_the_previous_version(runner, tmp
 
 def test_validate_refuses_a_bank_that_reuses_a_stored_version(app, runner, tmp_path):
     with app.app_context():
-        app.extensions["banks"].current()  # stores version 1.0 as a snapshot
+        services.banks(app).current()  # stores version 1.0 as a snapshot
     edited = tmp_path / "edited.yaml"
     edited.write_text(SMALL_BANK.replace("weight: 5", "weight: 4"))
     result = runner.invoke(args=["questions", "validate", str(edited)])
@@ -124,7 +126,7 @@ def test_validate_refuses_a_bank_that_reuses_a_stored_version(app, runner, tmp_p
 
 
 def test_running_app_refuses_a_changed_bank_under_the_same_version(app, client, bank_path):
-    registry = app.extensions["banks"]
+    registry = services.banks(app)
     with app.app_context():
         served = registry.current()
     bank_path.write_text(SMALL_BANK.replace("Small bank", "Renamed bank"))
@@ -142,10 +144,10 @@ def test_a_new_process_on_a_file_that_reuses_a_stored_version_serves_the_stored_
     make_app, app, bank_path
 ):
     with app.app_context():
-        stored_sha = app.extensions["banks"].current().sha256
+        stored_sha = services.banks(app).current().sha256
     bank_path.write_text(SMALL_BANK.replace("Small bank", "Renamed bank"))
     restarted = make_app()
-    registry = restarted.extensions["banks"]
+    registry = services.banks(restarted)
     with restarted.app_context():
         assert registry.current().sha256 == stored_sha
     assert "bump it" in str(registry.last_error.problems[0])

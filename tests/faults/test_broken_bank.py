@@ -12,6 +12,7 @@ import time
 import pytest
 from markupsafe import escape
 
+from questionnaire import services
 from questionnaire.core.bank import load_bank
 from tests.conftest import SHIPPED_BANK
 from tests.faults.conftest import Browser, kill_workers, unexpected_log_errors, wait_for
@@ -218,7 +219,7 @@ def test_a_process_started_while_the_file_is_broken_serves_the_last_good_bank(
     response = restarted.test_client().get("/")
     assert response.status_code == 200
     assert f"<h1>{GOOD.title}</h1>" in response.get_data(as_text=True)
-    registry = restarted.extensions["banks"]
+    registry = services.banks(restarted)
     assert registry.current().sha256 == GOOD.sha256 and registry.last_error is not None
     assert f"starts on the last good bank stored, version {GOOD.version}" in caplog.text
 
@@ -268,7 +269,7 @@ def test_a_hostile_bank_file_is_an_error_with_a_line_and_the_site_stays_up(
     response = client.get("/")
     assert time.process_time() - started < 3  # the reader's work is bounded
     assert response.status_code == 200 and f"<h1>{GOOD.title}</h1>" in page(response)
-    problems = [str(p) for p in app.extensions["banks"].last_error.problems]
+    problems = [str(p) for p in services.banks(app).last_error.problems]
     assert any(re.match(rf"{re.escape(str(bank_path))}:\d+: .*{message}", p) for p in problems)
     assert sign_in(client, "ada@provider.example").status_code == 302
     admin = client.get("/sales/admin/")
@@ -277,7 +278,7 @@ def test_a_hostile_bank_file_is_an_error_with_a_line_and_the_site_stays_up(
     restarted = make_app(create_tables=False)  # a new worker, after a crash or a recycle
     response = restarted.test_client().get("/")
     assert response.status_code == 200 and f"<h1>{GOOD.title}</h1>" in page(response)
-    assert restarted.extensions["banks"].last_error is not None
+    assert services.banks(restarted).last_error is not None
 
 
 @pytest.mark.parametrize("kind", HOSTILE)

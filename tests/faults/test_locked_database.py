@@ -17,6 +17,7 @@ from contextlib import contextmanager
 import pytest
 from sqlalchemy import create_engine, func, select, text
 
+from questionnaire import services
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
 from tests.conftest import Buyer, stored_assessment
@@ -183,8 +184,9 @@ def test_api_reads_answer_while_their_bookkeeping_cannot_be_written(impatient, b
 
     buyer = Buyer(impatient.test_client())
     buyer.start(company="Locked Out Ltd")
-    with impatient.app_context():
+    with impatient.app_context(), services.unit_of_work() as uow:
         token = apitokens.create("Hub")
+        uow.commit()
         number = db.session.scalar(select(Assessment.id))
     client = impatient.test_client()
     auth = {"Authorization": f"Bearer {token}"}

@@ -12,6 +12,7 @@ import threading
 
 import pytest
 
+from questionnaire import services
 from questionnaire.reports.queue import ReportQueue
 from questionnaire.reports.service import ReportService
 from questionnaire.reports.workers import RENDER_NICENESS
@@ -116,7 +117,7 @@ def test_staff_and_buyers_wait_no_longer_than_report_wait_seconds_and_see_being_
 
 def test_a_download_behind_other_renders_does_not_wait_at_all(make_app, bank, example, held, waits):
     app = make_app(REPORT_WAIT_SECONDS=20)
-    app.extensions["reports"].prerender = True
+    services.reports(app).prerender = True
     tokens = [submitted(app, bank, example, f"Queue {n} Ltd")[1] for n in range(3)]
     # The first is being drawn (held), the second is next; the third has both ahead of it.
     response = fetch(app.test_client(), f"/a/{tokens[2]}/report.pdf")
@@ -135,7 +136,7 @@ def test_a_download_behind_other_renders_does_not_wait_at_all(make_app, bank, ex
 )
 def test_renders_waiting_in_a_web_process_are_bounded(make_app, bank, example, held):
     app = make_app(REPORT_QUEUE_LIMIT=2, REPORT_WAIT_SECONDS=0)
-    service = app.extensions["reports"]
+    service = services.reports(app)
     service.prerender = True
     tokens = [submitted(app, bank, example, f"Bound {n} Ltd")[1] for n in range(3)]
     assert len(service._inflight) == 2  # the third submit found no room
@@ -151,7 +152,7 @@ def test_renders_waiting_in_a_web_process_are_bounded(make_app, bank, example, h
 
 
 def test_renders_run_at_a_lower_cpu_priority_than_pages(app):
-    pool = app.extensions["reports"].pool
+    pool = services.reports(app).pool
     pool.ready()
     ours = os.getpriority(os.PRIO_PROCESS, 0)
     for process in pool.processes:

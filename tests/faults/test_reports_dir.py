@@ -18,11 +18,10 @@ import pytest
 from sqlalchemy import select
 
 from questionnaire.reports.service import ReportService
-from questionnaire.store.accounts import create_user
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, hash_token
 from tests.conftest import Buyer
-from tests.support import fetch, page, wait_until
+from tests.support import add_user, fetch, page, wait_until
 
 PASSWORD = "correct-horse-battery"
 
@@ -149,8 +148,8 @@ def test_reports_dir_unusable_gives_a_clear_503_the_rest_serves_and_repair_recov
     token = buyer.start()
     buyer.answer_all(bank, example["answers"], example["must_have"])
     assert buyer.submit().status_code == 302
+    add_user(app, "sam@provider.example", "sales", "Sam Seller")
     with app.app_context():
-        create_user("sam@provider.example", "sales", PASSWORD, "Sam Seller")
         number = db.session.scalar(
             select(Assessment.id).where(Assessment.token_hash == hash_token(token))
         )

@@ -18,6 +18,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import delete
 
+from questionnaire import services
 from questionnaire.config import ConfigError, from_environment
 from questionnaire.reports import queue as queue_mod
 from questionnaire.reports.queue import job_id, make_worker, render_report
@@ -26,7 +27,7 @@ from questionnaire.store.models import Assessment
 from tests.conftest import Buyer, stored_assessment
 from tests.live import QUEUE_MODE, RedisServer
 from tests.reports.test_report import ANSWERS, MUST_HAVE, REPORT_BANK, submit
-from tests.support import ThreadWorker, fetch, page, wait_until
+from tests.support import RenderSpy, ThreadWorker, fetch, page, wait_until
 
 # Each test makes its own queue, so the queue run of .ci/run would only repeat them.
 pytestmark = pytest.mark.skipif(QUEUE_MODE, reason="bring their own queue: ran without one")
@@ -45,7 +46,7 @@ def queued(make_app, queue_url):
 
     def make(**overrides):
         app = make_app(**{"REPORT_QUEUE_URL": queue_url(), **overrides})
-        app.extensions["reports"].prerender = True  # as in production: enqueue at submit
+        services.reports(app).prerender = True  # as in production: enqueue at submit
         return app
 
     return make
@@ -64,31 +65,31 @@ def drain(app) -> None:
 
 def report_key(app, token: str) -> str:
     with app.app_context():
-        return app.extensions["reports"].job(db.session.merge(stored_assessment(app, token))).key
+        return services.reports(app).job(db.session.merge(stored_assessment(app, token))).key
 
 
 def jobs(app) -> Queue:
-    return app.extensions["reports"].queue.queue()
+    return services.reports(app).queue.queue()
 
 
 def pdfs(app) -> list[str]:
-    directory = app.extensions["reports"].directory
+    directory = services.reports(app).directory
     return sorted(p.name for p in directory.glob("*.pdf")) if directory.is_dir() else []
 
 
 def test_web_requests_only_enqueue_and_the_worker_draws(queued):
     app = queued()
-    service = app.extensions["reports"]
+    service, renders = services.reports(app), RenderSpy(app)
     buyer = Buyer(app.test_client())
-    token = submit(buyer, app.extensions["banks"].current())
-    assert jobs(app).count == 1 and service.renders == 0 and pdfs(app) == []
+    token = submit(buyer, services.banks(app).current())
+    assert jobs(app).count == 1 and renders.count == 0 and pdfs(app) == []
     service.wait_seconds = 0.3
     response = fetch(buyer.client, f"/a/{token}/report.pdf")
     assert response.status_code == 202 and "Your report is being prepared" in page(response)
-    assert jobs(app).count == 1 and service.renders == 0  # asked again: still one job
+    assert jobs(app).count == 1 and renders.count == 0  # asked again: still one job
 
     drain(app)
-    assert service.renders == 1 and len(pdfs(app)) == 1
+    assert renders.count == 1 and len(pdfs(app)) == 1
 
     def gone() -> bool:  # a finished job is kept a second at most: the file is the result
         try:
@@ -100,48 +101,50 @@ def test_web_requests_only_enqueue_and_the_worker_draws(queued):
     assert wait_until(gone, 5)
     response = fetch(buyer.client, f"/a/{token}/report.pdf")
     assert response.status_code == 200 and response.get_data().startswith(b"%PDF-")
-    assert service.renders == 1
+    assert renders.count == 1
 
 
 def test_two_web_processes_asking_for_one_report_make_one_job_and_one_render(queued, queue_url):
     url = queue_url()
     first = queued(REPORT_QUEUE_URL=url)
     second = queued(REPORT_QUEUE_URL=url, create_tables=False)  # same database, same queue
-    first.extensions["reports"].wait_seconds = second.extensions["reports"].wait_seconds = 0
-    token = submit(Buyer(first.test_client()), first.extensions["banks"].current())
+    services.reports(first).wait_seconds = services.reports(second).wait_seconds = 0
+    renders = RenderSpy(first)
+    token = submit(Buyer(first.test_client()), services.banks(first).current())
     assert fetch(second.test_client(), f"/a/{token}/report.pdf").status_code == 202
     assert jobs(first).count == 1
     drain(first)
-    assert first.extensions["reports"].renders == 1 and len(pdfs(first)) == 1
+    assert renders.count == 1 and len(pdfs(first)) == 1
 
 
 def test_a_duplicate_job_draws_once(queued):
     app = queued()
-    service = app.extensions["reports"]
-    token = submit(Buyer(app.test_client()), app.extensions["banks"].current())
+    renders = RenderSpy(app)
+    token = submit(Buyer(app.test_client()), services.banks(app).current())
     number, key = stored_assessment(app, token).id, report_key(app, token)
     # A second job for the same report under another id (say, left over from an older
     # release): RQ cannot tell, the worker must.
     jobs(app).enqueue(render_report, number, key, job_id="an-older-duplicate", result_ttl=0)
     assert jobs(app).count == 2
     drain(app)
-    assert service.renders == 1 and len(pdfs(app)) == 1 and jobs(app).count == 0
+    assert renders.count == 1 and len(pdfs(app)) == 1 and jobs(app).count == 0
 
 
 def test_a_job_for_a_deleted_assessment_draws_nothing(queued):
     app = queued()
+    renders = RenderSpy(app)
     buyer = Buyer(app.test_client())
-    token = submit(buyer, app.extensions["banks"].current())
+    token = submit(buyer, services.banks(app).current())
     assert jobs(app).count == 1
     assert buyer.client.post(f"/a/{token}/delete").status_code == 302
     drain(app)
-    assert app.extensions["reports"].renders == 0 and pdfs(app) == [] and jobs(app).count == 0
+    assert renders.tried == 0 and pdfs(app) == [] and jobs(app).count == 0
 
 
 def test_an_assessment_deleted_while_its_report_is_drawn_leaves_no_file(queued, monkeypatch):
     app = queued()
-    service = app.extensions["reports"]
-    token = submit(Buyer(app.test_client()), app.extensions["banks"].current())
+    service, renders = services.reports(app), RenderSpy(app)
+    token = submit(Buyer(app.test_client()), services.banks(app).current())
     number = stored_assessment(app, token).id
     save = type(service)._save
 
@@ -155,7 +158,7 @@ def test_an_assessment_deleted_while_its_report_is_drawn_leaves_no_file(queued, 
 
     monkeypatch.setattr(type(service), "_save", deleted_meanwhile)
     drain(app)
-    assert service.renders == 1 and pdfs(app) == []
+    assert renders.count == 1 and pdfs(app) == []
 
 
 def test_a_failing_render_is_retried_then_reported_then_asked_for_afresh(queued, tmp_path):
@@ -166,7 +169,7 @@ def test_a_failing_render_is_retried_then_reported_then_asked_for_afresh(queued,
     blocker.write_text("")
     app = queued(REPORTS_DIR=str(blocker / "reports"), REPORT_RETRY_SECONDS=600)
     buyer = Buyer(app.test_client())
-    token = submit(buyer, app.extensions["banks"].current())
+    token = submit(buyer, services.banks(app).current())
     drain(app)  # the first try and RETRIES more, one after the other
     connection = jobs(app).connection
     job = Job.fetch(job_id(report_key(app, token)), connection=connection)
@@ -186,9 +189,9 @@ def test_a_failing_render_is_retried_then_reported_then_asked_for_afresh(queued,
 
 def test_a_render_process_killed_mid_job_fails_the_job_and_the_retry_draws_it(queued, monkeypatch):
     app = queued()
-    service = app.extensions["reports"]
-    pool = service.pool
-    token = submit(Buyer(app.test_client()), app.extensions["banks"].current())
+    pool = services.reports(app).pool
+    renders = RenderSpy(app)
+    token = submit(Buyer(app.test_client()), services.banks(app).current())
     render, calls = pool.render, []
 
     def killed_the_first_time(html, timeout):
@@ -201,14 +204,14 @@ def test_a_render_process_killed_mid_job_fails_the_job_and_the_retry_draws_it(qu
 
     monkeypatch.setattr(pool, "render", killed_the_first_time)
     drain(app)
-    assert len(calls) == 2 and service.renders == 1 and len(pdfs(app)) == 1
+    assert len(calls) == 2 and renders.count == 1 and len(pdfs(app)) == 1
     assert fetch(app.test_client(), f"/a/{token}/report.pdf").status_code == 200
 
 
 def test_the_queue_is_bounded_and_a_report_left_out_is_asked_for_at_download(queued):
     app = queued(REPORT_QUEUE_LIMIT=2)
-    app.extensions["reports"].wait_seconds = 0
-    bank = app.extensions["banks"].current()
+    services.reports(app).wait_seconds = 0
+    bank = services.banks(app).current()
     tokens = [submit(Buyer(app.test_client()), bank, company=f"Co {i}") for i in range(3)]
     assert jobs(app).count == 2  # the third submit found the queue full
     assert fetch(app.test_client(), f"/a/{tokens[2]}/report.pdf").status_code == 202
@@ -226,11 +229,11 @@ def test_with_redis_down_downloads_say_being_prepared_and_pages_keep_serving(
     monkeypatch.setattr(queue_mod, "BACKOFF_SECONDS", 0.5)
     with RedisServer(tmp_path) as redis_server:  # its own: this test stops it
         app = make_app(REPORT_QUEUE_URL=redis_server.url())
-        service = app.extensions["reports"]
+        service = services.reports(app)
         service.prerender = True
         buyer = Buyer(app.test_client())
         token = buyer.start()
-        buyer.answer_all(app.extensions["banks"].current(), ANSWERS, MUST_HAVE)
+        buyer.answer_all(services.banks(app).current(), ANSWERS, MUST_HAVE)
 
         redis_server.stop()
         assert buyer.submit().status_code == 302  # submitted all the same

@@ -15,6 +15,7 @@ import pytest
 import tinyhtml5
 from pypdf import PdfReader
 
+from questionnaire import services
 from questionnaire.app import create_app
 from questionnaire.core.report_context import report_context
 from questionnaire.core.scoring import score
@@ -25,7 +26,15 @@ from questionnaire.store.models import utcnow
 from tests import factories
 from tests.conftest import Buyer, bank_file, stored_assessment
 from tests.live import QUEUE_MODE, RENDER_SECONDS
-from tests.support import SMALL_BANK, Listener, embedded_files, squash, text_of, wait_until
+from tests.support import (
+    SMALL_BANK,
+    Listener,
+    RenderSpy,
+    embedded_files,
+    squash,
+    text_of,
+    wait_until,
+)
 
 # The small bank of the unit tests, with the uptime question marked as availability (so
 # the report prints the downtime each figure allows) and room for long notes.
@@ -52,7 +61,7 @@ def bank_path(tmp_path) -> Path:
 
 @pytest.fixture
 def report_bank(app):
-    return app.extensions["banks"].current()
+    return services.banks(app).current()
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +82,7 @@ def example(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
-    bank = app.extensions["banks"].current()
+    bank = services.banks(app).current()
     token = submit(Buyer(app.test_client()), bank)
     yield SimpleNamespace(
         app=app,
@@ -87,7 +96,12 @@ def example(tmp_path_factory):
 
 @pytest.fixture
 def service(app):
-    return app.extensions["reports"]
+    return services.reports(app)
+
+
+@pytest.fixture
+def renders(app) -> RenderSpy:
+    return RenderSpy(app)
 
 
 def submit(buyer, bank, answers=ANSWERS, must_have=MUST_HAVE, company="Acme Ltd") -> str:
@@ -101,7 +115,7 @@ def submit(buyer, bank, answers=ANSWERS, must_have=MUST_HAVE, company="Acme Ltd"
 def pdf_of(app, token) -> Path:
     with app.app_context():
         assessment = db.session.merge(stored_assessment(app, token))
-        return app.extensions["reports"].pdf_path(assessment)
+        return services.reports(app).pdf_path(assessment)
 
 
 def flat(text: str) -> str:
@@ -340,9 +354,10 @@ def test_raw_markup_that_slipped_past_escaping_still_fetches_nothing(service, tm
 # --- cache --------------------------------------------------------------------------------
 
 
-def test_download_is_the_cached_file_read_again_without_rendering(app, client, buyer, report_bank):
+def test_download_is_the_cached_file_read_again_without_rendering(
+    app, client, buyer, report_bank, renders
+):
     token = submit(buyer, report_bank, company="Acme Ltd (UK)")
-    service = app.extensions["reports"]
     first = pdf_of(app, token).read_bytes()
     again = pdf_of(app, token).read_bytes()
     download = client.get(f"/a/{token}/report.pdf")
@@ -353,12 +368,11 @@ def test_download_is_the_cached_file_read_again_without_rendering(app, client, b
     )
     assert download.headers["Cache-Control"] == "no-store"
     assert first.startswith(b"%PDF-") and first == again == download.get_data()
-    assert service.renders == 1
+    assert renders.count == 1
 
 
-def test_parallel_requests_for_one_report_render_it_once(app, buyer, report_bank):
+def test_parallel_requests_for_one_report_render_it_once(app, buyer, report_bank, service, renders):
     token = submit(buyer, report_bank)
-    service = app.extensions["reports"]
     barrier = threading.Barrier(3)
     bodies: list[bytes] = []
 
@@ -373,7 +387,7 @@ def test_parallel_requests_for_one_report_render_it_once(app, buyer, report_bank
         thread.start()
     for thread in threads:
         thread.join()
-    assert service.renders == 1
+    assert renders.count == 1
     assert len(bodies) == 3 and bodies[0].startswith(b"%PDF") and len(set(bodies)) == 1
     assert [p.name for p in service.directory.iterdir() if p.suffix != ".pdf"] == []
 
@@ -384,14 +398,14 @@ def test_a_new_template_version_renders_again_and_drops_the_old_file(
     token = submit(buyer, report_bank)
     old = pdf_of(app, token)
     newer = make_app(create_tables=False, REPORT_TEMPLATE_VERSION="2")
+    renders = RenderSpy(newer)
     new = pdf_of(newer, token)
     assert new != old and new.is_file() and not old.exists()
-    assert newer.extensions["reports"].renders == 1
+    assert renders.count == 1
 
 
-def test_the_key_covers_what_is_printed(app, buyer, report_bank):
+def test_the_key_covers_what_is_printed(app, buyer, report_bank, service):
     token = submit(buyer, report_bank)
-    service = app.extensions["reports"]
     with app.app_context():
         assessment = db.session.merge(stored_assessment(app, token))
         before = service.job(assessment).key
@@ -405,7 +419,7 @@ def test_the_key_covers_what_is_printed(app, buyer, report_bank):
 
 def test_download_not_ready_says_so_and_asks_again_without_script(app, client, buyer, report_bank):
     app.config["REPORT_WAIT_SECONDS"] = 0
-    app.extensions["reports"].wait_seconds = 0
+    services.reports(app).wait_seconds = 0
     token = submit(buyer, report_bank)
     response = client.get(f"/a/{token}/report.pdf")
     html = response.get_data(as_text=True)
@@ -422,11 +436,11 @@ def test_download_with_a_wrong_token_is_404(client):
     assert client.get("/a/not-a-real-token/report.pdf").status_code == 404
 
 
-def test_download_of_a_draft_goes_to_check_answers(client, buyer, service):
+def test_download_of_a_draft_goes_to_check_answers(client, buyer, renders):
     token = buyer.start()
     response = client.get(f"/a/{token}/report.pdf")
     assert response.status_code == 302 and response.location.endswith(f"/a/{token}/check")
-    assert service.renders == 0
+    assert renders.count == 0
 
 
 def test_unwritable_reports_dir_gives_a_clear_page_and_the_rest_keeps_working(
@@ -467,16 +481,16 @@ def test_purge_also_deletes_the_pdfs_of_assessments_that_are_gone(app, runner, b
 
 
 def test_submit_renders_in_the_background_and_delete_removes_the_pdf(
-    app, client, buyer, report_bank, service
+    app, client, buyer, report_bank, service, renders
 ):
     service.prerender = True
     token = submit(buyer, report_bank)
     with app.app_context():
         path = service.job(db.session.merge(stored_assessment(app, token))).path
     assert wait_until(path.is_file)  # saved a moment after it is counted as drawn
-    assert service.renders == 1
+    assert renders.count == 1
     assert client.get(f"/a/{token}/report.pdf").status_code == 200
-    assert service.renders == 1  # the download was a file read
+    assert renders.count == 1  # the download was a file read
     assert len(list(service.directory.glob("*.pdf"))) == 1
     assert client.post(f"/a/{token}/delete").status_code == 302
     assert list(service.directory.iterdir()) == []
@@ -542,15 +556,15 @@ def test_assess_company_needs_pdf(runner, bank_path, tmp_path):
 
 
 def test_a_render_past_its_time_limit_is_stopped_and_not_retried_at_once(
-    app, buyer, report_bank, service
+    app, buyer, report_bank, service, renders
 ):
     token = submit(buyer, report_bank)
     service.timeout = 0.01
     with pytest.raises(ReportError, match="longer than 0.01 seconds"):
         pdf_of(app, token)
-    renders = service.renders
+    tried = renders.tried
     with pytest.raises(ReportError, match="longer than"):
         pdf_of(app, token)  # remembered for REPORT_RETRY_SECONDS: no second attempt
-    assert service.renders == renders
+    assert renders.tried == tried
     service.timeout, service.retry_seconds = RENDER_SECONDS, 0.0
     assert pdf_of(app, token).read_bytes().startswith(b"%PDF")  # a fresh worker took over

@@ -15,6 +15,7 @@ import pytest
 from pdfua import Severity, validate
 from pypdf import PdfReader
 
+from questionnaire import services
 from questionnaire.app import create_app
 from questionnaire.core.scoring import score
 from questionnaire.store.db import db
@@ -48,7 +49,7 @@ def reports(tmp_path_factory):
     )
     with app.app_context():
         db.create_all()
-    bank = app.extensions["banks"].current()
+    bank = services.banks(app).current()
     example = json.loads(EXAMPLE_ANSWERS.read_text())
     answers, must_have = example["answers"], example["must_have"]
 

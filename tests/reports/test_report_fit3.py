@@ -11,6 +11,7 @@ from xml.etree import ElementTree
 import pytest
 import tinyhtml5
 
+from questionnaire import services
 from questionnaire.core.report_context import report_context
 from questionnaire.core.scoring import score
 from questionnaire.reports.document import render_html
@@ -42,7 +43,7 @@ def bank_path(tmp_path):
 
 @pytest.fixture
 def report_bank(app):
-    return app.extensions["banks"].current()
+    return services.banks(app).current()
 
 
 def context_for(bank, answers, must_have, today=TODAY, company="Acme Ltd") -> dict:
@@ -60,7 +61,7 @@ def context_for(bank, answers, must_have, today=TODAY, company="Acme Ltd") -> di
 
 
 def pdf_text(app, context) -> str:
-    return text_of(app.extensions["reports"].render_bytes(context))
+    return text_of(services.reports(app).render_bytes(context))
 
 
 def test_a_result_not_yet_rated_says_so_with_its_range_and_why(app, report_bank):

@@ -17,6 +17,7 @@ from schemathesis.config import SchemathesisConfig
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
 
+from questionnaire import services
 from questionnaire.core.written import answerable
 from questionnaire.store import access
 from questionnaire.store import followup as followup_store
@@ -254,7 +255,7 @@ def test_patch_sets_owner_and_stage_and_a_draft_keeps_its_retention(app, buyer, 
         draft = db.session.get(Assessment, number)
         draft.updated_at = utcnow() - timedelta(days=80)
         db.session.commit()
-        before = ops.expiry(draft)
+        before = ops.expiry(draft, services.store_settings())
     staff = add_user(app, "owner@provider.example", "sales", "Olive Owner")
     client = app.test_client()
     url = f"/api/v1/assessments/{number}"
@@ -266,7 +267,8 @@ def test_patch_sets_owner_and_stage_and_a_draft_keeps_its_retention(app, buyer, 
         "won",
     )
     with app.app_context():
-        assert ops.expiry(db.session.get(Assessment, number)) == before  # staff do not extend it
+        settings = services.store_settings()
+        assert ops.expiry(db.session.get(Assessment, number), settings) == before  # not extended
     bad = client.patch(url, json={"owner": 999999, "stage": "nope"}, headers=bearer(token))
     fields = {e["field"]: e["code"] for e in problem_of(bad, 422, "validation-failed")["errors"]}
     assert fields == {"stage": "literal_error"}

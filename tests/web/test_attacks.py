@@ -41,13 +41,12 @@ from pypdf import PdfReader
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 from sqlalchemy import func, select
 
+from questionnaire import services
 from questionnaire.core.scoring import score, visible_answers
 from questionnaire.core.text import CONTROL_CHARACTERS
 from questionnaire.store import apitokens
 from questionnaire.store import operations as ops
-from questionnaire.store.accounts import create_user
 from questionnaire.store.db import db
-from questionnaire.store.listing import FORMULA_STARTS
 from questionnaire.store.models import (
     AccessEvent,
     ApiToken,
@@ -60,12 +59,14 @@ from questionnaire.store.models import (
     User,
     hash_token,
 )
+from questionnaire.web.export import FORMULA_STARTS
 from tests.conftest import Buyer
 from tests.support import (
     CSRF_FIELD,
     FAST,
     PASSWORD,
     Listener,
+    add_user,
     assessment_id,
     embedded_files,
     fetch,
@@ -108,8 +109,7 @@ def attacked(make_app, bank, example):
     """A buyer who typed payloads into every text question and contact field, and a staff
     member with a payload for a name who opened the assessment; the pages they all see."""
     app = make_app(REPORT_WAIT_SECONDS=60, **FAST)  # the PDF download waits for its render
-    with app.app_context():
-        create_user("ada@provider.example", "admin", PASSWORD, STAFF)
+    add_user(app, "ada@provider.example", "admin", STAFF)
     staff = app.test_client()
     assert sign_in(staff, "ada@provider.example").status_code == 302
     buyer = Buyer(app.test_client())
@@ -250,8 +250,7 @@ def test_xss_payloads_are_plain_quoted_cells_in_the_csv(attacked):
 @pytest.fixture
 def sales(make_app):
     app = make_app(**FAST)
-    with app.app_context():
-        create_user("sam@provider.example", "sales", PASSWORD, "Sam")
+    add_user(app, "sam@provider.example", "sales", "Sam")
     client = app.test_client()
     assert sign_in(client, "sam@provider.example").status_code == 302
     return app, client
@@ -355,7 +354,7 @@ def test_hostile_markup_in_every_field_fetches_and_embeds_nothing(
 
 def test_raw_markup_in_the_renderer_fetches_nothing_whatever_the_element(make_app, tmp_path):
     """Defence in depth, should markup ever reach the renderer unescaped."""
-    service = make_app().extensions["reports"]
+    service = services.reports(make_app())
     secret = tmp_path / "secret.txt"
     secret.write_text("SECRET-5b8e21")
     with Listener() as listener:
@@ -413,9 +412,8 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
     make_app, bank, example
 ):
     app = make_app(WTF_CSRF_ENABLED=True, **FAST)
-    with app.app_context():
-        create_user("ada@provider.example", "admin", PASSWORD, "Ada")
-        colleague = create_user("sam@provider.example", "sales", PASSWORD, "Sam").id
+    add_user(app, "ada@provider.example", "admin", "Ada")
+    colleague = add_user(app, "sam@provider.example", "sales", "Sam")
     client = app.test_client()  # an admin who is also filling in an assessment
     assert sign_in(client, "ada@provider.example").status_code == 302
     with app.app_context():
@@ -433,8 +431,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         for f in score(bank, example["answers"], example["must_have"]).follow_ups
         if f.status == "ask_provider" and bank.question(f.id).type == "yesno"
     )
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         apitokens.create("Kept")
+        uow.commit()
         kept_token = db.session.scalar(select(ApiToken.id))
     args = {
         "token": token,
@@ -454,9 +453,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
             **buyer.section_data(bank, "security", example["answers"]),
             "action": "next",
         },
-        "sales.login": {"email": "ada@provider.example", "password": PASSWORD},
+        "sales.auth.login": {"email": "ada@provider.example", "password": PASSWORD},
         "sales.admin.create_user": {"email": "eve@x.example", "name": "Eve", "role": "admin"},
-        "sales.change_password": {
+        "sales.auth.change_password": {
             "current": PASSWORD,
             "new": "another-long-password",
             "confirm": "another-long-password",
@@ -480,9 +479,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sharing.create_link",
         "sharing.revoke_link",
         "emails.email_link",
-        "sales.login",
-        "sales.logout",
-        "sales.change_password",
+        "sales.auth.login",
+        "sales.auth.logout",
+        "sales.auth.change_password",
         "sales.admin.create_user",
         "sales.admin.disable_user",
         "sales.admin.enable_user",
@@ -522,7 +521,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.admin.reset_password": 200,
         "sales.admin.create_token": 200,
         "sales.admin.revoke_token": 302,
-        "sales.login": 302,
+        "sales.auth.login": 302,
         "wizard.submit": 302,
         "sharing.create_link": 302,
         "sharing.revoke_link": 302,
@@ -537,15 +536,15 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.library.confirm": 409,  # the preview is not made yet (no background here)
         "sales.library.retire": 302,
         "wizard.delete": 302,
-        "sales.change_password": 302,
-        "sales.logout": 302,
+        "sales.auth.change_password": 302,
+        "sales.auth.logout": 302,
     }
     for endpoint, status in expected.items():
         with app.test_request_context():
             url = app.url_for(endpoint, **{k: v for k, v in args.items() if k in routes[endpoint]})
         response = client.post(url, data={**forms.get(endpoint, {}), "csrf_token": good})
         assert response.status_code == status, (endpoint, response.status_code)
-        if endpoint == "sales.change_password":  # on to a fresh session, with a new token
+        if endpoint == "sales.auth.change_password":  # on to a fresh session, with a new token
             assert response.location.endswith("/sales/")
             good = CSRF_FIELD.search(page(client.get("/sales/"))).group(1)
     assert database_state(app) != before
@@ -575,8 +574,7 @@ def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
 ):
     """PostgreSQL refuses NUL in text, so a NUL that reached a query was a 500 there."""
     app = make_app(**FAST)
-    with app.app_context():
-        create_user("ada@provider.example", "admin", PASSWORD, "Ada")
+    add_user(app, "ada@provider.example", "admin", "Ada")
     client = app.test_client()  # an admin who is also filling in an assessment
     assert sign_in(client, "ada@provider.example").status_code == 302
     buyer = Buyer(client)
@@ -639,8 +637,7 @@ def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
 
 def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, example):
     admin_client = app.test_client()
-    with app.app_context():
-        create_user("ada@provider.example", "admin", PASSWORD, "Ada")
+    add_user(app, "ada@provider.example", "admin", "Ada")
     assert sign_in(admin_client, "ada@provider.example").status_code == 302
     mine = Buyer(app.test_client())
     token = mine.start()
@@ -673,8 +670,9 @@ def test_tokens_and_ids_that_are_not_yours_are_404_on_every_route(app, bank, exa
     assert {"wizard.resume", "wizard.step", "wizard.result", "report.download"} <= checked
     assert "report.download" in checked and "wizard.answers_json" in checked
 
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         api_token = apitokens.create("Probe")
+        uow.commit()
     for rule in app.url_map.iter_rules():
         ids = {"assessment_id", "user_id", "token_id", "answer_id", "job_id"} & rule.arguments
         if not ids:
@@ -703,7 +701,7 @@ def test_a_buyer_with_a_session_cannot_reach_any_sales_page(app, buyer, bank, ex
     buyer.submit()
     number = assessment_id(app, token)
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/sales") or rule.endpoint == "sales.login":
+        if not rule.rule.startswith("/sales") or rule.endpoint == "sales.auth.login":
             continue
         values = {k: number if k == "assessment_id" else 1 for k in rule.arguments}
         with app.test_request_context():
@@ -719,8 +717,7 @@ def test_a_buyer_with_a_session_cannot_reach_any_sales_page(app, buyer, bank, ex
 @pytest.mark.parametrize("encoding", ["urlencoded", "multipart"])
 def test_oversized_bodies_are_refused_with_413_and_change_nothing(make_app, encoding):
     app = make_app(**FAST)
-    with app.app_context():
-        create_user("sam@provider.example", "sales", PASSWORD, "Sam")
+    add_user(app, "sam@provider.example", "sales", "Sam")
     buyer = Buyer(app.test_client())
     buyer.start()
     before = database_state(app)
@@ -770,9 +767,8 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
 
     app.add_url_rule("/test-500", "test_500", boom)
     app.add_url_rule("/test-503", "test_503", busy)
-    with app.app_context():
-        create_user("ada@provider.example", "admin", PASSWORD, "Ada")
-        colleague = create_user("sam@provider.example", "sales", PASSWORD, "Sam").id
+    add_user(app, "ada@provider.example", "admin", "Ada")
+    colleague = add_user(app, "sam@provider.example", "sales", "Sam")
     staff = app.test_client()
     assert sign_in(staff, "ada@provider.example").status_code == 302
     drafting = Buyer(app.test_client())

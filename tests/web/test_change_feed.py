@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from questionnaire import services
 from questionnaire.core.written import answerable
 from questionnaire.reports import deletion
 from questionnaire.store import changes, revisions
@@ -96,21 +97,25 @@ def test_a_copy_of_200_assessments_stays_in_sync_from_the_feed_alone(app, bank, 
                 if q.id in example["answers"]
             }
             must = set(example["must_have"]) & set(values)
-            ops.save_section(assessment, bank, section_id, values, must, True)
+            with services.unit_of_work() as uow:
+                ops.save_section(uow, assessment, bank, section_id, values, must, True)
 
     ids: list[int] = []
     deleted: set[int] = set()
     done = {"answered": 0, "patched": 0, "revised": 0, "deleted": 0}
     with app.app_context():
         for n in range(200):
-            assessment, _ = ops.start_assessment(
-                bank, f"Company {n}", f"Buyer {n}", f"b{n}@x.example"
-            )
+            with services.unit_of_work() as uow:
+                assessment, _ = ops.start_assessment(
+                    bank, f"Company {n}", f"Buyer {n}", f"b{n}@x.example"
+                )
+                uow.commit()
             ids.append(assessment.id)
             roll = rng.random()
             if roll < 0.6:
                 fill(assessment, len(sections))
-                ops.submit(assessment, bank)
+                with services.unit_of_work() as uow:
+                    ops.submit(uow, assessment, bank)
             elif roll < 0.8:
                 fill(assessment, rng.randrange(1, len(sections)))
             live = [i for i in ids if i not in deleted]
@@ -137,7 +142,9 @@ def test_a_copy_of_200_assessments_stays_in_sync_from_the_feed_alone(app, bank, 
                 assert response.status_code == 200, response.json
                 done["patched"] += 1
             elif action < 0.38 and target.submitted:
-                revision, _, _ = revisions.revise(target, bank)  # the original's revised_by
+                with services.unit_of_work() as uow:  # the original's revised_by changes
+                    revision, _, _ = revisions.revise(services.banks(), target, bank)
+                    uow.commit()
                 ids.append(revision.id)
                 done["revised"] += 1
             elif action < 0.48:
@@ -184,13 +191,15 @@ def test_a_cursor_is_opaque_and_a_forged_or_stale_one_is_refused(app, buyer):
     ):
         response = client.get(f"/api/v1/changes?after={stale}", headers=bearer(token))
         problem_of(response, 410, "cursor-expired")
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         # 29 days on, the purge keeps the deletions the cursor may need...
         changes.purge_tombstones(utcnow() + timedelta(days=29))
+        uow.commit()
     assert client.get(f"/api/v1/changes?after={cursor}", headers=bearer(token)).status_code == 200
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         # ...32 days on, it may have removed some: the reader must start again.
         changes.purge_tombstones(utcnow() + timedelta(days=32))
+        uow.commit()
     expired = client.get(f"/api/v1/changes?after={cursor}", headers=bearer(token))
     assert "full list" in problem_of(expired, 410, "cursor-expired")["detail"]
     fresh = client.get("/api/v1/changes", headers=bearer(token))  # from the start: always fine
@@ -218,11 +227,12 @@ def test_changes_committed_while_the_feed_is_read_are_never_skipped(app, bank):
     visible only once every lower one is, so no cursor passes a change still committing
     (on PostgreSQL the clock's row lock orders them; on SQLite writes are serial)."""
     token = new_token(app.test_cli_runner())
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         ids = [
             ops.start_assessment(bank, f"Co {n}", f"B {n}", f"b{n}@x.example")[0].id
             for n in range(60)
         ]
+        uow.commit()
     reader = Copy(app.test_client(), token, limit=7)
     reader.sync()
     writing = threading.Event()

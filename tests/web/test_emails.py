@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
+from questionnaire import services
 from questionnaire.config import ConfigError
 from questionnaire.store import mails
 from questionnaire.store.db import db
@@ -26,13 +27,13 @@ SALES_TEAM = ("sales@provider.example", "lead@provider.example")
 @pytest.fixture
 def app(make_app, smtp):
     app = make_app(**smtp.config(SALES_NOTIFY_EMAILS=", ".join(SALES_TEAM)))
-    app.extensions["mailer"].retry_delays = (0.05, 0.05)
+    services.mail(app).retry_delays = (0.05, 0.05)
     return app
 
 
 def outcomes(app, token, kind) -> list[str]:
     """The recorded outcomes of an assessment's e-mails of one kind, once all are settled."""
-    assert app.extensions["mailer"].wait_until_idle(20)
+    assert services.mail(app).wait_until_idle(20)
     with app.app_context():
         return list(
             db.session.scalars(
@@ -124,7 +125,9 @@ def test_the_hourly_limit_holds_when_many_ask_at_once(app, buyer):
         with app.app_context():
             barrier.wait()
             try:
-                mails.record_to_buyer(number, mails.RESUME_LINK)
+                with services.unit_of_work() as uow:
+                    mails.record_to_buyer(app.secret_key, number, mails.RESUME_LINK)
+                    uow.commit()
                 results.append("recorded")
             except mails.TooMany:
                 results.append("refused")
@@ -148,7 +151,9 @@ def test_the_limit_of_an_address_holds_when_many_assessments_ask_at_once(app, bu
         with app.app_context():
             barrier.wait()
             try:
-                mails.record_to_buyer(number, mails.RESUME_LINK)
+                with services.unit_of_work() as uow:
+                    mails.record_to_buyer(app.secret_key, number, mails.RESUME_LINK)
+                    uow.commit()
                 results.append("recorded")
             except mails.TooMany:
                 results.append("refused")
@@ -193,7 +198,7 @@ def test_deleting_the_assessments_does_not_reset_the_count_of_an_address(app, cl
             client.post(buyer.url("/email-link"))
         assert client.post(buyer.url("/delete")).status_code == 302
     assert len(smtp.wait_for(mails.ADDRESS_LIMIT)) == mails.ADDRESS_LIMIT
-    assert app.extensions["mailer"].wait_until_idle(20)
+    assert services.mail(app).wait_until_idle(20)
     assert len(smtp.received) == mails.ADDRESS_LIMIT  # not 12
     with app.app_context():  # nothing personal is kept: only keyed hashes and times
         stored = db.session.scalars(select(MailRecipient.key)).all()
@@ -211,7 +216,7 @@ def test_the_sales_team_gets_at_most_its_hourly_number_of_notices(make_app, smtp
         submit(
             Buyer(app.test_client()), bank, example, company=f"Burst {n}", email=f"b{n}@x.example"
         )
-    assert app.extensions["mailer"].wait_until_idle(20)
+    assert services.mail(app).wait_until_idle(20)
     notices = [r for r in smtp.received if r.recipients == ["sales@provider.example"]]
     assert len(notices) == 2
     with app.app_context():
@@ -266,7 +271,7 @@ def test_a_mail_server_that_never_answers_does_not_hold_up_the_page(make_app, bu
             MAIL_DEFAULT_SENDER="t@provider.example",
             PUBLIC_URL="https://trustcheck.example",
         )
-        app.extensions["mailer"].retry_delays = ()
+        services.mail(app).retry_delays = ()
         buyer = buyer_factory(app)
         token = buyer.start()
         response = buyer.client.post(buyer.url("/email-link"))
@@ -429,7 +434,7 @@ def test_a_submission_is_saved_even_if_its_mails_cannot_be_queued(
     def broken(*args, **kwargs):
         raise RuntimeError("the mailer broke")
 
-    monkeypatch.setattr(app.extensions["mailer"], "send", broken)
+    monkeypatch.setattr(services.mail(app), "send", broken)
     token = submit(buyer, bank, example)
     assert stored_assessment(app, token).submitted
     assert client.get(f"/a/{token}/result").status_code == 200
@@ -440,7 +445,7 @@ def test_a_submission_is_saved_even_if_its_mails_cannot_be_queued(
 
 def test_without_a_mail_server_nothing_about_email_is_shown(make_app, buyer_factory, bank, example):
     app = make_app()
-    assert app.extensions["mailer"] is None
+    assert services.mail(app) is None
     buyer = buyer_factory(app)
     token = submit(buyer, bank, example)
     other = buyer.start()

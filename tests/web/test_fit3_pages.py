@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from questionnaire import services
 from questionnaire.core.evidence import years_before
 from tests.conftest import bank_file, stored_assessment
 from tests.support import (
@@ -57,7 +58,7 @@ def bank_path(tmp_path) -> Path:
 
 @pytest.fixture
 def bank(app):
-    return app.extensions["banks"].current()
+    return services.banks(app).current()
 
 
 def submitted(buyer, bank, answers, must_have=()) -> str:
@@ -296,7 +297,7 @@ def test_quotes_say_where_and_when_and_an_old_source_is_flagged(
     older = WEB_BANK.replace(captured.isoformat(), old.isoformat())
     bank_path.write_text(older.replace('version: "1.0"', 'version: "1.1"'))  # a new bank
     other = type(buyer)(app.test_client())
-    stale = submitted(other, app.extensions["banks"].current(), ALL_MET)
+    stale = submitted(other, services.banks(app).current(), ALL_MET)
     html = page(other.client.get(f"/a/{stale}/result"))
     assert html.count('</time> — <strong class="stale">may be out of date</strong>') >= 3
     assert "confirm with the provider" not in html  # summary and quotes: the flag alone

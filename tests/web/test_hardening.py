@@ -13,6 +13,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import delete, func, select
 
+from questionnaire import services
 from questionnaire.store import accounts, throttle
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
@@ -103,10 +104,11 @@ def test_a_submit_that_read_the_draft_before_another_tab_saved_freezes_that_save
     changed = "no" if before == "yes" else "yes"
     with app.app_context():
         submitting = ops.find_by_token(buyer.token)  # tab B has read the draft to submit it
-        with app.app_context():  # tab A, its own session, saves a changed answer meanwhile
-            saving = ops.find_by_token(buyer.token)
-            ops.save_section(saving, bank, "security", {question.id: changed}, set(), False)
-        result = ops.submit(submitting, bank)
+        with app.app_context(), services.unit_of_work() as uow:  # tab A, its own session,
+            saving = ops.find_by_token(buyer.token)  # saves a changed answer meanwhile
+            ops.save_section(uow, saving, bank, "security", {question.id: changed}, set(), False)
+        with services.unit_of_work() as uow:
+            result = ops.submit(uow, submitting, bank)
         assert submitting.answers[question.id] == changed
     row = stored(app, buyer.token)
     assert row.status == "submitted" and row.answers[question.id] == changed
@@ -118,10 +120,12 @@ def test_a_save_after_a_submit_it_raced_is_refused_and_changes_nothing(app, buye
     buyer.answer_all(bank, example["answers"], example["must_have"])
     with app.app_context():
         saving = ops.find_by_token(buyer.token)  # tab A read the draft, then tab B submitted
-        with app.app_context():
-            ops.submit(ops.find_by_token(buyer.token), bank)
-        with pytest.raises(ops.AlreadySubmitted):
-            ops.save_section(saving, bank, "security", {"encryption_at_rest": "no"}, set(), False)
+        with app.app_context(), services.unit_of_work() as uow:
+            ops.submit(uow, ops.find_by_token(buyer.token), bank)
+        with pytest.raises(ops.AlreadySubmitted), services.unit_of_work() as uow:
+            ops.save_section(
+                uow, saving, bank, "security", {"encryption_at_rest": "no"}, set(), False
+            )
     row = stored(app, buyer.token)
     assert row.answers["encryption_at_rest"] == example["answers"]["encryption_at_rest"]
 
@@ -173,7 +177,7 @@ def test_a_pdf_drawn_while_another_process_deletes_its_assessment_does_not_stay(
 ):
     drawing = make_app(REPORT_PRERENDER=True)  # the worker the buyer submitted on
     deleting = make_app(create_tables=False)  # another worker, where their delete lands
-    service = drawing.extensions["reports"]
+    service = services.reports(drawing)
     started, go_on = threading.Event(), threading.Event()
     draw = service._draw
 
@@ -199,7 +203,7 @@ def test_purge_removes_the_pdf_of_an_assessment_deleted_behind_its_back(app, run
     buyer.start()
     buyer.answer_all(bank, example["answers"], example["must_have"])
     buyer.submit()
-    service = app.extensions["reports"]
+    service = services.reports(app)
     with app.app_context():
         assessment = ops.find_by_token(buyer.token)
         pdf = service.pdf_path(assessment)
@@ -385,14 +389,16 @@ def test_https_responses_tell_browsers_to_stay_on_https(make_app):
 def test_a_sales_password_that_is_common_or_made_from_the_name_or_email_is_refused(
     app, password, why
 ):
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         with pytest.raises(accounts.UserError, match=why):
-            accounts.create_user("ada.lovelace@provider.example", "sales", password, "Ada Lovelace")
+            accounts.create_user(
+                uow, "ada.lovelace@provider.example", "sales", password, "Ada Lovelace"
+            )
         user = accounts.create_user(
-            "ada.lovelace@provider.example", "sales", "correct-horse-battery", "Ada Lovelace"
+            uow, "ada.lovelace@provider.example", "sales", "correct-horse-battery", "Ada Lovelace"
         )
         with pytest.raises(accounts.UserError, match=why):
-            accounts.reset_password(user, password)
+            accounts.reset_password(uow, user, password)
         for _ in range(20):  # what --generate-password and the admin page hand out
             accounts.check_password_strength(accounts.generate_password(), user.email, user.name)
 

@@ -11,9 +11,11 @@ import re
 import pytest
 from sqlalchemy import select
 
+from questionnaire import services
 from questionnaire.core.scoring import score
 from questionnaire.core.written import answerable
 from questionnaire.store import library, open_questions
+from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import (
     AccessEvent,
@@ -22,7 +24,6 @@ from questionnaire.store.models import (
     LibraryJob,
     ResultRevision,
 )
-from questionnaire.store.operations import bank_of
 from tests.conftest import Buyer
 from tests.support import FAST, assessment_id, page, store_fit2_assessment
 
@@ -67,9 +68,10 @@ def submitted_buyer(app, bank, example, company, **changes) -> int:
 
 
 def run_jobs(app) -> None:
-    with app.app_context():
+    with app.app_context(), services.unit_of_work() as uow:
         while (job_id := library.claim()) is not None:
-            library.run(job_id)
+            uow.commit()  # claimed, as web.jobs.JobRunner does
+            library.run(uow, services.banks(), job_id)
 
 
 def test_answers_are_created_changed_and_retired_with_every_change_kept(app, sales):
@@ -223,7 +225,7 @@ def test_apply_previews_then_writes_only_what_was_confirmed(app, sales, bank, ex
     other = assessment_id(app, store_fit2_assessment(app, "Older Ltd"))
     with app.app_context():
         found = db.session.get(Assessment, other)
-        open_questions.opened(other, bank_of(found), answerable(found.result))
+        open_questions.opened(other, ops.bank_of(services.banks(), found), answerable(found.result))
         db.session.commit()
     number = new_answer(sales, value="14")
     assert "4 submitted assessments have this question open" in page(
@@ -446,10 +448,10 @@ def test_the_buyer_is_told_at_once_and_later_answers_go_together(make_app, smtp,
         # Ten minutes pass.
         notice.due_at = notice.last_sent_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-    app.extensions["answer_notices"].kick()
+    services.answer_notices(app).kick()
     later = smtp.wait_for(3)[2]
     assert later.message["Subject"] == "The provider answered 2 of your questions: Mail Ltd"
-    assert app.extensions["mailer"].wait_until_idle(15)
+    assert services.mail(app).wait_until_idle(15)
     with app.app_context():
         assert db.session.get(AnswerNotice, number).pending == []
     assert len(smtp.received) == 3
@@ -470,20 +472,22 @@ def test_a_row_changed_during_a_batch_is_written_again_on_its_own(
     original = followup.count_answer
     raced = []
 
-    def racing(a, *args, **kwargs):
+    def racing(uow, a, *args, **kwargs):
         if not raced:  # someone saves this assessment while the batch is being written
             raced.append(a.id)
             db.session.execute(
                 text("UPDATE assessments SET row_version = row_version + 1 WHERE id = :id"),
                 {"id": a.id},
             )
-        return original(a, *args, **kwargs)
+        return original(uow, a, *args, **kwargs)
 
     monkeypatch.setattr(followup, "count_answer", racing)
     alone = []
     one_by_one = library._one_by_one
     monkeypatch.setattr(
-        library, "_one_by_one", lambda items, *rest: alone.extend(items) or one_by_one(items, *rest)
+        library,
+        "_one_by_one",
+        lambda uow, items, *rest: alone.extend(items) or one_by_one(uow, items, *rest),
     )
     run_jobs(app)
     assert raced and len(alone) == 3  # the batch rolled back whole, then each on its own

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from questionnaire import services
 from questionnaire.core.bank import parse_bank
 from questionnaire.reports.document import report_filename
 from questionnaire.reports.service import ReportError
@@ -33,6 +34,7 @@ from tests.support import (
     page,
     redirects_to_sign_in,
     sign_in,
+    stand_in,
 )
 
 
@@ -63,7 +65,7 @@ def add_assessments(app, count: int, seed: int = 0) -> list[dict]:
     """Rows straight into the table (the list reads only these columns); returns them."""
     rng = random.Random(seed)
     with app.app_context():
-        bank = ops.registry().current()
+        bank = services.banks().current()
         older = parse_bank(
             bank.source.replace(f'version: "{bank.version}"', 'version: "2000.1"', 1), "old.yaml"
         )
@@ -147,7 +149,7 @@ def test_every_sales_route_redirects_to_sign_in_without_a_session(app, client):
     """Walks the URL map, so a route added later cannot slip through unguarded."""
     checked = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith("/sales") or rule.endpoint == "sales.login":
+        if not rule.rule.startswith("/sales") or rule.endpoint == "sales.auth.login":
             continue
         values = dict.fromkeys(rule.arguments, 1)  # "1" also fits a string argument
         with app.test_request_context():
@@ -162,7 +164,7 @@ def test_every_sales_route_redirects_to_sign_in_without_a_session(app, client):
         "sales.assessment",
         "sales.pdf",
         "sales.answers_json",
-        "sales.logout",
+        "sales.auth.logout",
         "sales.admin.index",
         "sales.admin.create_user",
         "sales.admin.disable_user",
@@ -732,7 +734,7 @@ def test_pdf_download_comes_from_the_report_service(
     pdf.write_bytes(b"%PDF-1.7 fake")
     fake = FakeReports(pdf)
     number = assessment_id(app, submit_example(buyer, bank, example, company="Acme Ltd"))
-    monkeypatch.setitem(app.extensions, "reports", fake)
+    stand_in(monkeypatch, app, services.Reports, fake)
     response = fetch(sales, f"/sales/assessments/{number}/report.pdf")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert response.get_data() == b"%PDF-1.7 fake" and fake.asked == [number]
@@ -744,7 +746,7 @@ def test_pdf_download_comes_from_the_report_service(
 
 def test_a_failed_report_is_a_503_and_not_recorded(app, sales, buyer, bank, example, monkeypatch):
     number = assessment_id(app, submit_example(buyer, bank, example))
-    monkeypatch.setitem(app.extensions, "reports", FakeReports(None, ReportError("boom")))
+    stand_in(monkeypatch, app, services.Reports, FakeReports(None, ReportError("boom")))
     response = fetch(sales, f"/sales/assessments/{number}/report.pdf")
     assert response.status_code == 503 and "could not be made" in page(response)
     with app.app_context():
@@ -824,7 +826,7 @@ def test_views_downloads_and_exports_are_recorded(
     pdf = tmp_path / "r.pdf"
     pdf.write_bytes(b"%PDF")
     number = assessment_id(app, submit_example(buyer, bank, example))
-    monkeypatch.setitem(app.extensions, "reports", FakeReports(pdf))
+    stand_in(monkeypatch, app, services.Reports, FakeReports(pdf))
     sales.get(f"/sales/assessments/{number}")
     fetch(sales, f"/sales/assessments/{number}/report.pdf")
     sales.get(f"/sales/assessments/{number}/answers.json")
@@ -908,7 +910,7 @@ def test_sales_finds_last_weeks_deal_breakers_downloads_one_and_exports_the_buye
     pdf.write_bytes(b"%PDF")
     add_assessments(app, 60, seed=8)
     token = submit_example(buyer, bank, example, company="Dealbreaker Corp")
-    monkeypatch.setitem(app.extensions, "reports", FakeReports(pdf))
+    stand_in(monkeypatch, app, services.Reports, FakeReports(pdf))
     number = assessment_id(app, token)
     week_ago = (utcnow() - timedelta(days=7)).date().isoformat()
     args = {"deal_breakers": "yes", "date_from": week_ago}

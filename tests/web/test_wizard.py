@@ -9,6 +9,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
+from questionnaire import services
 from questionnaire.core import answers as answers_mod
 from questionnaire.core.conditions import Compare
 from questionnaire.core.scoring import score
@@ -453,7 +454,7 @@ def test_a_broken_bank_file_keeps_the_last_good_bank_serving(app, client, bank_p
     bank_path.write_text(bank_path.read_text().replace("type: yesno", "type: yesnoo", 1))
     response = client.get("/")
     assert response.status_code == 200 and "Top questions to ask a cloud provider" in page(response)
-    registry = app.extensions["banks"]
+    registry = services.banks(app)
     assert registry.last_error is not None
     assert any("unknown type 'yesnoo'" in str(p) for p in registry.last_error.problems)
     assert "unknown type 'yesnoo'" in caplog.text

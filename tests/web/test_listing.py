@@ -1,4 +1,5 @@
-"""The sales list's pure parts: reading filters, page links, CSV cells. No app, no database."""
+"""The sales list's pure parts: reading filters from a query string, page links, CSV cells
+from the public dict. No app, no database."""
 
 from __future__ import annotations
 
@@ -7,26 +8,32 @@ import io
 from datetime import UTC, date, datetime
 
 import pytest
+from werkzeug.datastructures import MultiDict
 
-from questionnaire.store import listing
-from questionnaire.store.crm import Links
-from questionnaire.store.listing import Filters, neutralise, page_numbers, parse_filters
+from questionnaire.store import listing, public
+from questionnaire.store.public import Links
+from questionnaire.web import export, queries
+from questionnaire.web.export import neutralise
+from questionnaire.web.queries import ListQuery, page_numbers
+from questionnaire.web.queries import list_filters as parse_filters
 
 
 def test_defaults_are_submitted_newest_first_page_one():
-    assert parse_filters({}) == Filters(status="submitted", sort="newest", page=1)
+    assert parse_filters({}) == ListQuery(status="submitted", sort="newest", page=1)
     assert not parse_filters({}).active
 
 
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        ({"status": "deleted"}, Filters()),
-        ({"sort": "DROP TABLE"}, Filters()),
-        ({"deal_breakers": "maybe"}, Filters()),
-        ({"page": "-4"}, Filters(page=1)),
-        ({"page": "two"}, Filters(page=1)),
-        ({"page": "99999999999"}, Filters(page=1_000_000)),
+        ({"status": "deleted"}, ListQuery()),
+        ({"sort": "DROP TABLE"}, ListQuery()),
+        ({"deal_breakers": "maybe"}, ListQuery()),
+        ({"page": "-4"}, ListQuery(page=1)),
+        ({"page": "two"}, ListQuery(page=1)),
+        ({"page": "99999999999"}, ListQuery(page=1_000_000)),
+        ({"owner": "x"}, ListQuery()),
+        ({"per_page": "5"}, ListQuery()),  # the page shows PAGE_SIZE rows
     ],
 )
 def test_unknown_values_fall_back_to_the_default(args, expected):
@@ -39,7 +46,7 @@ def test_drafts_cannot_be_sorted_by_score():
 
 def test_search_is_trimmed_collapsed_and_bounded():
     assert parse_filters({"q": "  acme \t  ltd "}).q == "acme ltd"
-    assert len(parse_filters({"q": "x" * 500}).q) == listing.MAX_QUERY
+    assert len(parse_filters({"q": "x" * 500}).q) == queries.MAX_QUERY
 
 
 def test_a_bad_date_is_reported_and_ignored():
@@ -116,13 +123,15 @@ def test_csv_cells_are_neutralised_and_dates_iso_8601_with_seconds_and_offset():
         "bank_version": "2026.11.1",
         **CRM_COLUMNS,
     }
-    cells = listing.csv_cells(row, "http://localhost/sales/assessments/7", {}, NO_LINKS)
+    cells = csv_cells(row, "http://localhost/sales/assessments/7", {}, NO_LINKS)
     assert cells[:4] == ["7", "'=cmd|' /C calc'!A0", "'@Ann", "ann@example.com"]
     assert cells[5:8] == ["2026-11-30T09:15:42+00:00", "2026-11-30T09:15:42+00:00", "86.9"]
 
 
 CRM_COLUMNS = {
     "id": 7,
+    "version": 1,
+    "created_at": None,
     "owner_id": None,
     "stage": "new",
     "result_revision": 0,
@@ -136,8 +145,15 @@ CRM_COLUMNS = {
 NO_LINKS = Links({}, {})
 
 
+def csv_cells(row: dict, link: str, owners: dict, links: Links) -> list[str]:
+    """A CSV row as the export makes it: from the row's public dict and result facts."""
+    return export.csv_cells(
+        public.assessment_dict(row, owners, links), public.result_facts(row), link
+    )
+
+
 def crm(cells: list[str]) -> dict[str, str]:
-    return dict(zip(listing.CSV_HEADER, cells, strict=True))
+    return dict(zip(export.CSV_HEADER, cells, strict=True))
 
 
 def test_csv_has_what_a_crm_needs_of_a_fit2_result():
@@ -168,7 +184,7 @@ def test_csv_has_what_a_crm_needs_of_a_fit2_result():
         },
     }
     links = Links(revised_by={7: [9, 12]}, causes={7: "written_answer"})
-    cells = crm(listing.csv_cells(row, "link", {3: "Sam Seller"}, links))
+    cells = crm(csv_cells(row, "link", {3: "Sam Seller"}, links))
     assert cells["Id"] == "7" and cells["Deal-breaker ids"] == "mfa backups"
     assert cells["Unresolved must-haves"] == "1" and cells["Coverage (%)"] == "84.2"
     assert cells["Provisional"] == "yes" and cells["Open follow-ups"] == "4"
@@ -200,7 +216,7 @@ def test_csv_gives_a_fit3_results_state_and_score_range():
         "score_low": 41.25,
         "score_high": 93.0,
     }
-    cells = crm(listing.csv_cells(row, "link", {}, NO_LINKS))
+    cells = crm(csv_cells(row, "link", {}, NO_LINKS))
     assert (cells["State"], cells["Score low"], cells["Score high"]) == (
         "not_rated",
         "41.2",
@@ -223,7 +239,7 @@ def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero()
         "bank_version": "1",
         **CRM_COLUMNS,
     }
-    cells = crm(listing.csv_cells(draft, "link", {}, NO_LINKS))
+    cells = crm(csv_cells(draft, "link", {}, NO_LINKS))
     for column in (
         "Score",
         "Deal-breakers",
@@ -248,23 +264,21 @@ def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero()
             "sections": [],
         },
     }
-    cells = crm(listing.csv_cells(fit1, "link", {}, NO_LINKS))
+    cells = crm(csv_cells(fit1, "link", {}, NO_LINKS))
     assert cells["Deal-breakers"] == "0" and cells["Open follow-ups"] == "0"
     assert cells["Coverage (%)"] == cells["Provisional"] == cells["Unresolved must-haves"] == ""
 
 
 def test_csv_text_starts_with_a_bom_and_header_only_once():
-    first = listing.csv_text([["a", "b"]], header=True)
-    more = listing.csv_text([["c", "d"]])
+    first = export.csv_text([["a", "b"]], header=True)
+    more = export.csv_text([["c", "d"]])
     assert first.startswith('\ufeff"Id","Company",') and not more.startswith("\ufeff")
     rows = list(csv.reader(io.StringIO((first + more).removeprefix("\ufeff"))))
-    assert rows == [list(listing.CSV_HEADER), ["a", "b"], ["c", "d"]]
+    assert rows == [list(export.CSV_HEADER), ["a", "b"], ["c", "d"]]
 
 
 def test_every_csv_cell_is_quoted_so_a_semicolon_locale_cannot_split_out_a_formula():
-    from questionnaire.store.listing import csv_text
-
-    assert csv_text([["a;=1+1", "7"]]) == '"a;=1+1","7"\r\n'
+    assert export.csv_text([["a;=1+1", "7"]]) == '"a;=1+1","7"\r\n'
 
 
 def test_a_mailto_link_names_exactly_one_address():
@@ -274,3 +288,56 @@ def test_a_mailto_link_names_exactly_one_address():
     assert mailto("x?cc=eve@evil.example&body=hi@acme.example") == (
         "mailto:x%3Fcc%3Deve@evil.example%26body%3Dhi@acme.example"
     )
+
+
+# --- one parser, read strictly by the API and leniently by the pages ----------------------
+
+VALID = {
+    "status": "submitted",
+    "q": "acme",
+    "rating": "Strong fit",
+    "deal_breakers": "no",
+    "date_from": "2026-11-01",
+    "date_to": "2026-11-30",
+    "bank_version": "2026.11.1",
+    "owner": "none",
+    "stage": "won",
+    "state": "rated",
+    "library": "yes",
+    "sort": "score_low",
+    "page": "3",
+}
+
+
+def test_the_api_and_the_pages_read_a_valid_query_string_the_same():
+    assert queries.list_query(MultiDict(VALID)) == parse_filters(MultiDict(VALID))
+    assert queries.list_query(MultiDict({"status": "draft", "sort": "score_high"})).sort == (
+        "newest"
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "slug", "field"),
+    [
+        ({"sort": "nope"}, "invalid-request", "sort"),
+        ({"owner": "x"}, "invalid-request", "owner"),
+        ({"page": "0"}, "invalid-request", "page"),
+        ({"date_from": "30 Nov 2026"}, "invalid-request", "date_from"),
+        ({"q": "x" * 101}, "invalid-request", "q"),
+        ({"colour": "red"}, "unknown-parameter", "colour"),
+        ([("page", "1"), ("page", "2")], "repeated-parameter", "page"),
+    ],
+)
+def test_the_api_refuses_what_the_pages_leave_out(args, slug, field):
+    with pytest.raises(queries.QueryError) as refused:
+        queries.list_query(MultiDict(args))
+    assert refused.value.slug == slug and refused.value.errors[0]["field"] == field
+    lenient = parse_filters(MultiDict(args))  # the pages: the default, or trimmed to its bound
+    assert lenient.errors == () and len(lenient.q) <= queries.MAX_QUERY
+
+
+def test_only_the_pages_report_a_to_date_before_the_from_date():
+    args = MultiDict({"date_from": "2026-12-02", "date_to": "2026-12-01"})
+    api = queries.list_query(args)
+    assert (api.date_from, api.date_to) == (date(2026, 12, 2), date(2026, 12, 1))  # none match
+    assert [name for name, _ in parse_filters(args).errors] == ["date_to"]
