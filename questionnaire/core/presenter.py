@@ -123,6 +123,7 @@ def question_view(question: Question, answer: Any, outcome: Mapping | None, toda
         "commitment": None,
         "follow_up": question.follow_up or question.prompt,
         "feel": [],
+        "written": None,  # the provider's written answer, if any (core.written.mark_written)
     }
     if commitment is not None:
         quoted: dict[str, Any] = {
@@ -227,4 +228,5 @@ def result_view(
         ],
         "notes": [v for v in by_id.values() if v["is_text"] and v["answer"] != "No requirement"],
         "must_have": [by_id[qid] for qid in must_have if qid in by_id],
+        "written_answers": [],  # filled by core.written.mark_written
     }

@@ -117,6 +117,7 @@ def report_context(
     return {
         "lang": LANG,
         "report_id": report_id,
+        "revision": 0,  # the submitted result; reports.document names a later revision's
         "title": f"Due-diligence report: {view['provider']} for {company}",
         # Metadata is one line: no tab or line break from a name reaches an attribute.
         "subject": one_line(
