@@ -242,8 +242,16 @@ def test_opening_the_link_asks_first_and_confirming_replaces_the_old_link(app, c
     assert question.headers["X-Robots-Tag"] == "noindex, nofollow"
     assert client.get(f"/a/{old}").status_code == 302  # opening it changed nothing
 
+    before = stored_assessment(app, old)
     new = make_new_link(client, path)
     assert new != old and len(new) == len(old)  # 192 bits, as the start page's
+    after = stored_assessment(app, new)
+    # Only the link changed: not the draft's age, nor what the change feed announces.
+    assert (after.updated_at, after.version, after.row_version) == (
+        before.updated_at,
+        before.version,
+        before.row_version,
+    )
     made = page(client.get(f"/a/{new}/new-link"))
     assert "Your new link is ready. The old link to" in made
     assert "Save your resume link now" in made
