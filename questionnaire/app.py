@@ -21,7 +21,17 @@ from questionnaire.store import snapshots
 from questionnaire.store.banks import BankRegistry
 from questionnaire.store.db import db
 from questionnaire.store.models import MAX_ROW_ID
-from questionnaire.web import api, downloads, emails, jobs, sales, security, sharing, wizard
+from questionnaire.web import (
+    api,
+    downloads,
+    emails,
+    jobs,
+    lost_link,
+    sales,
+    security,
+    sharing,
+    wizard,
+)
 from questionnaire.web.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -85,6 +95,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     answered.init_app(app)
     jobs.init_app(app)
     emails.init_app(app)
+    lost_link.init_app(app)
     sharing.init_app(app)
     sales.init_app(app)
     api.init_app(app)

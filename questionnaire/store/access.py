@@ -19,6 +19,7 @@ from questionnaire.store.models import AccessEvent, Assessment, User, UTCDateTim
 
 VIEW, PDF, ANSWERS, EXPORT = "view", "pdf", "answers", "export"
 LISTED, ANSWERED, LOOKED = "listed", "answered", "looked"
+NEW_LINK = "new_link"  # the buyer's resume link was replaced (store.resume_links)
 ACTIONS = {
     VIEW: "Viewed your answers and result",
     PDF: "Downloaded the PDF report",
@@ -27,6 +28,7 @@ ACTIONS = {
     LISTED: "Copied your contact details and result into their CRM",
     ANSWERED: "Answered one of your questions in writing",
     LOOKED: "Looked at your assessment",
+    NEW_LINK: "A new resume link was made: the old one no longer works",
 }
 STAFF_ACTIONS = {
     VIEW: "Viewed the assessment",
@@ -36,11 +38,13 @@ STAFF_ACTIONS = {
     LISTED: "Read it in a list or the change feed through the API",
     ANSWERED: "Answered a follow-up in writing",
     LOOKED: "Read it through the API",
+    NEW_LINK: "Made a new resume link for it, from the e-mail sent to the buyer's address",
 }
 # A CRM re-reads what it syncs: its reads are recorded once per token and assessment in
 # each of these windows, so an hourly sync does not fill the buyer's list.
 API_READ_WINDOWS = {LOOKED: timedelta(hours=1), LISTED: timedelta(days=1)}
 READ_ONLY_ACTOR = "Someone with your read-only link"
+NEW_LINK_ACTOR = "Someone with the e-mail we sent to your address"
 ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
 NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
 BUYER_LIMIT = 100  # events a page of the buyer's full list shows

@@ -255,7 +255,7 @@ class SentMail(db.Model):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(
         String(32)
-    )  # resume_link | confirmation | sales_notice | answered
+    )  # resume_link | confirmation | sales_notice | answered | new_link
     status: Mapped[str] = mapped_column(String(16))  # queued | sent | failed
     error: Mapped[str | None] = mapped_column(String(300))  # for operators; never shown
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -273,7 +273,7 @@ class MailRecipient(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64))  # hex HMAC-SHA256 of the normalised address
-    purpose: Mapped[str] = mapped_column(String(16))  # buyer | sales
+    purpose: Mapped[str] = mapped_column(String(16))  # buyer | sales | new_link
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -66,9 +66,10 @@ ERROR_TITLES = {
 _HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in HEADERS.items()}
 
 
-# Pages and PDFs behind a secret link (/a/<token>, /v/<token>): a link that leaks (pasted
-# into a public ticket, say) must not put a buyer's answers in a search engine.
-SECRET_LINK_PREFIXES = ("/a/", "/v/")
+# Pages and PDFs behind a secret link (/a/<token>, /v/<token>, and the e-mailed way to
+# make a new one, /new-link/<signed>): a link that leaks (pasted into a public ticket, say)
+# must not put a buyer's answers in a search engine.
+SECRET_LINK_PREFIXES = ("/a/", "/v/", "/new-link/")
 NO_INDEX = "noindex, nofollow"
 
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: other hosts are not ours to decide

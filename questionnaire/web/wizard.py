@@ -41,7 +41,7 @@ from questionnaire.store.banks import BankUnavailable
 from questionnaire.store.models import Assessment, utcnow
 from questionnaire.web import auth, downloads, emails, results, sharing, steps
 from questionnaire.web import followup as followup_pages
-from questionnaire.web.forms import ConfirmForm, StartForm, error_rows
+from questionnaire.web.forms import LOST_PREFIX, ConfirmForm, LostLinkForm, StartForm, error_rows
 
 bp = Blueprint("wizard", __name__)
 
@@ -115,16 +115,32 @@ def start():
     return redirect(url_for("wizard.step", token=token, section_id=first, new=1))
 
 
-def start_page(bank: Bank, form: StartForm, status: int, refusal: str | None = None):
-    """The start page, its form as typed, with its errors (or why starting was refused)."""
+def start_page(
+    bank: Bank,
+    form: StartForm,
+    status: int,
+    refusal: str | None = None,
+    lost: LostLinkForm | None = None,
+    lost_refusal: str | None = None,
+):
+    """The start page, its form as typed, with its errors (or why starting was refused);
+    with e-mail on, "Lost your link?" too (``lost``: that form as typed, and why it was
+    refused)."""
     errors = error_rows(form, ("company", "name", "email", "consent"))
     if refusal:
         errors.append((form.company.id, "", refusal))
+    if lost is None and current_app.extensions.get("lost_links") is not None:
+        lost = LostLinkForm(formdata=None, prefix=LOST_PREFIX)
+    lost_errors = error_rows(lost, ("email",)) if lost else []
+    if lost and lost_refusal:
+        lost_errors.append((lost.email.id, "", lost_refusal))
     return render_template(
         "start.html",
         bank=bank,
         form=form,
         errors=errors,
+        lost=lost,
+        lost_errors=lost_errors,
         question_count=len(bank.questions),
         minutes=estimated_minutes(len(bank.questions)),
         draft_days=current_app.config["DRAFT_RETENTION_DAYS"],
