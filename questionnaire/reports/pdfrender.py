@@ -49,7 +49,7 @@ WARM_HTML = """<!DOCTYPE html><html lang="en"><head><title>warm-up</title>
 # The patches below reach into WeasyPrint's internals, so each is made only on the release
 # line it was written for. On another release a patch is left out, plain WeasyPrint does
 # that part of the work, and the process that started this one logs why (SKIPPED goes back
-# with the "ready" reply). docs/testing.md says what stands in the way of an upgrade.
+# with the "ready" reply). docs/performance.md says what stands in the way of an upgrade.
 WEASYPRINT_VERSION = weasyprint.__version__
 SKIPPED: list[str] = []
 
