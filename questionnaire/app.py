@@ -89,7 +89,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     wizard.init_app(app)
     reports.init_app(app)
-    webhooks.init_app(app)
+    report_queue = app.extensions["reports"].queue  # with REPORT_QUEUE_URL, webhooks use it too
+    webhooks.init_app(app, report_queue.connection if report_queue else None)
     app.register_blueprint(downloads.bp)
     mailer.init_app(app)
     answered.init_app(app)

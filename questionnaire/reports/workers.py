@@ -69,11 +69,14 @@ class RenderProcess:
         self.proc: subprocess.Popen | None = None
         self.ready = False
 
+    def command(self) -> list[str]:
+        # -I: no user site-packages, no PYTHON* variables, no script directory on sys.path.
+        return [sys.executable, "-I", str(SCRIPT), self.static_dir, str(self.memory_mb)]
+
     def start(self) -> None:
         """Launch a worker; it warms up on its own while the caller does other things."""
-        # -I: no user site-packages, no PYTHON* variables, no script directory on sys.path.
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(SCRIPT), self.static_dir, str(self.memory_mb)],
+            self.command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -86,7 +89,9 @@ class RenderProcess:
             self.stop()
             self.start()
         if not self.ready:
-            self._read_reply(time.monotonic() + START_SECONDS, "start")
+            header, _ = self._read_reply(time.monotonic() + START_SECONDS, "start")
+            for message in header.get("log", []):  # e.g. a patch left out (pdfrender.SKIPPED)
+                log.warning("PDF worker %s: %s", header.get("pid"), message)
             self.ready = True
 
     def render(self, html: str, timeout: float) -> Rendered:

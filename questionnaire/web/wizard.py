@@ -432,6 +432,7 @@ def delete(token: str):
         ticked = set(request.form.getlist("revision"))
         chosen = [r for r in later if str(r.id) in ticked]
         deletion.delete_assessment(assessment, chosen)  # their PDFs too: no copy left on disk
+        webhooks.kick(current_app._get_current_object())  # the deletion's, sent at once
         flash(
             f"Your assessment and {deleted_revisions(len(chosen))} have been deleted, with "
             "all their answers."
