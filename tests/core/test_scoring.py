@@ -8,7 +8,7 @@ import copy
 import math
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from questionnaire.core import answers as answers_mod
@@ -244,7 +244,6 @@ def test_result_dict_has_the_documented_keys(small_bank):
 # --- properties ------------------------------------------------------------------------
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
-PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def generated(seed: int, n: int = 12):
@@ -264,7 +263,6 @@ def _must_ok(bank, values, must):
     return [m for m in must if m in values]
 
 
-@PROPERTY
 @given(seeds)
 def test_scores_stay_within_0_and_100_or_none(seed):
     data = random_bank_dict(n_questions=12, n_sections=3, seed=seed)
@@ -294,7 +292,6 @@ def _meet(question: dict, answer) -> None:
         )
 
 
-@PROPERTY
 @given(seeds, st.integers(min_value=0, max_value=1000))
 def test_meeting_one_more_requirement_never_lowers_a_score(seed, pick):
     data = random_bank_dict(n_questions=12, n_sections=3, seed=seed)
@@ -326,7 +323,6 @@ def _no_requirement(question) -> object:
     return {"yesno": "no", "choice": "none", "multi": [], "number": None, "text": ""}[question.type]
 
 
-@PROPERTY
 @given(seeds, st.integers(min_value=0, max_value=1000))
 def test_answering_no_requirement_never_changes_other_questions_results(seed, pick):
     _, bank, checked = generated(seed)
@@ -345,7 +341,6 @@ def test_answering_no_requirement_never_changes_other_questions_results(seed, pi
     assert old == new
 
 
-@PROPERTY
 @given(seeds, st.randoms(use_true_random=False))
 def test_question_order_in_the_file_does_not_change_scores(seed, rng):
     data = random_bank_dict(n_questions=14, n_sections=3, seed=seed)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from markupsafe import escape
-
 import json
 import re
 
 import pytest
+from markupsafe import escape
 from sqlalchemy import select
 
 from questionnaire.core import answers as answers_mod
