@@ -17,7 +17,7 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # The report-queue tests start throw-away redis-servers.
 TEST_DEBS := chromium poppler-utils nodejs redis-server
 
-.PHONY: run serve serve-worker bench test lint format system-deps test-system-deps clean
+.PHONY: run serve serve-worker bench test lint format mutation system-deps test-system-deps clean
 
 $(STAMP): pyproject.toml
 	[ "$(PYTHON)" != /usr/bin/python3.11 ] || scripts/install-debian-packages $(PYTHON_DEBS)
@@ -76,9 +76,19 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Mutation testing of the core against tests/core (docs/testing.md); hours on two busy
+# cores, so not part of `make test`. A fresh run by default; MUTANTS="questionnaire.core.
+# scoring*" re-runs only those mutants and keeps the other results in mutants/.
+MUTANTS ?=
+MUTATION_WORKERS ?= 2
+mutation: $(STAMP)
+	[ -n "$(MUTANTS)" ] || rm -rf mutants
+	TRUSTCHECK_HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children $(MUTATION_WORKERS) $(MUTANTS)
+	$(BIN)/python scripts/mutation_report.py
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants
