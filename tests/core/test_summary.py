@@ -527,10 +527,8 @@ def test_silence_is_put_as_not_found_in_the_source_and_no_more(small_bank):
 
 def summary_of(small_bank, name):
     bank, answers, must, result = stored(small_bank, name)
-    view = result_view(bank, answers, must, result, TODAY)
-    return summary_view(
-        bank, result, {q["id"]: q for q in _question_views(bank, answers, must, result)}, TODAY
-    ), view
+    views = {q["id"]: q for q in _question_views(bank, answers, must, result)}
+    return summary_view(bank, result, views, TODAY)
 
 
 def test_the_summary_says_all_must_haves_are_met_only_when_each_is_met_and_settled(small_bank):
