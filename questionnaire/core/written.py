@@ -48,7 +48,7 @@ class WrittenAnswer:
     def evidence(self) -> str:
         return f"Written answer from {self.author}, {day_text(self.at)}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         return {
             "question": self.question_id,
@@ -60,7 +60,7 @@ class WrittenAnswer:
         }
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> WrittenAnswer:
+    def from_dict(cls, data: Mapping[str, Any]) -> WrittenAnswer:
         value = data["value"]
         return cls(
             question_id=data["question"],
@@ -72,7 +72,7 @@ class WrittenAnswer:
         )
 
 
-def answerable(result: Mapping) -> list[str]:
+def answerable(result: Mapping[str, Any]) -> list[str]:
     """The questions of a stored result the provider may answer in writing: its follow-ups
     (ask the provider, not met, partly met, and under fit/3 a must-have met only on the
     public word, to confirm), in the result's order."""
@@ -195,8 +195,11 @@ def latest(answers: Iterable[WrittenAnswer]) -> dict[str, WrittenAnswer]:
 
 
 def mark_written(
-    view: dict, bank: Bank, written: Mapping[str, WrittenAnswer], original: Mapping
-) -> dict:
+    view: dict[str, Any],
+    bank: Bank,
+    written: Mapping[str, WrittenAnswer],
+    original: Mapping[str, Any],
+) -> dict[str, Any]:
     """Add the written answers to a result view (see presenter.result_view) of the current
     revision: each answered question gets ``written``, kept apart from its public
     ``commitment``; the view gets ``written_answers`` (in result order) and ``answered``
@@ -233,7 +236,9 @@ def mark_written(
     return view
 
 
-def answered_count(original: Mapping, written: Mapping[str, WrittenAnswer]) -> dict:
+def answered_count(
+    original: Mapping[str, Any], written: Mapping[str, WrittenAnswer]
+) -> dict[str, Any]:
     """How many of the buyer's follow-ups the provider has answered in writing."""
     asked = answerable(original)
     done = sum(1 for qid in asked if qid in written)
