@@ -3,9 +3,10 @@
 killed % = (killed + timed out) / (mutants - message-only - equivalent), where
 - *message-only* mutants change nothing but an error message's words: every difference
   from the original function lies in the message argument of an error (an exception, a
-  bank problem reported with its line, an answer problem) or in the text an ``*_error``
-  / ``*_warning`` / ``*_message`` / ``*_problem`` function returns; found by comparing the
-  two functions' syntax trees with those parts blanked;
+  bank problem reported with its line, an answer problem), in the text an ``*_error`` /
+  ``*_warning`` / ``*_message`` / ``*_problem`` function returns (a ``None`` it returns
+  is kept: no error is not a wording), or in a ``hint`` local (a clause added to a
+  message); found by comparing the two functions' syntax trees with those parts blanked;
 - *equivalent* mutants behave exactly as the original; each is listed, with why, in
   scripts/mutation-equivalents.toml, matched by its function and its changed line.
 Mutants no test reaches count as not killed.
@@ -62,6 +63,7 @@ MESSAGE_CALLS = {
 }
 MESSAGE_LISTS = {"problems", "warnings"}  # problems.append((line, message)) or (message)
 MESSAGE_FUNCTIONS = ("_error", "_warning", "_message", "_problem")
+MESSAGE_LOCALS = {"hint"}  # a clause of a message, used nowhere else
 
 
 @dataclass
@@ -163,9 +165,25 @@ class _Blank(ast.NodeTransformer):
 
     def visit_Return(self, node: ast.Return) -> ast.AST:
         self.generic_visit(node)
-        if self.message_function and node.value is not None and _is_text(node.value):
+        if self.message_function and node.value is not None:
+            node.value = _blank_text(node.value)
+        return node
+
+    def visit_Assign(self, node: ast.Assign) -> ast.AST:
+        self.generic_visit(node)
+        names = {t.id for t in node.targets if isinstance(t, ast.Name)}
+        if names and names <= MESSAGE_LOCALS:
             node.value = BLANK
         return node
+
+
+def _blank_text(node: ast.expr) -> ast.expr:
+    """The text in an expression blanked, its choices kept: ``None if ok else "why"``."""
+    if _is_text(node):
+        return BLANK
+    if isinstance(node, ast.IfExp):
+        node.body, node.orelse = _blank_text(node.body), _blank_text(node.orelse)
+    return node
 
 
 def _function_tree(source: str, function: str) -> str:

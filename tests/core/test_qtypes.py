@@ -728,3 +728,94 @@ def test_a_yes_no_with_a_commitment_compares(small_bank):
         )
     )
     assert bank.question("y").kind.compare(bank.question("y"), True, True).outcome == "met"
+
+
+# --- edges found by mutation testing -------------------------------------------------------
+
+
+def options_bank(options_yaml: str, commitment_yaml: str = "") -> str:
+    """A bank of one choice question whose options are ``options_yaml`` (block style)."""
+    return (
+        'schema: 3\nversion: "1"\ntitle: T\n'
+        "provider: {name: C, source: S, as_of: 2025-09-01}\n"
+        "ratings:\n  - {min: 0, label: Any}\n"
+        "sections:\n  - id: s\n    title: S\n    questions:\n"
+        "      - id: c\n        prompt: Which?\n        type: choice\n        options:\n"
+        + options_yaml
+        + commitment_yaml
+    )
+
+
+FIRST = "          - label: First\n            key: first\n"
+LAST = "          - label: Last\n            key: last\n"
+
+
+@pytest.mark.parametrize(
+    ("bad", "at"),
+    [
+        ("          - label: Bad\n            key: 5\n", "key: 5"),
+        ("          - label: Bad\n            key: first\n", "key: first"),
+        ("          - label: Bad\n            key: not_sure\n", "key: not_sure"),
+    ],
+)
+def test_a_bad_option_key_is_an_error_on_the_keys_line_and_later_options_are_read(bad, at):
+    text = options_bank(
+        FIRST + bad + LAST,
+        "        commitment: {value: [last], statement: x, evidence: contract}\n",
+    )
+    found = problems_of(text)
+    assert [line for line, _ in found] == [line_of(text, at, 2 if at == "key: first" else 1)]
+
+
+def test_an_option_without_a_key_or_not_a_mapping_is_skipped_and_later_ones_read():
+    for bad in ("          - label: Bad\n", "          - just text\n"):
+        text = options_bank(
+            FIRST + bad + LAST,
+            "        commitment: {value: [last], statement: x, evidence: contract}\n",
+        )
+        found = problems_of(text)
+        assert len(found) == 1  # the commitment names "last": it was read
+
+
+def test_a_bare_boolean_key_hints_at_quoting_and_another_key_does_not():
+    text = options_bank(FIRST + "          - label: Yes\n            key: yes\n")
+    assert "quote it" in problems_of(text)[0][1]
+    text = options_bank(FIRST + "          - label: Five\n            key: 5\n")
+    assert "quote it" not in problems_of(text)[0][1]
+
+
+def test_a_not_offered_list_must_be_a_list():
+    text = replaced("not_offered: [fedramp]", "not_offered: 5")
+    assert lines_of(text) == [line_of(text, "not_offered: 5")]
+
+
+def test_an_option_key_inside_another_is_not_taken_for_it():
+    question = {
+        "id": "c",
+        "prompt": "Where?",
+        "type": "choice",
+        "options": [{"key": "eu", "label": "EU"}, {"key": "eu_west", "label": "Western EU"}],
+    }
+    bank = load(bank_dict([{"id": "s", "title": "S", "questions": [question]}]))
+    kind, where = TYPES["choice"], bank.question("c")
+    assert kind.missing(where, "eu_west", []) == ("eu_west",)
+    assert kind.compare(where, "eu_west", ["eu"]) == Match("unknown", 0.0, (), ("eu_west",))
+
+
+def test_in_takes_a_list_even_an_empty_text_is_refused(q):
+    assert TYPES["multi"].operand_error(q("certs"), "in", "") is not None
+    assert TYPES["multi"].operand_error(q("certs"), "in", ("soc2",)) is not None
+    assert TYPES["yesno"].operand_error(q("encrypt"), "in", "") is not None
+    assert TYPES["yesno"].operand_error(q("encrypt"), "in", ("yes",)) is not None
+
+
+def test_a_difference_below_a_billionth_is_no_gap():
+    kind, question = TYPES["number"], number_question()
+    assert kind.shortfall(question, 99.9000000001, 99.9) == 0
+    assert kind.compare(question, 99.9000000001, 99.9).outcome == "met"
+    assert kind.shortfall(question, 99.900000002, 99.9) == 0.000000002
+
+
+def test_fractions_are_written_without_thousands_separators():
+    assert format_number(1234.5) == "1234.5"
+    assert format_number(1234) == "1,234"
