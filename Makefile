@@ -76,15 +76,13 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-# Mutation testing of the core against tests/core (docs/testing.md); hours on two busy
-# cores, so not part of `make test`. A fresh run by default; MUTANTS="questionnaire.core.
-# scoring*" re-runs only those mutants and keeps the other results in mutants/.
-MUTANTS ?=
+# Mutation testing of the core against tests/core (docs/testing.md): hours on two busy
+# cores, so not part of `make test`. A fresh run of every core module by default;
+# MODULES="scoring presenter" re-runs those and keeps the other results in mutants/.
+MODULES ?=
 MUTATION_WORKERS ?= 2
 mutation: $(STAMP)
-	[ -n "$(MUTANTS)" ] || rm -rf mutants
-	TRUSTCHECK_HYPOTHESIS_PROFILE=mutation $(BIN)/mutmut run --max-children $(MUTATION_WORKERS) $(MUTANTS)
-	$(BIN)/python scripts/mutation_report.py
+	$(BIN)/python scripts/mutation.py --workers $(MUTATION_WORKERS) $(MODULES)
 
 format: $(STAMP)
 	$(BIN)/ruff check --fix .

@@ -351,7 +351,7 @@ def main() -> int:
     ok = print_table(table(mutants))
     for entry in unmatched:
         print(f"note: equivalent mutant no longer found: {entry['module']}.{entry['function']}")
-    not_run = sum(m.status == "not run" for m in mutants)
+    not_run = sum(m.status == "not run" and not m.kind for m in mutants)
     if not_run:
         print(f"note: {not_run} mutants not run yet (counted as not killed)")
     print(

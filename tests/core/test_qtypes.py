@@ -819,3 +819,23 @@ def test_a_difference_below_a_billionth_is_no_gap():
 def test_fractions_are_written_without_thousands_separators():
     assert format_number(1234.5) == "1234.5"
     assert format_number(1234) == "1,234"
+
+
+def test_each_option_problem_is_told_at_the_line_of_its_field():
+    text = options_bank(
+        FIRST
+        + "          - label: Second\n            key: second\n            colour: red\n"
+        + "          - label: Third\n            key: third\n            retired: sometimes\n"
+        + "          - label: Fourth\n            key: fourth\n            requires: fifth\n"
+        + "          - label: Again\n            key: second\n"
+    )
+    with pytest.raises(BankInvalid) as caught:
+        parse_bank(text, "b.yaml")
+    problems = [(p.line, p.message) for p in caught.value.problems]
+    assert [line for line, _ in problems] == [  # in line order
+        line_of(text, "retired: sometimes"),
+        line_of(text, "requires: fifth"),
+        line_of(text, "key: second", 2),
+    ]
+    assert f"(first on line {line_of(text, 'key: second')})" in problems[2][1]
+    assert [w.line for w in caught.value.warnings] == [line_of(text, "colour: red")]
