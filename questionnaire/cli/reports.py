@@ -56,7 +56,7 @@ def worker_command(burst: bool) -> None:
     from questionnaire.reports.queue import NoQueue, run_worker  # (see ReportService)
 
     try:
-        run_worker(current_app._get_current_object(), burst=burst)
+        run_worker(current_app._get_current_object(), burst=burst)  # type: ignore[attr-defined]  # a LocalProxy, typed as the app
     except NoQueue as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -71,7 +71,7 @@ LATER = Asked(soon=False)  # queued behind others, the queue full, or Redis unre
 
 def render_report(assessment_id: int, key: str) -> str:
     """The job a worker runs (named by its import path in Redis)."""
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # a LocalProxy, typed as the app
     with app.app_context():  # a fresh database session for every job
         return app.extensions["reports"].render_queued(assessment_id, key)
 

@@ -24,7 +24,7 @@ from questionnaire.core.written import (
     written_commitments,
 )
 from questionnaire.store import access
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import (
     STAGES,
     Assessment,
@@ -73,7 +73,7 @@ class Current:
 def current(assessment: Assessment) -> Current:
     revision = current_revision(assessment)
     if revision is None:
-        return Current(assessment.result, {}, 0, True)
+        return Current(assessment.submitted_result, {}, 0, True)
     written = latest(map(WrittenAnswer.from_dict, revision.written))
     return Current(revision.result, written, revision.number, revision.seen_at is not None)
 
@@ -132,7 +132,7 @@ def give_written_answer(
     """
     if not assessment.submitted:
         raise AlreadySubmitted  # nothing to revise before submission
-    asked = answerable(assessment.result)
+    asked = answerable(assessment.submitted_result)
 
     def change(a: Assessment) -> None:
         now = utcnow()
@@ -147,17 +147,19 @@ def give_written_answer(
             # Only while unseen: the buyer's first view sets seen_at, and from then on
             # this revision is what they were shown.
             edited = (
-                db.session.execute(
-                    update(ResultRevision)
-                    .where(ResultRevision.id == revision.id, ResultRevision.seen_at.is_(None))
-                    .values(
-                        result=revised,
-                        written=stored,
-                        user_id=user_id,
-                        author=actor,
-                        updated_at=now,
+                rowcount(
+                    db.session.execute(
+                        update(ResultRevision)
+                        .where(ResultRevision.id == revision.id, ResultRevision.seen_at.is_(None))
+                        .values(
+                            result=revised,
+                            written=stored,
+                            user_id=user_id,
+                            author=actor,
+                            updated_at=now,
+                        )
                     )
-                ).rowcount
+                )
                 == 1
             )
         if not edited:

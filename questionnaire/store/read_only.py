@@ -16,7 +16,7 @@ import secrets
 
 from sqlalchemy import delete, select
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import SUBMITTED, Assessment, ReadOnlyLink, hash_token, utcnow
 
 TOKEN_BYTES = 24  # 192 bits, as the buyer's own token
@@ -59,9 +59,9 @@ def current(assessment: Assessment, buyer_token: str) -> dict | None:
 
 def revoke(assessment: Assessment) -> bool:
     """Whether there was a link to revoke."""
-    gone = db.session.execute(
-        delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id)
-    ).rowcount
+    gone = rowcount(
+        db.session.execute(delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id))
+    )
     db.session.commit()
     return bool(gone)
 

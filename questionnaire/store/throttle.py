@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import LoginAttempt, StartAttempt
 
 MAX_FAILURES = 5
@@ -39,16 +39,16 @@ def recent_failures(email: str, address: str, now: datetime) -> tuple[int, int]:
     )
     account_since = max(since, last_success) if last_success else since
     failed = LoginAttempt.success.is_(False)
-    by_account = db.session.scalar(
+    by_account = db.session.execute(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.email == email, failed, LoginAttempt.created_at >= account_since
         )
-    )
-    by_address = db.session.scalar(
+    ).scalar_one()
+    by_address = db.session.execute(
         select(func.count(LoginAttempt.id)).where(
             LoginAttempt.address == address, failed, LoginAttempt.created_at >= since
         )
-    )
+    ).scalar_one()
     return by_account, by_address
 
 
@@ -82,11 +82,11 @@ def claim_start(address: str, now: datetime, per_hour: int) -> bool:
     attempt = StartAttempt(address=address, created_at=now)
     db.session.add(attempt)
     db.session.commit()
-    started = db.session.scalar(
+    started = db.session.execute(
         select(func.count(StartAttempt.id)).where(
             StartAttempt.address == address, StartAttempt.created_at >= now - START_WINDOW
         )
-    )
+    ).scalar_one()
     if started > per_hour:
         db.session.delete(attempt)
         db.session.commit()
@@ -105,4 +105,4 @@ def purge_attempts(now: datetime) -> int:
         delete(StartAttempt).where(StartAttempt.created_at < cutoff)
     )
     db.session.commit()
-    return removed.rowcount + removed_starts.rowcount
+    return rowcount(removed) + rowcount(removed_starts)

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Flask, abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from questionnaire.store.db import db
@@ -98,12 +99,12 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._keys: tuple | None = None
-        self._serializer = None
+        self._serializer: URLSafeTimedSerializer | None = None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
-    def get_signing_serializer(self, app: Flask):
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if keys != self._keys:
             self._serializer = super().get_signing_serializer(app)
@@ -124,4 +125,6 @@ def init_app(app: Flask) -> None:
         # Only behind a proxy we run: then X-Forwarded-For/-Proto give the client's
         # address (for throttling) and scheme (for the Secure cookie). Without this,
         # anyone could forge those headers, so it is off unless configured.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops
+        )

@@ -6,6 +6,8 @@ Registered inside the sales blueprint, so its guard (sign-in) covers every view 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
@@ -28,7 +30,7 @@ from questionnaire.web.security import public_url
 bp = Blueprint("followup", __name__)
 
 
-def list_args() -> dict[str, str]:
+def list_args() -> dict[str, Any]:
     """The sales list's filters carried in this page's query string: only the list's own
     parameters, cleaned as the list cleans them, so links back rebuild the same list."""
     return listing.parse_filters(request.args).args()
@@ -48,7 +50,7 @@ def panel(assessment: Assessment, bank) -> dict:
     now = followup.current(assessment) if assessment.submitted else None
     asked = []
     if now is not None:
-        for qid in answerable(assessment.result):
+        for qid in answerable(assessment.submitted_result):
             question = bank.question(qid)
             written = now.written.get(qid)
             asked.append({"id": qid, "prompt": question.prompt, "written": written})
@@ -86,7 +88,9 @@ def owner_and_stage(assessment_id: int):
 def add_note(assessment_id: int):
     found = db.get_or_404(Assessment, assessment_id)
     try:
-        followup.add_note(found.id, current_user._get_current_object(), request.form.get("note"))
+        followup.add_note(
+            found.id, current_user._get_current_object(), request.form.get("note", "")
+        )
     except followup.FollowUpError as exc:
         abort(400, str(exc))
     flash("Note added. Only your team can see it.", "success")
@@ -99,7 +103,7 @@ def written_answer(assessment_id: int, question_id: str):
     if not found.submitted:
         abort(409, "The buyer has not submitted this assessment yet.")
     bank = ops.bank_of(found)
-    if question_id not in answerable(found.result):
+    if question_id not in answerable(found.submitted_result):
         abort(404)
     question = bank.question(question_id)
     now = followup.current(found)
@@ -166,7 +170,7 @@ def give(
     see followup.give_written_answer."""
     answer = make_answer(
         bank,
-        answerable(found.result),
+        answerable(found.submitted_result),
         question_id,
         given["raw"],
         given["statement"],
@@ -179,7 +183,7 @@ def give(
     number = followup.give_written_answer(
         found, bank, answer, user_id, actor, sales_url(found.id), also
     )
-    webhooks.kick(current_app._get_current_object())
+    webhooks.kick(current_app._get_current_object())  # type: ignore[attr-defined]  # a LocalProxy, typed as the app
     return number
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import (
@@ -25,6 +26,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from wtforms import Field
 
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
@@ -120,7 +122,7 @@ def login():
     form = LoginForm()
     message, status = None, 200
     if form.validate_on_submit():
-        message, status = sign_in(form.email.data, form.password.data)
+        message, status = sign_in(form.email.data or "", form.password.data or "")
         if message is None:
             return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     elif request.method == "POST":
@@ -193,6 +195,11 @@ def change_password():
     return html, status
 
 
+def add_error(field: Field, message: str) -> None:
+    """A message under a field the form has validated."""
+    field.errors = [*field.errors, message]
+
+
 def set_own_password(form: PasswordForm) -> int:
     """Check the current password and set the new one; the HTTP status, errors on the form.
 
@@ -201,21 +208,19 @@ def set_own_password(form: PasswordForm) -> int:
     user, address, now = signed_in_user(), auth.client_address(), utcnow()
     attempt = throttle.claim_sign_in(user.email, address, now)
     if attempt is None:
-        form.current.errors.append(
-            f"Too many wrong passwords. Try again in {PAUSE_MINUTES} minutes."
-        )
+        add_error(form.current, f"Too many wrong passwords. Try again in {PAUSE_MINUTES} minutes.")
         return 429
-    if not accounts.password_matches(user, form.current.data):
-        form.current.errors.append("Your current password is not right")
+    if not accounts.password_matches(user, form.current.data or ""):
+        add_error(form.current, "Your current password is not right")
         return 400
     throttle.succeeded(attempt)
     if form.new.data == form.current.data:
-        form.new.errors.append("Choose a password different from your current one")
+        add_error(form.new, "Choose a password different from your current one")
         return 400
     try:
         accounts.reset_password(user, form.new.data)  # also ends the user's other sessions
     except accounts.UserError as exc:
-        form.new.errors.append(str(exc))
+        add_error(form.new, str(exc))
         return 400
     auth.start_session(user, now)  # this one goes on, on a fresh session
     return 302
@@ -276,7 +281,8 @@ def decorate(row: dict, revised: dict | None = None) -> dict:
 def export():
     filters = listing.parse_filters(request.args)
     if filters.errors:  # never a wider export than asked for: show the list and its errors
-        return redirect(url_for("sales.assessments", **request.args))
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("sales.assessments", **args))
     user = signed_in_user()
     user_id, actor = user.id, access.actor_label(user)
     owners = followup_store.owner_names()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app, render_template, request, url_for
 from sqlalchemy.exc import OperationalError
@@ -86,7 +87,9 @@ def asset_urls(app: Flask):
     def asset_url(filename: str) -> str:
         url = urls.get(filename)
         if url is None:
-            content = (Path(app.static_folder) / filename).read_bytes()
+            content = (
+                Path(cast(str, app.static_folder)) / filename
+            ).read_bytes()  # create_app sets it
             digest = hashlib.sha256(content).hexdigest()[:12]
             url = urls[filename] = url_for("static", filename=filename, v=digest)
         return url

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -105,7 +106,7 @@ def start():
         seconds = int(throttle.START_WINDOW.total_seconds())
         return *start_page(bank, form, 429, STARTS_LIMITED), {"Retry-After": str(seconds)}
     assessment, token = ops.start_assessment(
-        bank, form.company.data, form.name.data, form.email.data
+        bank, form.company.data or "", form.name.data or "", form.email.data or ""
     )
     first = (
         progress.first_unfinished(bank, assessment.answers, assessment.progress)
@@ -277,7 +278,7 @@ def check(token: str):
         return redirect(url_for("wizard.result", token=token))
     states = progress.section_states(bank, assessment.answers, assessment.progress)
     shown = visible_questions(bank, assessment.answers)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in bank.sections:
         rows = [
             {
@@ -344,7 +345,7 @@ def submit(token: str):
     # Draw the PDF now, off the request path, so the buyer's first download is a file read.
     current_app.extensions["reports"].schedule(assessment)
     emails.after_submit(assessment, token)  # queued, never waited for
-    webhooks.kick(current_app._get_current_object())
+    webhooks.kick(current_app._get_current_object())  # type: ignore[attr-defined]  # a LocalProxy, typed as the app
     return redirect(url_for("wizard.result", token=token))
 
 
