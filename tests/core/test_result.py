@@ -583,3 +583,83 @@ def test_framework_counts_leave_out_zeros_and_unstated_questions():
         "ccm": {"CEK": {"ask_provider": 1}},
     }
     assert list(result.to_dict()["frameworks"]["ncsc"]) == ["2", "10"]
+
+
+def test_a_choice_or_a_number_answer_can_state_no_requirement(small_bank):
+    q = small_bank.question
+    assert states_no_requirement(q("region"), "none")
+    assert not states_no_requirement(q("region"), "eu")
+    assert not states_no_requirement(q("uptime"), 0.5) and states_no_requirement(q("uptime"), 0)
+
+
+def test_options_of_a_question_the_source_is_silent_on_are_all_unknown_none_short(small_bank):
+    bank = replace(
+        small_bank,
+        sections=tuple(
+            replace(
+                s,
+                questions=tuple(
+                    replace(q, commitment=None) if q.id == "certs" else q for q in s.questions
+                ),
+            )
+            for s in small_bank.sections
+        ),
+    )
+    certs = outcome(score(bank, {"certs": ["soc2", "pci"]}), "certs")
+    assert (certs.status, certs.missing, certs.unknown, certs.short) == (
+        ASK_PROVIDER,
+        ("soc2", "pci"),
+        ("soc2", "pci"),
+        (),
+    )
+    breach = outcome(score(bank, {"breach_hours": 4}), "breach_hours")
+    assert (breach.missing, breach.unknown, breach.short) == (None, None, None)
+
+
+def test_an_option_question_answered_not_sure_misses_nothing_yet(small_bank):
+    certs = outcome(score(small_bank, {"certs": "not_sure"}), "certs")
+    assert (certs.status, certs.missing, certs.unknown, certs.short) == (
+        NOT_SURE_STATUS,
+        (),
+        (),
+        (),
+    )
+    uptime = outcome(score(small_bank, {"uptime": "not_sure"}), "uptime")
+    assert (uptime.missing, uptime.unknown, uptime.short) == (None, None, None)
+
+
+def test_a_result_resting_on_one_question_of_weight_1_has_a_range_and_a_rating():
+    questions = [
+        {"id": "q", "prompt": "?", "type": "yesno", "weight": 1, "commitment": commitment(True)}
+    ]
+    bank = load(bank_dict([{"id": "s", "title": "S", "questions": questions}]))
+    result = score(bank, {"q": "yes"})
+    assert result.score_range == (100.0, 100.0) and result.assurance == 100.0
+    assert result.state == "rated" and result.rating == "Strong fit"
+
+
+def test_numbered_references_come_before_named_ones():
+    assert sorted(["A", "10", "2"], key=reference_order) == ["2", "10", "A"]
+
+
+def test_framework_counts_add_up_the_questions_under_one_reference():
+    questions = [
+        {
+            "id": n,
+            "prompt": "?",
+            "type": "yesno",
+            "frameworks": {"ncsc": ["2"]},
+            "commitment": commitment(True),
+        }
+        for n in ("a", "b", "c")
+    ]
+    bank = load(bank_dict([{"id": "s", "title": "S", "questions": questions}]))
+    result = score(bank, {"a": "yes", "b": "yes", "c": "yes"})
+    assert result.frameworks == {"ncsc": {"2": {"met": 3}}}
+
+
+def test_nothing_compared_is_never_rated_however_low_min_coverage_is(small_bank):
+    result = score(replace(small_bank, min_coverage=0.5), {"breach_hours": 24})
+    assert result.coverage.weighted_percent == 0.0
+    assert result.state == "provisional" and result.rating is None
+    assert score(replace(small_bank, min_coverage=0.0), {"breach_hours": 24}).state == "rated"
