@@ -19,7 +19,7 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (deploy/nginx-site.conf).
 TEST_DEBS := chromium poppler-utils nodejs redis-server default-jre-headless nginx openssl
 
-.PHONY: run serve serve-worker bench test lint format lock system-deps test-system-deps clean
+.PHONY: run serve serve-worker bench test lint format lock mutation system-deps test-system-deps clean
 
 # Installs come from the lock file: every package make installs (the app's and the tests'),
 # at an exact version with its hashes, for Python 3.11 on Linux. `make lock` writes it from
@@ -107,9 +107,17 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Mutation testing of the core against tests/core (docs/testing.md): hours on two busy
+# cores, so not part of `make test`. A fresh run of every core module by default;
+# MODULES="scoring presenter" re-runs those and keeps the other results in mutants/.
+MODULES ?=
+MUTATION_WORKERS ?= 2
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py --workers $(MUTATION_WORKERS) $(MODULES)
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants

@@ -9,6 +9,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from questionnaire.cli.questions import write_file
+from questionnaire.current import the_app
 from questionnaire.reports import deletion
 from questionnaire.reports.service import ReportError
 from questionnaire.store import apitokens, changes, mails, outbox, throttle
@@ -57,7 +58,7 @@ def worker_command(burst: bool) -> None:
     from questionnaire.notify.webhook_queue import worker_work  # (see ReportService)
     from questionnaire.reports.queue import NoQueue, run_worker
 
-    app = current_app._get_current_object()
+    app = the_app()
     try:
         run_worker(app, burst=burst, other_work=worker_work(app))
     except NoQueue as exc:

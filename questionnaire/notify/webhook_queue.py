@@ -21,12 +21,13 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 from rq.exceptions import DuplicateJobError
 
+from questionnaire.current import the_app
 from questionnaire.notify.webhooks import attempt
 from questionnaire.store import outbox
 
@@ -47,7 +48,7 @@ def job_id(message_id: int) -> str:
 
 def deliver_queued(message_id: int) -> str:
     """The job a worker runs for one outbox message (named by its import path in Redis)."""
-    app = current_app._get_current_object()
+    app = the_app()
     with app.app_context():  # a fresh database session for every job
         message = outbox.claim(message_id)
         if message is None:

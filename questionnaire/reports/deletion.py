@@ -8,6 +8,7 @@ reused, so a row gone means deleted); a PDF saved before that look is found here
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,7 @@ def service() -> ReportService:
     return current_app.extensions["reports"]
 
 
-def delete_assessment(assessment: Assessment, revisions: list[Assessment] = ()) -> None:
+def delete_assessment(assessment: Assessment, revisions: Sequence[Assessment] = ()) -> None:
     """The buyer's own deletion: their answers, result, access log and PDFs, and those of
     the ``revisions`` made from it that they chose to delete with it."""
     doomed = [assessment, *revisions]

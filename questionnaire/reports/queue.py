@@ -39,6 +39,7 @@ from rq import Queue, Retry, SimpleWorker, Worker
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
+from questionnaire.current import the_app
 from questionnaire.reports.workers import lower_priority
 
 log = logging.getLogger(__name__)
@@ -74,7 +75,7 @@ LATER = Asked(soon=False)  # queued behind others, the queue full, or Redis unre
 
 def render_report(assessment_id: int, key: str) -> str:
     """The job a worker runs (named by its import path in Redis)."""
-    app = current_app._get_current_object()
+    app = the_app()
     with app.app_context():  # a fresh database session for every job
         return app.extensions["reports"].render_queued(assessment_id, key)
 
@@ -220,7 +221,7 @@ class ReportWorker(SimpleWorker):
         and a test's worker thread outlasted its 60 s join."""
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ annotates it as None
             sleep_time=PUBSUB_POLL_SECONDS,
             daemon=True,
             exception_handler=self._pubsub_exception_handler,

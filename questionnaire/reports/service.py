@@ -27,7 +27,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import select
@@ -38,7 +38,13 @@ from questionnaire.reports.document import (
     render_html,
     template_version,
 )
-from questionnaire.reports.workers import RenderError, RenderTimeout, background, shared_pool
+from questionnaire.reports.workers import (
+    Rendered,
+    RenderError,
+    RenderTimeout,
+    background,
+    shared_pool,
+)
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
@@ -84,9 +90,12 @@ class ReportService:
             from questionnaire.reports.queue import ReportQueue
 
             self.queue = ReportQueue(url, self.queue_limit, self.timeout, self.retry_seconds)
-        self.pool = shared_pool(app.static_folder, self.threads, int(config["REPORT_MEMORY_MB"]))
+        static = cast(str, app.static_folder)  # create_app sets it
+        self.pool = shared_pool(static, self.threads, int(config["REPORT_MEMORY_MB"]))
         self.renders = 0  # PDFs actually drawn by this service (tests count them)
-        self.last_render = None  # the last workers.Rendered: timings and memory, for benchmarks
+        self.last_render: Rendered | None = (
+            None  # the last workers.Rendered: timings and memory, for benchmarks
+        )
         self._lock = threading.Lock()
         self._inflight: dict[str, tuple[int, Future]] = {}  # key -> (assessment id, render)
         self._failed: dict[str, tuple[float, str]] = {}

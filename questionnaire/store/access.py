@@ -192,9 +192,9 @@ def events_for_buyer(assessment_id: int, limit: int = BUYER_LIMIT, page: int = 1
     ).all()
     total = (page - 1) * limit + len(events)
     if len(events) == limit or page > 1:
-        total = db.session.scalar(
+        total = db.session.execute(
             select(func.count(AccessEvent.id)).where(AccessEvent.assessment_id == assessment_id)
-        )
+        ).scalar_one()
     return {
         "events": [event_view(e) for e in events],
         "total": total,
@@ -240,7 +240,7 @@ def log_page(page: int, per_page: int, filters: LogFilters = LogFilters()) -> di
         ids = ids.where(AccessEvent.created_at >= start_of(filters.date_from))
     if filters.date_to and filters.date_to < date.max:
         ids = ids.where(AccessEvent.created_at < start_of(filters.date_to + timedelta(days=1)))
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    total = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     page = min(page, max(1, -(-total // per_page)))
     chosen = ids.order_by(AccessEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
     rows = db.session.execute(

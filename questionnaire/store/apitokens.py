@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import (
     ApiRequestCount,
     ApiToken,
@@ -115,7 +115,7 @@ def count_request(token_id: int, now: datetime) -> int:
         index_elements=["token_id", "minute"],
         set_={"count": ApiRequestCount.count + 1},
     ).returning(ApiRequestCount.count)
-    count = db.session.execute(statement).scalar_one()
+    count: int = db.session.execute(statement).scalar_one()
     db.session.commit()
     return count
 
@@ -191,11 +191,13 @@ def remember(token_id: int, key: str, digest: str, status: int, body: str) -> No
 
 def purge(now: datetime) -> int:
     """Delete request counts and idempotency keys too old to matter; returns how many."""
-    counts = db.session.execute(
-        delete(ApiRequestCount).where(ApiRequestCount.minute < now - MINUTE * 2)
-    ).rowcount
-    keys = db.session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEYS_KEPT)
-    ).rowcount
+    counts = rowcount(
+        db.session.execute(delete(ApiRequestCount).where(ApiRequestCount.minute < now - MINUTE * 2))
+    )
+    keys = rowcount(
+        db.session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEYS_KEPT)
+        )
+    )
     db.session.commit()
     return counts + keys

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import select, tuple_
 
@@ -36,8 +37,8 @@ class Links:
                 .where(Assessment.revision_of_id.in_(ids))
                 .order_by(Assessment.id)
             )
-            for original, number in later:
-                revised_by.setdefault(original, []).append(number)
+            for original, number in later:  # revision_of_id IN (...): never NULL here
+                revised_by.setdefault(cast(int, original), []).append(number)
         revised = [(r["id"], r["result_revision"]) for r in rows if r["result_revision"]]
         causes: dict[int, str] = {}
         if revised:

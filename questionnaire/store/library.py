@@ -22,9 +22,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.exc import StaleDataError
@@ -41,7 +41,7 @@ from questionnaire.core.written import (
 )
 from questionnaire.store import followup, open_questions
 from questionnaire.store import operations as ops
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import (
     SUBMITTED,
     Assessment,
@@ -158,11 +158,13 @@ def create(bank: Bank, staff: Staff, question_id: str, raw, statement, reference
 
 def _change(answer_id: int, number: int, values: dict) -> LibraryAnswer:
     """Write ``values`` to the answer as it was when the person read it (``number``)."""
-    changed = db.session.execute(
-        update(LibraryAnswer)
-        .where(LibraryAnswer.id == answer_id, LibraryAnswer.number == number)
-        .values(**values, number=number + 1, updated_at=utcnow())
-    ).rowcount
+    changed = rowcount(
+        db.session.execute(
+            update(LibraryAnswer)
+            .where(LibraryAnswer.id == answer_id, LibraryAnswer.number == number)
+            .values(**values, number=number + 1, updated_at=utcnow())
+        )
+    )
     if changed != 1:
         db.session.rollback()
         raise LibraryError(
@@ -251,6 +253,11 @@ def changes_of(answer_id: int) -> list[dict]:
     ]
 
 
+def snapshot_source(sha256: str) -> str:
+    """The text of a stored bank snapshot, read only when its bank is not in memory."""
+    return db.session.get_one(BankSnapshot, sha256).source
+
+
 def stored_banks() -> list[Bank]:
     """Every bank an assessment was started on (the registry caches them), oldest first."""
     rows = db.session.execute(
@@ -261,7 +268,7 @@ def stored_banks() -> list[Bank]:
     for (sha256,) in rows:
 
         def source(sha256=sha256) -> str:
-            return db.session.get(BankSnapshot, sha256).source
+            return snapshot_source(sha256)
 
         try:
             banks.append(registry.by_sha(sha256, source))
@@ -285,7 +292,11 @@ def needs_review(answer: LibraryAnswer, bank: Bank) -> bool:
     """The current bank asks the question with other options or another range (or no
     longer asks it): the value may not mean what it meant."""
     question = bank.by_id.get(answer.question_id)
-    return not answerable_by_library(question) or value_space(question) != answer.value_space
+    return (
+        question is None
+        or not answerable_by_library(question)
+        or value_space(question) != answer.value_space
+    )
 
 
 def as_written(answer: LibraryAnswer, author: str, at: datetime) -> WrittenAnswer:
@@ -374,21 +385,23 @@ def confirm(found: LibraryJob, include_short: bool, staff: Staff) -> None:
         .select_from(LibraryJobItem)
         .where(LibraryJobItem.job_id == found.id, LibraryJobItem.kind.in_(kinds))
     )
-    moved = db.session.execute(
-        update(LibraryJob)
-        .where(LibraryJob.id == found.id, LibraryJob.state == PREVIEWED)
-        .values(
-            state=APPLYING,
-            include_short=include_short,
-            total=chosen,
-            done=0,
-            confirmed_at=utcnow(),
-            heartbeat_at=NEVER,
-            user_id=staff.user_id,
-            actor=staff.actor,
-            author=staff.author,
+    moved = rowcount(
+        db.session.execute(
+            update(LibraryJob)
+            .where(LibraryJob.id == found.id, LibraryJob.state == PREVIEWED)
+            .values(
+                state=APPLYING,
+                include_short=include_short,
+                total=chosen,
+                done=0,
+                confirmed_at=utcnow(),
+                heartbeat_at=NEVER,
+                user_id=staff.user_id,
+                actor=staff.actor,
+                author=staff.author,
+            )
         )
-    ).rowcount
+    )
     if moved != 1:
         db.session.rollback()
         raise LibraryError("This preview has been confirmed already.")
@@ -408,11 +421,13 @@ def claim(now: datetime | None = None) -> int | None:
     if found is None:
         db.session.rollback()
         return None
-    taken = db.session.execute(
-        update(LibraryJob)
-        .where(LibraryJob.id == found.id, LibraryJob.heartbeat_at == found.heartbeat_at)
-        .values(heartbeat_at=now)
-    ).rowcount
+    taken = rowcount(
+        db.session.execute(
+            update(LibraryJob)
+            .where(LibraryJob.id == found.id, LibraryJob.heartbeat_at == found.heartbeat_at)
+            .values(heartbeat_at=now)
+        )
+    )
     db.session.commit()
     return found.id if taken == 1 else None
 
@@ -452,7 +467,7 @@ def _bank_loader() -> Callable[[str], Bank]:
         if sha256 not in cache:
 
             def source() -> str:
-                return db.session.get(BankSnapshot, sha256).source
+                return snapshot_source(sha256)
 
             cache[sha256] = registry.by_sha(sha256, source)
         return cache[sha256]
@@ -525,7 +540,7 @@ def _preview_batch(found: LibraryJob) -> bool:
                 "score": row.score,
             }
         else:  # a row whose list columns predate them: read its result in force
-            stored = db.session.get(Assessment, row.id)
+            stored = db.session.get_one(Assessment, row.id)
             before = brief(followup.current(stored).result)
         question = bank.by_id.get(answer.question_id)
         if question is None or value_space(question) != answer.value_space:
@@ -548,7 +563,7 @@ def _preview_batch(found: LibraryJob) -> bool:
         }
         items.append(_item(found, row, kind, before, after))
     if items:
-        db.session.execute(LibraryJobItem.__table__.insert(), items)
+        db.session.execute(insert(cast(Table, LibraryJobItem.__table__)), items)
     more = len(rows) == BATCH
     values: dict = {"done": found.done + len(rows), "heartbeat_at": utcnow()}
     if not more:
@@ -732,7 +747,7 @@ def counts_of(job_id: int) -> dict[str, int]:
         .where(LibraryJobItem.job_id == job_id)
         .group_by(LibraryJobItem.kind)
     ).all()
-    return {FITS: 0, SHORT: 0, REVIEW: 0} | dict(rows)
+    return {FITS: 0, SHORT: 0, REVIEW: 0} | {kind: n for kind, n in rows}
 
 
 def outcome_counts(job_id: int) -> dict[str, int]:
@@ -741,7 +756,9 @@ def outcome_counts(job_id: int) -> dict[str, int]:
         .where(LibraryJobItem.job_id == job_id, LibraryJobItem.outcome.is_not(None))
         .group_by(LibraryJobItem.outcome)
     ).all()
-    return {DONE: 0, ANSWERED_MEANWHILE: 0, GONE: 0} | dict(rows)
+    return {DONE: 0, ANSWERED_MEANWHILE: 0, GONE: 0} | {
+        outcome: n for outcome, n in rows if outcome
+    }
 
 
 def older_method(method: str | None) -> bool:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import delete, select, text, update
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import Assessment, MailRecipient, SentMail, utcnow
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
@@ -164,7 +164,7 @@ def purge_recipients(now: datetime) -> int:
         delete(MailRecipient).where(MailRecipient.created_at < now - timedelta(days=1))
     )
     db.session.commit()
-    return removed.rowcount
+    return rowcount(removed)
 
 
 def finish(mail_id: int, error: str | None = None) -> None:

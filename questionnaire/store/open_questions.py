@@ -87,7 +87,7 @@ def library_counts(assessment_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(fitting.c.assessment_id, func.count()).group_by(fitting.c.assessment_id)
     )
-    return {assessment_id: count for assessment_id, count in rows}
+    return {assessment_id: count for assessment_id, count in rows.tuples()}
 
 
 def of(assessment_id: int) -> list[str]:

@@ -88,7 +88,7 @@ def bank_of(assessment: Assessment) -> Bank:
     """The exact bank the assessment started on."""
 
     def stored_source() -> str:
-        return db.session.get(BankSnapshot, assessment.bank_sha256).source
+        return db.session.get_one(BankSnapshot, assessment.bank_sha256).source
 
     return registry().by_sha(assessment.bank_sha256, stored_source)
 
@@ -275,7 +275,7 @@ def exists(assessment_id: int) -> bool:
 def expiry(assessment: Assessment) -> datetime:
     """When the assessment will be deleted unless the buyer comes back."""
     config = current_app.config
-    if assessment.status == SUBMITTED:
+    if assessment.status == SUBMITTED and assessment.submitted_at is not None:
         return assessment.submitted_at + timedelta(days=config["SUBMITTED_RETENTION_DAYS"])
     return assessment.updated_at + timedelta(days=config["DRAFT_RETENTION_DAYS"])
 

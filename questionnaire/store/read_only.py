@@ -16,7 +16,7 @@ import secrets
 
 from sqlalchemy import delete, select
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import SUBMITTED, Assessment, ReadOnlyLink, hash_token, utcnow
 
 TOKEN_BYTES = 24  # 192 bits, as the buyer's own token
@@ -54,16 +54,16 @@ def current(assessment: Assessment, buyer_token: str) -> dict | None:
     if link is None:
         return None
     token: str | None = read_only_token(buyer_token, link.nonce)
-    if not hmac.compare_digest(hash_token(token), link.token_hash):
+    if token is None or not hmac.compare_digest(hash_token(token), link.token_hash):
         token = None  # never show a wrong link
     return {"token": token, "created_at": link.created_at}
 
 
 def revoke(assessment: Assessment) -> bool:
     """Whether there was a link to revoke."""
-    gone = db.session.execute(
-        delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id)
-    ).rowcount
+    gone = rowcount(
+        db.session.execute(delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id))
+    )
     db.session.commit()
     return bool(gone)
 

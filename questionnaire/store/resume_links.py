@@ -18,7 +18,7 @@ from sqlalchemy.orm import load_only
 
 from questionnaire.store import access
 from questionnaire.store import operations as ops
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import AccessEvent, Assessment, hash_token, utcnow
 
 LOOKED_AT = 100  # rows of one address read at most (expired ones not yet purged included)
@@ -90,12 +90,14 @@ def replace(assessment_id: int, old_hash: str) -> str | None:
     Only the link changes: answers, result, read-only link and the change feed's version
     stay as they were."""
     token = ops.new_token()
-    changed = db.session.execute(
-        update(Assessment)
-        .where(Assessment.id == assessment_id, Assessment.token_hash == old_hash)
-        .values(token_hash=hash_token(token))
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    changed = rowcount(
+        db.session.execute(
+            update(Assessment)
+            .where(Assessment.id == assessment_id, Assessment.token_hash == old_hash)
+            .values(token_hash=hash_token(token))
+            .execution_options(synchronize_session=False)
+        )
+    )
     if changed != 1:
         db.session.rollback()
         return None

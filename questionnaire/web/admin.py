@@ -9,7 +9,13 @@ from datetime import UTC, datetime, time
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, RadioField, SelectChoice, StringField
+from wtforms import (  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks SelectChoice
+    DateField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from questionnaire.core.text import one_line
@@ -135,7 +141,11 @@ def create_user():
     password = accounts.generate_password()
     try:
         user = accounts.create_user(
-            form.email.data, form.role.data, password, form.name.data, must_change_password=True
+            form.email.data or "",
+            form.role.data,
+            password,
+            form.name.data or "",
+            must_change_password=True,
         )
     except accounts.UserError as exc:
         form.email.errors = [*form.email.errors, str(exc)]
@@ -200,7 +210,7 @@ def create_token():
     if form.expires.data is not None:
         expires = datetime.combine(form.expires.data, time.min, tzinfo=UTC)
     try:
-        token = apitokens.create(form.name.data, tuple(form.scope.data.split()), expires)
+        token = apitokens.create(form.name.data or "", tuple(form.scope.data.split()), expires)
     except apitokens.TokenError as exc:
         field = form.expires if "expiry" in str(exc) else form.name
         field.errors = [*field.errors, str(exc)]

@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import Flask, abort, g, request, session
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from questionnaire.store.db import db
@@ -107,12 +108,12 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._keys: tuple | None = None
-        self._serializer = None
+        self._serializer: URLSafeTimedSerializer | None = None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
-    def get_signing_serializer(self, app: Flask):
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if keys != self._keys:
             self._serializer = super().get_signing_serializer(app)
@@ -135,4 +136,6 @@ def init_app(app: Flask) -> None:
         # anyone could forge those headers, so it is off unless configured. The host is
         # the Host header, which docs/deploy.md's nginx passes on as the browser sent it;
         # it sets no X-Forwarded-Host, so one arriving here came from the client.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0
+        )

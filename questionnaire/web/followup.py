@@ -6,10 +6,11 @@ Registered inside the sales blueprint, so its guard (sign-in) covers every view 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     redirect,
     render_template,
@@ -41,6 +42,7 @@ from questionnaire.core.written import (
     make_answer,
     written_commitments,
 )
+from questionnaire.current import the_app
 from questionnaire.notify import answered, webhooks
 from questionnaire.store import access, followup, library, listing
 from questionnaire.store import operations as ops
@@ -51,7 +53,7 @@ from questionnaire.web.security import public_url
 bp = Blueprint("followup", __name__)
 
 
-def list_args() -> dict[str, str]:
+def list_args() -> dict[str, Any]:
     """The sales list's filters carried in this page's query string: only the list's own
     parameters, cleaned as the list cleans them, so links back rebuild the same list."""
     return listing.parse_filters(request.args).args()
@@ -84,7 +86,7 @@ def panel(assessment: Assessment, bank) -> dict:
     answered_items: list[dict] = []
     lift = None
     if now is not None:
-        asked = answerable(assessment.result)
+        asked = answerable(assessment.submitted_result)
         open_ids = [qid for qid in asked if qid not in now.written]
         baseline = now.result
         if baseline.get("method") != METHOD:
@@ -153,7 +155,9 @@ def owner_and_stage(assessment_id: int):
 def add_note(assessment_id: int):
     found = db.get_or_404(Assessment, assessment_id)
     try:
-        followup.add_note(found.id, current_user._get_current_object(), request.form.get("note"))
+        followup.add_note(
+            found.id, current_user._get_current_object(), request.form.get("note", "")
+        )
     except followup.FollowUpError as exc:
         abort(400, str(exc))
     flash("Note added. Only your team can see it.", "success")
@@ -166,7 +170,7 @@ def written_answer(assessment_id: int, question_id: str):
     if not found.submitted:
         abort(409, "The buyer has not submitted this assessment yet.")
     bank = ops.bank_of(found)
-    if question_id not in answerable(found.result):
+    if question_id not in answerable(found.submitted_result):
         abort(404)
     question = bank.question(question_id)
     now = followup.current(found)
@@ -284,7 +288,7 @@ def give(
     exactly what the library answer says: an edited one is the writer's."""
     answer = make_answer(
         bank,
-        answerable(found.result),
+        answerable(found.submitted_result),
         question_id,
         given["raw"],
         given["statement"],
@@ -301,7 +305,7 @@ def give(
     number = followup.give_written_answer(
         found, bank, answer, user_id, actor, sales_url(found.id), also
     )
-    app = current_app._get_current_object()
+    app = the_app()
     webhooks.kick(app)
     answered.kick(app)
     return number

@@ -8,7 +8,7 @@ and sales alike may create, edit, retire and apply answers.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -17,6 +17,7 @@ from questionnaire.core.library import answerable_by_library, value_hint, value_
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.summary import headline_words
 from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT, WrittenAnswerError
+from questionnaire.current import the_app
 from questionnaire.store import access, library
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
@@ -311,7 +312,7 @@ def apply(answer_id: int):
         started = library.start(found, current_bank(), staff())
     except library.LibraryError as exc:
         abort(409, str(exc))
-    jobs.kick(current_app._get_current_object())
+    jobs.kick(the_app())
     return redirect(url_for("sales.library.job", job_id=started.id))
 
 
@@ -356,7 +357,7 @@ def job(job_id: int):
     bank = current_bank()
     running = found.state in library.RUNNING
     if running:
-        jobs.kick(current_app._get_current_object())  # takes over a job whose runner stopped
+        jobs.kick(the_app())  # takes over a job whose runner stopped
     lists = {}
     if found.state != library.PREVIEWING:
         for kind in (library.FITS, library.SHORT, library.REVIEW):
@@ -387,5 +388,5 @@ def confirm(job_id: int):
         library.confirm(found, request.form.get("include_short") == "1", staff())
     except library.LibraryError as exc:
         abort(409, str(exc))
-    jobs.kick(current_app._get_current_object())
+    jobs.kick(the_app())
     return redirect(url_for("sales.library.job", job_id=found.id))

@@ -89,7 +89,7 @@ class _Signer(TimestampSigner):
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt=SALT, signer=_Signer)
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=SALT, signer=_Signer)
 
 
 def fingerprint(token_hash: str) -> str:
@@ -107,7 +107,7 @@ def current(signed: str) -> resume_links.Found:
     if len(signed) > MAX_SIGNED:
         raise Refused("bad")
     try:
-        payload = _serializer().loads(signed, max_age=LIFETIME.total_seconds())
+        payload = _serializer().loads(signed, max_age=int(LIFETIME.total_seconds()))
     except SignatureExpired:
         raise Refused("expired") from None
     except BadData:
@@ -212,7 +212,7 @@ def ask():
         seconds = int(throttle.START_WINDOW.total_seconds())
         page = wizard.start_page(bank, start, 429, lost=form, lost_refusal=ASKS_LIMITED)
         return *page, {"Retry-After": str(seconds)}
-    address = form.email.data.strip()
+    address = (form.email.data or "").strip()
     requests.ask(address)
     flash(ASKED.format(address=address), "success")
     return redirect(url_for("wizard.start"))

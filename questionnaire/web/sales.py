@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 from flask import (
@@ -25,11 +26,13 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from wtforms import Field
 
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.summary import headline_words
+from questionnaire.current import the_app
 from questionnaire.reports.service import ReportError
 from questionnaire.store import access, accounts, crm, listing, open_questions, revisions, throttle
 from questionnaire.store import followup as followup_store
@@ -77,7 +80,7 @@ def guard():
             "info",
         )
         return redirect(url_for("sales.change_password"))
-    jobs.keep_running(current_app._get_current_object())
+    jobs.keep_running(the_app())
     return refuse_cross_site()
 
 
@@ -135,9 +138,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     form = LoginForm()
-    message, status, headers = None, 200, {}
+    message: str | None = None
+    status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
-        message, status, headers = sign_in(form.email.data, form.password.data)
+        message, status, headers = sign_in(form.email.data or "", form.password.data or "")
         if message is None:
             return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     elif request.method == "POST":
@@ -212,6 +217,11 @@ def change_password():
     return html, status
 
 
+def add_error(field: Field, message: str) -> None:
+    """A message under a field the form has validated."""
+    field.errors = [*field.errors, message]
+
+
 def set_own_password(form: PasswordForm) -> int:
     """Check the current password and set the new one; the HTTP status, errors on the form.
 
@@ -221,21 +231,19 @@ def set_own_password(form: PasswordForm) -> int:
     try:
         attempt = throttle.claim_sign_in(user.email, address, now)
     except throttle.SignInPaused as paused:
-        form.current.errors.append(
-            f"Too many wrong passwords. Try again in {paused.minutes} minutes."
-        )
+        add_error(form.current, f"Too many wrong passwords. Try again in {paused.minutes} minutes.")
         return 429
-    if not accounts.password_matches(user, form.current.data):
-        form.current.errors.append("Your current password is not right")
+    if not accounts.password_matches(user, form.current.data or ""):
+        add_error(form.current, "Your current password is not right")
         return 400
     throttle.succeeded(attempt)
     if form.new.data == form.current.data:
-        form.new.errors.append("Choose a password different from your current one")
+        add_error(form.new, "Choose a password different from your current one")
         return 400
     try:
         accounts.reset_password(user, form.new.data)  # also ends the user's other sessions
     except accounts.UserError as exc:
-        form.new.errors.append(str(exc))
+        add_error(form.new, str(exc))
         return 400
     auth.start_session(user, now)  # this one goes on, on a fresh session
     return 302
@@ -322,7 +330,8 @@ def state_words(row: dict) -> dict:
 def export():
     filters = listing.parse_filters(request.args)
     if filters.errors:  # never a wider export than asked for: show the list and its errors
-        return redirect(url_for("sales.assessments", **request.args))
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("sales.assessments", **args))
     user = signed_in_user()
     user_id, actor = user.id, access.actor_label(user)
     owners = followup_store.owner_names()

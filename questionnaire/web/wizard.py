@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -32,6 +33,7 @@ from questionnaire.core.presenter import answer_text
 from questionnaire.core.qtypes import format_number
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.scoring import states_no_requirement, visible_questions
+from questionnaire.current import the_app
 from questionnaire.notify import webhooks
 from questionnaire.reports import deletion
 from questionnaire.store import access as access_log
@@ -106,7 +108,7 @@ def start():
         seconds = int(throttle.START_WINDOW.total_seconds())
         return *start_page(bank, form, 429, STARTS_LIMITED), {"Retry-After": str(seconds)}
     assessment, token = ops.start_assessment(
-        bank, form.company.data, form.name.data, form.email.data
+        bank, form.company.data or "", form.name.data or "", form.email.data or ""
     )
     first = (
         progress.first_unfinished(bank, assessment.answers, assessment.progress)
@@ -301,7 +303,7 @@ def check(token: str):
         return redirect(url_for("wizard.result", token=token))
     states = progress.section_states(bank, assessment.answers, assessment.progress)
     shown = visible_questions(bank, assessment.answers)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in bank.sections:
         rows = [
             {
@@ -368,7 +370,7 @@ def submit(token: str):
     # Draw the PDF now, off the request path, so the buyer's first download is a file read.
     current_app.extensions["reports"].schedule(assessment)
     emails.after_submit(assessment, token)  # queued, never waited for
-    webhooks.kick(current_app._get_current_object())
+    webhooks.kick(the_app())
     return redirect(url_for("wizard.result", token=token))
 
 
@@ -432,7 +434,7 @@ def delete(token: str):
         ticked = set(request.form.getlist("revision"))
         chosen = [r for r in later if str(r.id) in ticked]
         deletion.delete_assessment(assessment, chosen)  # their PDFs too: no copy left on disk
-        webhooks.kick(current_app._get_current_object())  # the deletion's, sent at once
+        webhooks.kick(the_app())  # the deletion's, sent at once
         flash(
             f"Your assessment and {deleted_revisions(len(chosen))} have been deleted, with "
             "all their answers."
