@@ -31,7 +31,8 @@ from wtforms import Field
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
-from questionnaire.core.summary import headline_words
+from questionnaire.core.scoring import METHOD
+from questionnaire.core.summary import figure, plural
 from questionnaire.current import the_app
 from questionnaire.reports.service import ReportError
 from questionnaire.store import access, accounts, crm, listing, open_questions, revisions, throttle
@@ -299,8 +300,7 @@ def decorate(row: dict, revised: dict | None = None, in_library: int = 0) -> dic
     submitted = row["status"] == "submitted"
     return {
         **row,
-        "score_text": score_text(row["score"]) if submitted else "",
-        "state_words": state_words(row) if submitted else None,
+        **(state_words(row) if submitted else {"score_text": "", "state_words": None}),
         "revision_of": {"id": original, "name": report_id_of(original)} if original else None,
         "revised_by": revised,
         "in_library": in_library,
@@ -311,19 +311,22 @@ STATE_LABELS = {"rated": "Rated", "provisional": "Not yet rated", "not_rated": "
 
 
 def state_words(row: dict) -> dict:
-    """The state of a submitted row and its range in words, from its list columns."""
+    """A submitted row's score and state in words, from its list columns: ``score_text``
+    for the Score column (a fit/3 range where the open points leave one, never a point
+    the evidence cannot carry), and ``state_words`` for the Rating column (the state of a
+    result that has no band, and what the range depends on)."""
     summary = row["summary"] or {}
     state = row["state"] or summary.get("state")
-    brief = {
-        "method": summary.get("method"),
-        "state": state,
-        "rating": row["rating"],
-        "score": row["score"],
-        "score_range": summary.get("score_range"),
-        "open_points": summary.get("open_points") or 0,
-    }
-    line = headline_words(brief)["score_line"] if brief["method"] else ""
-    return {"state": state, "label": STATE_LABELS.get(state or "", "—"), "range": line}
+    found = summary.get("score_range") if summary.get("method") == METHOD else None
+    open_points = summary.get("open_points") or 0
+    text = score_text(row["score"])
+    if found and figure(found["low"]) != figure(found["high"]):
+        text = f"{figure(found['low'])} to {figure(found['high'])}"
+    elif found:
+        text = figure(found["low"])
+    depending = f"depending on {plural(open_points, 'open point')}" if found and open_points else ""
+    label = STATE_LABELS.get(state or "", "Not rated")
+    return {"score_text": text, "state_words": {"state": state, "label": label, "range": depending}}
 
 
 @bp.get("/export.csv")
