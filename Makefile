@@ -19,14 +19,34 @@ RUNTIME_DEBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejav
 # (deploy/nginx-site.conf).
 TEST_DEBS := chromium poppler-utils nodejs redis-server default-jre-headless nginx openssl
 
-.PHONY: run serve serve-worker bench test lint format system-deps test-system-deps clean
+.PHONY: run serve serve-worker bench test lint format lock mutation system-deps test-system-deps clean
 
-$(STAMP): pyproject.toml
+# Installs come from the lock file: every package make installs (the app's and the tests'),
+# at an exact version with its hashes, for Python 3.11 on Linux. `make lock` writes it from
+# pyproject.toml (README: "Dependencies"). A changed lock or pyproject.toml installs again;
+# `pip check` fails when pyproject.toml asks for something the lock does not give.
+LOCK := requirements.lock
+PIP_VERSION := 26.3
+$(STAMP): pyproject.toml $(LOCK)
 	[ "$(PYTHON)" != /usr/bin/python3.11 ] || scripts/install-debian-packages $(PYTHON_DEBS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet pip==$(PIP_VERSION)
+	$(BIN)/pip install --quiet --require-hashes -r $(LOCK)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	$(BIN)/pip check
 	touch $(STAMP)
+
+# pip-tools in a venv of its own (.cache/pip-tools), so it never shares a resolver with the
+# app. Pins already in the lock are kept; `make lock LOCK_ARGS=--upgrade` takes the newest
+# of everything, `LOCK_ARGS='--upgrade-package weasyprint'` of one package.
+PIP_TOOLS := pip-tools==7.7.0
+LOCK_ARGS ?=
+lock:
+	$(PYTHON) -m venv .cache/pip-tools
+	.cache/pip-tools/bin/pip install --quiet pip==$(PIP_VERSION) $(PIP_TOOLS)
+	.cache/pip-tools/bin/pip-compile --quiet --extra test --generate-hashes --allow-unsafe \
+		--strip-extras --no-emit-index-url --no-emit-find-links $(LOCK_ARGS) \
+		--output-file $(LOCK) pyproject.toml
 
 system-deps:
 	scripts/install-debian-packages $(RUNTIME_DEBS)
@@ -74,9 +94,11 @@ bench: $(STAMP) system-deps
 
 # pytest exits 5 when it collects no tests; make treats that, like any failure, as an error.
 # Two pytest-xdist workers halve the run on two cores (make test TEST_WORKERS=0: one process).
+# Branch coverage of the whole run, combined across the workers, must reach the floor in
+# pyproject.toml (docs/testing.md); the per-file figures land in test-artifacts/coverage/.
 TEST_WORKERS ?= 2
 test: $(STAMP) test-system-deps $(NODE_STAMP) lint
-	$(BIN)/pytest -n $(TEST_WORKERS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --cov --cov-report=html:test-artifacts/coverage
 
 # Style, the layers' import contracts (pyproject.toml) and the core's types.
 lint: $(STAMP)
@@ -85,9 +107,17 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
+# Mutation testing of the core against tests/core (docs/testing.md): hours on two busy
+# cores, so not part of `make test`. A fresh run of every core module by default;
+# MODULES="scoring presenter" re-runs those and keeps the other results in mutants/.
+MODULES ?=
+MUTATION_WORKERS ?= 2
+mutation: $(STAMP)
+	$(BIN)/python scripts/mutation.py --workers $(MUTATION_WORKERS) $(MODULES)
+
 format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis mutants

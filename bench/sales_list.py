@@ -45,7 +45,7 @@ KINDS = "Analytics Logistics Health Foods Energy Legal Media Retail Bank Systems
 SUFFIXES = ["Ltd", "GmbH", "plc", "SA", "Inc", "BV", "LLP"]
 FIRST = "Ann Bob Chloe Dev Ella Farid Grace Hugo Iris Jon Kemi Liam Mia Noor Omar Pia".split()
 LAST = "Smith Jones Patel Müller Rossi Dubois Novak Khan Silva Berg Okafor Chen Kowalski".split()
-PASSWORD = "bench-password-123"
+PASSWORD = "quiet-harbour-lantern-7251"  # passes the password rules (no name or address in it)
 
 
 def results_for(bank, count: int) -> list[tuple[dict, dict, list]]:

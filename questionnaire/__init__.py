@@ -9,9 +9,10 @@ package imports none of them, so ``import questionnaire.core.scoring`` loads no 
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> Any:
     # `flask --app questionnaire` and gunicorn's "questionnaire:create_app()" look for the
     # factory here; it is imported only when asked for.
     if name == "create_app":

@@ -23,7 +23,17 @@ from questionnaire.store import snapshots
 from questionnaire.store.banks import BankRegistry
 from questionnaire.store.db import db
 from questionnaire.store.models import MAX_ROW_ID
-from questionnaire.web import api, downloads, emails, jobs, sales, security, sharing, wizard
+from questionnaire.web import (
+    api,
+    downloads,
+    emails,
+    jobs,
+    lost_link,
+    sales,
+    security,
+    sharing,
+    wizard,
+)
 from questionnaire.web.extensions import csrf
 
 log = logging.getLogger(__name__)
@@ -85,12 +95,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     wizard.init_app(app)
     reports.init_app(app)
-    webhooks.init_app(app)
+    report_queue = services.reports(app).queue  # with REPORT_QUEUE_URL, webhooks use it too
+    webhooks.init_app(app, report_queue.connection if report_queue else None)
     app.register_blueprint(downloads.bp)
     mailer.init_app(app)
     answered.init_app(app)
     jobs.init_app(app)
     emails.init_app(app)
+    lost_link.init_app(app)
     sharing.init_app(app)
     sales.init_app(app)
     api.init_app(app)

@@ -122,6 +122,16 @@ class LibraryJobs(Runner, Protocol):
     """Runs "apply to every open assessment" (web.jobs.JobRunner)."""
 
 
+@runtime_checkable
+class LostLinks(Protocol):
+    """Looks up the addresses asked about on the start page and e-mails each its
+    assessments, off the request path (web.lost_link.Requests); there is none without
+    e-mail."""
+
+    def ask(self, address: str) -> None: ...
+    def wait_until_idle(self, seconds: float) -> bool: ...
+
+
 # --- registering and finding --------------------------------------------------------------
 
 
@@ -173,6 +183,11 @@ def answer_notices(app: Flask | None = None) -> AnswerNotices | None:
 
 def library_jobs(app: Flask | None = None) -> LibraryJobs | None:
     return cast("LibraryJobs | None", _find(LibraryJobs, app))
+
+
+def lost_links(app: Flask | None = None) -> LostLinks | None:
+    """The lost-link e-mails, or None when e-mail is off."""
+    return cast("LostLinks | None", _find(LostLinks, app))
 
 
 # --- the store's settings and the unit of work ----------------------------------------------

@@ -2,6 +2,10 @@
 
 With TRUSTCHECK_TEST_QUEUE=1 every app made here renders its reports through a queue on a
 redis-server started for the session, with a worker on a thread (tests/support.py).
+
+Property tests (hypothesis) run under the profile TRUSTCHECK_HYPOTHESIS_PROFILE names:
+"ci" by default, derandomized so a failure in CI fails the same way on a laptop;
+"mutation" with few examples for `make mutation`; "explore" random and longer, to hunt.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, make_url, text
 
 from questionnaire import services
@@ -25,6 +30,21 @@ from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
 from tests.live import QUEUE_MODE, REDIS_MISSING, RENDER_SECONDS, REQUIRE_REDIS, RedisServer
 from tests.support import ThreadWorker, add_user, assessment_id, sign_in
+
+# Generated banks are slow to build: no deadline, and no complaint about slow data.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    max_examples=80,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("mutation", settings.get_profile("ci"), max_examples=20)
+settings.register_profile(
+    "explore", settings.get_profile("ci"), derandomize=False, max_examples=1000
+)
+settings.load_profile(os.environ.get("TRUSTCHECK_HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_BANK = ROOT / "questions.yaml"

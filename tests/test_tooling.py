@@ -5,7 +5,11 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,3 +49,54 @@ def test_an_editable_install_gives_no_warning_about_folders_named_like_the_packa
     assert list((tmp_path / "wheel").glob("questionnaire-*.whl"))
     said = build.stdout + build.stderr
     assert "folders in your working directory with the same" not in said, said[-2000:]
+
+
+def locked() -> dict[str, tuple[str, int]]:
+    """requirements.lock's pins: each package's name, its version and how many hashes."""
+    pins: dict[str, tuple[str, int]] = {}
+    name = ""
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if line and not line[0].isspace() and not line.startswith("#"):
+            name, version = line.split()[0].split("==")
+            pins[canonicalize_name(name)] = (version, 0)
+        elif line.strip().startswith("--hash=sha256:") and name:
+            version, hashes = pins[canonicalize_name(name)]
+            pins[canonicalize_name(name)] = (version, hashes + 1)
+    return pins
+
+
+def test_the_lock_file_pins_every_dependency_in_pyproject_with_its_hashes():
+    """`make lock` after changing a dependency: the lock must give what pyproject.toml asks."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    asked = [Requirement(r) for r in project["dependencies"]]
+    asked += [Requirement(r) for r in project["optional-dependencies"]["test"]]
+    pins = locked()
+    assert len(pins) > len(asked)  # with what they need in turn
+    for requirement in asked:
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{name} is not in requirements.lock: run make lock"
+        version = pins[name][0]
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"requirements.lock pins {name}=={version}, pyproject.toml asks {requirement}: "
+            "run make lock"
+        )
+    assert all(hashes for _, hashes in pins.values())
+
+
+def test_make_installs_from_the_lock_file_and_again_when_it_changes():
+    dry = subprocess.run(
+        ["make", "-n", "-B", ".venv/.installed-stamp"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert "--require-hashes -r requirements.lock" in dry
+    assert "--no-deps" in dry and "pip check" in dry
+    rule = subprocess.run(
+        ["make", "-p", "-n", "-q", ".venv/.installed-stamp"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert ".venv/.installed-stamp: pyproject.toml requirements.lock" in rule

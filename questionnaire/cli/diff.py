@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 from flask.cli import with_appcontext
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from questionnaire.cli.questions import bank_file, has_table, load_or_exit
 from questionnaire.core.bank import Bank
@@ -53,7 +54,7 @@ def diff_command(old: str, new: str | None, top: int) -> None:
     _effect_on_assessments(after, top)
 
 
-def _submitted() -> Iterator[tuple]:
+def _submitted() -> Iterator[Row[Any]]:
     query = (
         select(Assessment.id, Assessment.company, Assessment.answers, Assessment.must_have,
                Assessment.score, Assessment.rating)

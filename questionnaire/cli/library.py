@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from questionnaire import services
 from questionnaire.core.library import Exported, export_yaml
+from questionnaire.current import the_app
 from questionnaire.notify import answered
 from questionnaire.store import library
 from questionnaire.web import jobs
@@ -53,7 +53,7 @@ def export_command() -> None:
 def deliver_command() -> None:
     """Run the library jobs waiting and send the buyers' e-mails that are due (for cron:
     web processes do this by themselves, and this picks up after a restart)."""
-    app = current_app._get_current_object()
+    app = the_app()
     ran = 0
     while jobs.JobRunner(app).run_one():
         ran += 1

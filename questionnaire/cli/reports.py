@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 
 from questionnaire import services
 from questionnaire.cli.questions import write_file
+from questionnaire.current import the_app
 from questionnaire.reports import deletion
 from questionnaire.reports.service import ReportError
 from questionnaire.store import apitokens, changes, mails, outbox, throttle
@@ -53,11 +54,14 @@ def reports_cli() -> None:
 @with_appcontext
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker_command(burst: bool) -> None:
-    """Draw the PDF reports that web processes put on the REPORT_QUEUE_URL queue."""
-    from questionnaire.reports.queue import NoQueue, run_worker  # (see ReportService)
+    """Draw the PDF reports that web processes put on the REPORT_QUEUE_URL queue, and
+    deliver the webhooks they queue there (before renders)."""
+    from questionnaire.notify.webhook_queue import worker_work  # (see ReportService)
+    from questionnaire.reports.queue import NoQueue, run_worker
 
+    app = the_app()
     try:
-        run_worker(current_app._get_current_object(), burst=burst)
+        run_worker(app, burst=burst, other_work=worker_work(app))
     except NoQueue as exc:
         raise click.ClickException(str(exc)) from None
 

@@ -17,6 +17,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from typing import cast
 
 from questionnaire.core import evidence, yamlsrc
 from questionnaire.core.evidence import DEFAULT_MUST_HAVE_EVIDENCE, Provider
@@ -111,7 +112,7 @@ class _TooManyProblems(BankInvalid):
     """Reading stopped at MAX_PROBLEMS: past that, more messages help nobody."""
 
 
-def load_bank(path: str | os.PathLike, snapshot: bool = False) -> Bank:
+def load_bank(path: str | os.PathLike[str], snapshot: bool = False) -> Bank:
     """The bank in the file at ``path`` (``snapshot``: an older bank, see parse_bank)."""
     path = Path(path)
     try:
@@ -278,7 +279,7 @@ class _Reader(QuestionReader):
                 f"set 'schema: {SCHEMA}', give provider.as_of, the date the provider's "
                 "source was captured, and grade each commitment's evidence (docs/questions.md)",
             )
-        return schema
+        return cast(int, schema)
 
     def percent(self, data: LineDict, key: str, default: float) -> float:
         value = data.get(key, default)
@@ -298,7 +299,7 @@ class _Reader(QuestionReader):
                 f"must_have_evidence must be one of {', '.join(MUST_HAVE_GRADES)}, got {value!r}",
             )
             return DEFAULT_MUST_HAVE_EVIDENCE
-        return value
+        return cast(str, value)
 
     def ratings(self, data: LineDict) -> tuple[Rating, ...]:
         raw = data.get("ratings")

@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from questionnaire.core.questiontype import NOT_SURE
 from questionnaire.core.text import did_you_mean
+
+if TYPE_CHECKING:  # the model imports conditions; only the checker needs the reverse
+    from questionnaire.core.model import Question
 
 OPS = ("equals", "in", "not", "at_least")
 GROUPS = ("all", "any")
@@ -24,7 +27,7 @@ GROUPS = ("all", "any")
 
 @dataclass(frozen=True, slots=True)
 class Compare:
-    question: Any  # the earlier bank.Question this looks at
+    question: Question  # the earlier question this looks at
     op: str
     operand: Any
 
@@ -57,8 +60,8 @@ Condition = Compare | Group
 
 
 def parse(
-    raw, earlier: Mapping[str, Any], known: set[str], line: int, own_id: str = ""
-) -> tuple[Condition | None, list]:
+    raw: object, earlier: Mapping[str, Question], known: set[str], line: int, own_id: str = ""
+) -> tuple[Condition | None, list[tuple[int, str]]]:
     """Read a show_if value; returns (condition or None, [(line, problem), ...]).
 
     ``earlier`` maps the ids of questions before this one to their Question;
@@ -69,7 +72,14 @@ def parse(
     return (None if problems else condition), problems
 
 
-def _parse(raw, earlier, known, line, problems, own_id="") -> Condition | None:
+def _parse(
+    raw: object,
+    earlier: Mapping[str, Question],
+    known: set[str],
+    line: int,
+    problems: list[tuple[int, str]],
+    own_id: str = "",
+) -> Condition | None:
     if not isinstance(raw, dict):
         problems.append((line, "a condition must be a mapping such as {question: q, equals: v}"))
         return None
@@ -144,5 +154,5 @@ def _parse(raw, earlier, known, line, problems, own_id="") -> Condition | None:
     return Compare(question, op, operand)
 
 
-def visible(question, answers: Mapping[str, Any]) -> bool:
+def visible(question: Question, answers: Mapping[str, Any]) -> bool:
     return question.show_if is None or question.show_if.holds(answers)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Protocol
+from typing import Protocol, cast
 from urllib.parse import urlsplit
 
 from questionnaire.core.yamlsrc import LineDict
@@ -132,7 +132,7 @@ def _url(raw: LineDict, report: Reporter) -> str:
     if problem:
         report.error(raw.line_of("url"), problem)
         return ""
-    return raw["url"].strip()
+    return cast(str, raw["url"]).strip()
 
 
 def _as_of(raw: LineDict, report: Reporter, where: str) -> date | None:
@@ -185,7 +185,7 @@ def read_grade(raw: LineDict, schema: int, report: Reporter, where: str) -> str:
             f"evidence {grade!r} of {where} is not a grade: use one of {', '.join(GRADES)}{hint}",
         )
         return UNGRADED
-    return grade
+    return cast(str, grade)
 
 
 def read_provider(data: LineDict, schema: int, report: Reporter) -> Provider:

@@ -6,6 +6,7 @@ so it is never used). Pure."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from questionnaire.core.scoring import STATED, STATUS_LABELS, reference_order
 
@@ -60,7 +61,7 @@ def reference_label(framework: str, ref: str) -> str:
     return ref
 
 
-def frameworks_view(stored: Mapping[str, Mapping[str, Mapping[str, int]]]) -> list[dict]:
+def frameworks_view(stored: Mapping[str, Mapping[str, Mapping[str, int]]]) -> list[dict[str, Any]]:
     """A stored result's ``frameworks`` counts as tables: the known frameworks first, each
     reference a row of counts in the order of the statuses."""
     order = [*FRAMEWORK_TITLES, *sorted(set(stored) - set(FRAMEWORK_TITLES))]

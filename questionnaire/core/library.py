@@ -172,7 +172,9 @@ class Lift:
     blocked: tuple[str, ...]
 
 
-def lift_plan(result: Mapping, open_ids: Collection[str], order: Mapping[str, int]) -> Lift | None:
+def lift_plan(
+    result: Mapping[str, Any], open_ids: Collection[str], order: Mapping[str, int]
+) -> Lift | None:
     """For a provisional fit/3 ``result``: the written answers among ``open_ids`` that would
     lift it; None for a result that is not provisional or not fit/3 (no weights stored).
     ``order`` ranks questions in the bank's order, for ties."""
@@ -233,7 +235,7 @@ class OpenItem:
 def rank_open(
     bank: Bank,
     answers: Mapping[str, Any],
-    result: Mapping,
+    result: Mapping[str, Any],
     open_ids: Iterable[str],
     lift: Lift | None,
 ) -> list[OpenItem]:
@@ -302,7 +304,7 @@ class Exported:
     versions: tuple[str, ...]  # the bank versions it fits
 
 
-def commitment_of(bank: Bank, item: Exported) -> dict:
+def commitment_of(bank: Bank, item: Exported) -> dict[str, Any]:
     """A library answer as a ``commitment:`` of ``questions.yaml``. A written answer's grade
     is not a bank grade: it is exported as ``assertion``, never more, for the editor to raise
     to the grade of its source."""

@@ -5,10 +5,14 @@ another key, or nothing); the commitment lists the keys the provider offers. Pur
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from typing import TYPE_CHECKING, Any
+
 from questionnaire.core.questiontype import (
     NOT_SURE,
     NOT_SURE_LABEL,
     AnswerError,
+    FormData,
     Match,
     Option,
     QuestionType,
@@ -16,6 +20,9 @@ from questionnaire.core.questiontype import (
 )
 from questionnaire.core.text import did_you_mean
 from questionnaire.core.yamlsrc import LineDict, LineList
+
+if TYPE_CHECKING:
+    from questionnaire.core.model import Question
 
 
 def _read_options(spec: SpecReader) -> tuple[Option, ...]:
@@ -89,15 +96,15 @@ def _read_options(spec: SpecReader) -> tuple[Option, ...]:
     return tuple(options)
 
 
-def _option_keys(q) -> list[str]:
+def _option_keys(q: Question) -> list[str]:
     return [o.key for o in q.options]
 
 
-def _required(requirement) -> set[str]:
+def _required(requirement: str | Collection[str]) -> set[str]:
     return {requirement} if isinstance(requirement, str) else set(requirement)
 
 
-def _required_keys(q) -> set[str]:
+def _required_keys(q: Question) -> set[str]:
     """The offerings some option requires."""
     return {o.requires for o in q.options if o.requires is not None}
 
@@ -107,10 +114,10 @@ class _Options(QuestionType):
 
     field_keys = frozenset({"options"})
 
-    def read_spec(self, spec):
+    def read_spec(self, spec: SpecReader) -> dict[str, Any]:
         return {"options": _read_options(spec)}
 
-    def commitment_error(self, q, value):
+    def commitment_error(self, q: Question, value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return f"the commitment of a {self.name} question must be a list of option keys"
         unknown = [v for v in value if v not in _option_keys(q)]
@@ -120,7 +127,7 @@ class _Options(QuestionType):
             )
         return None
 
-    def not_offered_error(self, q, value, offered):
+    def not_offered_error(self, q: Question, value: Any, offered: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "'not_offered' must be a list of option keys"
         unknown = [v for v in value if v not in _option_keys(q)]
@@ -136,7 +143,7 @@ class _Options(QuestionType):
             return f"no option of '{q.id}' requires {needless[0]!r}, so it cannot be not offered"
         return None
 
-    def _check_key(self, q, value):
+    def _check_key(self, q: Question, value: Any) -> str:
         if not isinstance(value, str):
             raise AnswerError(f"expected an option key (a string), got {value!r}")
         if value not in _option_keys(q):
@@ -146,20 +153,22 @@ class _Options(QuestionType):
             )
         return value
 
-    def choices(self, q):
+    def choices(self, q: Question) -> list[tuple[str, str]]:
         return [(o.key, o.label) for o in q.options]
 
-    def describe_commitment(self, q, value):
+    def describe_commitment(self, q: Question, value: Any) -> str:
         labels = [o.label for o in q.options if o.key in value]
         return "; ".join(labels) if labels else "None of the options"
 
-    def missing(self, q, requirement, offered):
+    def missing(self, q: Question, requirement: Any, offered: Any) -> tuple[str, ...]:
         if requirement is None:
             return ()
         required = {requirement} if isinstance(requirement, str) else requirement
         return tuple(k for k in _option_keys(q) if k in required and k not in offered)
 
-    def compare(self, q, requirement, offered, not_offered=()):
+    def compare(
+        self, q: Question, requirement: Any, offered: Any, not_offered: tuple[str, ...] = ()
+    ) -> Match:
         """Each required option is offered, documented as not offered (a shortfall), or
         unknown: the commitment is silent on it, which is never a shortfall. A
         requirement is met only as a whole: its credit is the least of its options', so
@@ -180,19 +189,19 @@ class Choice(_Options):
     required = True
     widget = "radios"
 
-    def missing_message(self, q):
+    def missing_message(self, q: Question) -> str:
         return f"Select one option, or {NOT_SURE_LABEL}" if q.scored else "Select one option"
 
-    def parse(self, q, value):
+    def parse(self, q: Question, value: Any) -> Any:
         return self._check_key(q, value)
 
-    def requirement(self, q, answer):
+    def requirement(self, q: Question, answer: Any) -> Any:
         return q.option(answer).requires
 
-    def credit(self, q, requirement, offered):
+    def credit(self, q: Question, requirement: Any, offered: Any) -> float:
         return 1.0 if requirement in offered else 0.0
 
-    def describe(self, q, answer):
+    def describe(self, q: Question, answer: Any) -> str:
         return q.option(answer).label
 
 
@@ -202,7 +211,7 @@ class Multi(_Options):
     hint = "Select all that apply. Select none if you have no requirement."
     widget = "checkboxes"
 
-    def operand_error(self, q, op, operand):
+    def operand_error(self, q: Question, op: str, operand: Any) -> str | None:
         if op == "at_least":
             if not isinstance(operand, int) or isinstance(operand, bool) or operand < 0:
                 return "'at_least' on a multi question takes a whole number of options"
@@ -219,20 +228,20 @@ class Multi(_Options):
                 )
         return None
 
-    def parse(self, q, value):
+    def parse(self, q: Question, value: Any) -> Any:
         if not isinstance(value, list):
             raise AnswerError(f"expected a list of option keys, got {value!r}")
         chosen = {self._check_key(q, v) for v in value}
         return [k for k in _option_keys(q) if k in chosen]  # bank order, no repeats
 
-    def requirement(self, q, answer):
+    def requirement(self, q: Question, answer: Any) -> Any:
         required = {q.option(k).requires for k in answer} - {None}
         return frozenset(required) or None
 
-    def credit(self, q, requirement, offered):
+    def credit(self, q: Question, requirement: Any, offered: Any) -> float:
         return len(requirement & set(offered)) / len(requirement)
 
-    def matches(self, q, op, answer, operand):
+    def matches(self, q: Question, op: str, answer: Any, operand: Any) -> bool:
         # A multi answer is a set: "equals x" reads "x is among the chosen".
         if op == "equals":
             return operand in answer
@@ -241,17 +250,17 @@ class Multi(_Options):
         if op == "in":
             return any(k in answer for k in operand)
         if op == "at_least":
-            return len(answer) >= operand
+            return bool(len(answer) >= operand)
         raise ValueError(op)
 
-    def describe(self, q, answer):
+    def describe(self, q: Question, answer: Any) -> str:
         labels = [q.option(k).label for k in answer]
         return "; ".join(labels) if labels else "None selected"
 
-    def form_data(self, q, formdata):
+    def form_data(self, q: Question, formdata: FormData) -> Any:
         return formdata.getlist(q.id)
 
-    def from_form(self, q, data):
+    def from_form(self, q: Question, data: Any) -> Any:
         chosen = list(data or [])
         if NOT_SURE in chosen:
             if len(chosen) > 1:
@@ -259,7 +268,7 @@ class Multi(_Options):
             return self.read_answer(q, NOT_SURE)
         return self.parse(q, chosen)
 
-    def to_form(self, q, answer):
+    def to_form(self, q: Question, answer: Any) -> Any:
         if answer == NOT_SURE:
             return (NOT_SURE,)
         return tuple(answer or ())

@@ -77,7 +77,7 @@ def gap_text(question: Question, gap: float | None) -> str:
 PLAN_DEPENDENT = "Holds only for some of the provider's plans: check that yours includes it."
 
 
-def outcome_view(question: Question, outcome: Mapping) -> dict:
+def outcome_view(question: Question, outcome: Mapping[str, Any]) -> dict[str, Any]:
     """A stored outcome in words: its status, points, and (fit/3) the evidence behind it,
     what is unknown or short, a near miss, a plan caveat."""
     status = outcome["status"]
@@ -108,7 +108,9 @@ def outcome_view(question: Question, outcome: Mapping) -> dict:
     }
 
 
-def question_view(question: Question, answer: Any, outcome: Mapping | None, today: date) -> dict:
+def question_view(
+    question: Question, answer: Any, outcome: Mapping[str, Any] | None, today: date
+) -> dict[str, Any]:
     """One question with the buyer's answer, the commitment (where and when it was
     documented, judged on ``today``) and, when scored, its outcome."""
     commitment = question.commitment
@@ -144,7 +146,7 @@ def question_view(question: Question, answer: Any, outcome: Mapping | None, toda
     return view
 
 
-def footing_view(stored: Mapping) -> dict:
+def footing_view(stored: Mapping[str, Any]) -> dict[str, Any]:
     """A section's footing (fit/3): "3 of 5 compared", and whether its score may be drawn
     as one (its weighted coverage reaches the bank's min_coverage)."""
     coverage = stored.get("coverage")
@@ -159,9 +161,9 @@ def result_view(
     bank: Bank,
     answers: Mapping[str, Any],
     must_have: Collection[str],
-    result: Mapping,
+    result: Mapping[str, Any],
     today: date,
-) -> dict:
+) -> dict[str, Any]:
     """The stored result (``Result.to_dict()``) joined with the bank's words and the answers.
 
     The numbers come from the stored result, never recomputed, so a result stays
@@ -169,7 +171,7 @@ def result_view(
     """
     outcomes = {q["id"]: q for q in result["questions"]}
     sections = []
-    by_id: dict[str, dict] = {}
+    by_id: dict[str, dict[str, Any]] = {}
     not_found = not_found_text(bank)
     for section, stored in zip(bank.sections, result["sections"], strict=True):
         questions = []

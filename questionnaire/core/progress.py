@@ -61,7 +61,7 @@ def section_states(
     return states
 
 
-def section_rows(bank: Bank, states: Mapping[str, str]) -> list[dict]:
+def section_rows(bank: Bank, states: Mapping[str, str]) -> list[dict[str, Any]]:
     """The sections with their state in words, as overview, check and sales pages list them."""
     return [
         {
@@ -88,7 +88,9 @@ def first_unfinished(
     return unfinished[0] if unfinished else None
 
 
-def tidy_answers(bank: Bank, answers: Mapping[str, Any], must_have: list[str]) -> tuple[dict, list]:
+def tidy_answers(
+    bank: Bank, answers: Mapping[str, Any], must_have: list[str]
+) -> tuple[dict[str, Any], list[str]]:
     """Drop answers whose question is now hidden, and must-haves on nothing answered."""
     kept = visible_answers(bank, answers)
     must = [qid for qid in must_have if qid in kept and bank.question(qid).scored]

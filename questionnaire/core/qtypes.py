@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
-from typing import NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from questionnaire.core.optiontypes import Choice, Multi
 from questionnaire.core.questiontype import (
@@ -30,6 +30,7 @@ from questionnaire.core.questiontype import (
     TEXT_MAX_LENGTH,
     YES,
     AnswerError,
+    FormData,
     Match,
     Option,
     QuestionType,
@@ -38,6 +39,9 @@ from questionnaire.core.questiontype import (
     is_number,
 )
 from questionnaire.core.text import clean_text
+
+if TYPE_CHECKING:
+    from questionnaire.core.model import Question
 
 NEAR_MISS_CREDIT = 0.5  # a number missed by no more than the question's `near`
 
@@ -63,32 +67,32 @@ class YesNo(QuestionType):
     required = True
     widget = "radios"
 
-    def missing_message(self, q):
+    def missing_message(self, q: Question) -> str:
         return f"Select Yes, No or {NOT_SURE_LABEL}" if q.scored else "Select Yes or No"
 
-    def commitment_error(self, q, value):
+    def commitment_error(self, q: Question, value: Any) -> str | None:
         if not isinstance(value, bool):
             return "the commitment of a yesno question must be true or false"
         return None
 
-    def parse(self, q, value):
+    def parse(self, q: Question, value: Any) -> Any:
         if value not in (YES, NO):
             raise AnswerError('expected "yes" or "no"')
         return value
 
-    def requirement(self, q, answer):
+    def requirement(self, q: Question, answer: Any) -> Any:
         return True if answer == YES else None
 
-    def credit(self, q, requirement, offered):
+    def credit(self, q: Question, requirement: Any, offered: Any) -> float:
         return 1.0 if offered is True else 0.0
 
-    def describe(self, q, answer):
+    def describe(self, q: Question, answer: Any) -> str:
         return "Yes" if answer == YES else "No"
 
-    def describe_commitment(self, q, value):
+    def describe_commitment(self, q: Question, value: Any) -> str:
         return "Yes" if value else "No"
 
-    def choices(self, q):
+    def choices(self, q: Question) -> list[tuple[str, str]]:
         return [(YES, "Yes"), (NO, "No")]
 
 
@@ -106,8 +110,8 @@ class Number(QuestionType):
     hint = "Leave blank if you have no requirement."
     widget = "number"
 
-    def read_spec(self, spec):
-        raw, out = spec.raw, {}
+    def read_spec(self, spec: SpecReader) -> dict[str, Any]:
+        raw, out = spec.raw, dict[str, Any]()
         for key in ("min", "max", "step"):
             value = raw.get(key)
             if value is not None and not is_number(value):
@@ -145,22 +149,22 @@ class Number(QuestionType):
         out["near"] = near
         return out
 
-    def commitment_error(self, q, value):
+    def commitment_error(self, q: Question, value: Any) -> str | None:
         if not is_number(value):
             return "the commitment of a number question must be a number"
         return None
 
-    def commitment_warning(self, q, value):
+    def commitment_warning(self, q: Question, value: Any) -> str | None:
         if (q.min is not None and value < q.min) or (q.max is not None and value > q.max):
             return f"commitment {format_number(value)} lies outside min..max, so no answer can compare with it fairly"
         return None
 
-    def operand_error(self, q, op, operand):
+    def operand_error(self, q: Question, op: str, operand: Any) -> str | None:
         if op == "at_least":
             return None if is_number(operand) else "'at_least' takes a number"
         return super().operand_error(q, op, operand)
 
-    def parse(self, q, value):
+    def parse(self, q: Question, value: Any) -> Any:
         if not is_number(value):
             raise AnswerError(f"expected a number, got {value!r}")
         if q.min is not None and value < q.min:
@@ -169,23 +173,25 @@ class Number(QuestionType):
             raise AnswerError(f"{format_number(value)} is above the maximum {format_number(q.max)}")
         return value
 
-    def requirement(self, q, answer):
+    def requirement(self, q: Question, answer: Any) -> Any:
         # Asking for at least nothing (0 days' notice, a 0% credit) states no requirement.
         if q.better == "higher" and answer <= 0:
             return None
         return answer
 
-    def credit(self, q, requirement, offered):
+    def credit(self, q: Question, requirement: Any, offered: Any) -> float:
         meets = offered >= requirement if q.better == "higher" else offered <= requirement
         return 1.0 if meets else 0.0
 
-    def shortfall(self, q, requirement, offered) -> float:
+    def shortfall(self, q: Question, requirement: float, offered: float) -> float:
         """How far ``offered`` falls short of ``requirement``, in the unit (0 when met).
         Rounded to 9 places, so 99.95 - 99.9 is the 0.05 a reader sees."""
         gap = requirement - offered if q.better == "higher" else offered - requirement
         return max(round(gap, 9), 0)
 
-    def compare(self, q, requirement, offered, not_offered=()):
+    def compare(
+        self, q: Question, requirement: Any, offered: Any, not_offered: tuple[str, ...] = ()
+    ) -> Match:
         gap = self.shortfall(q, requirement, offered)
         if gap == 0:
             return Match("met", 1.0, gap=0)
@@ -193,23 +199,23 @@ class Number(QuestionType):
             return Match("partly_met", NEAR_MISS_CREDIT, gap=gap, near=True)
         return Match("not_met", 0.0, gap=gap)
 
-    def matches(self, q, op, answer, operand):
+    def matches(self, q: Question, op: str, answer: Any, operand: Any) -> bool:
         if op == "at_least":
-            return answer >= operand
+            return bool(answer >= operand)
         return super().matches(q, op, answer, operand)
 
-    def describe(self, q, answer):
+    def describe(self, q: Question, answer: Any) -> str:
         return f"{format_number(answer)}{_unit_suffix(q.unit, answer)}"
 
-    def describe_commitment(self, q, value):
+    def describe_commitment(self, q: Question, value: Any) -> str:
         return self.describe(q, value)
 
-    def form_data(self, q, formdata):
+    def form_data(self, q: Question, formdata: FormData) -> Any:
         value = formdata.get(q.id)
         text = value.strip() if isinstance(value, str) else ""
         return NumberField(text, q.id in formdata.getlist(NOT_SURE_FIELD))
 
-    def from_form(self, q, data):
+    def from_form(self, q: Question, data: Any) -> Any:
         text, not_sure = data
         if not_sure:
             if text:
@@ -231,12 +237,12 @@ class Number(QuestionType):
         value = int(number) if number == number.to_integral_value() else float(number)
         return self.parse(q, value)
 
-    def to_form(self, q, answer):
+    def to_form(self, q: Question, answer: Any) -> Any:
         if answer == NOT_SURE:
             return NumberField("", True)
         return NumberField("" if answer is None else format_number(answer).replace(",", ""))
 
-    def wanted(self, q) -> str:
+    def wanted(self, q: Question) -> str:
         """What the field takes, in its unit, with an example that fits it: "enter a
         number of hours, like 4", "enter a percentage, like 99.9"."""
         if q.unit == "%":
@@ -274,7 +280,7 @@ class Text(QuestionType):
     field_keys = frozenset({"max_length"})
     condition_ops = frozenset()
 
-    def read_spec(self, spec):
+    def read_spec(self, spec: SpecReader) -> dict[str, Any]:
         value = spec.raw.get("max_length", TEXT_MAX_LENGTH)
         if (
             not isinstance(value, int)
@@ -287,13 +293,13 @@ class Text(QuestionType):
             value = TEXT_MAX_LENGTH
         return {"max_length": value}
 
-    def commitment_error(self, q, value):
+    def commitment_error(self, q: Question, value: Any) -> str | None:
         return "a text question is never scored, so it takes no commitment"
 
-    def operand_error(self, q, op, operand):
+    def operand_error(self, q: Question, op: str, operand: Any) -> str | None:
         return "conditions cannot look at a text question"
 
-    def parse(self, q, value):
+    def parse(self, q: Question, value: Any) -> Any:
         if not isinstance(value, str):
             raise AnswerError(f"expected text, got {value!r}")
         value = clean_text(value)

@@ -7,9 +7,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
 from questionnaire.core.yamlsrc import LineDict
+
+if TYPE_CHECKING:  # the model imports the types; only the checker needs the reverse
+    from questionnaire.core.model import Question
 
 TEXT_MAX_LENGTH = 2000
 MAX_NUMBER_DIGITS = 15  # beyond any figure a question asks for, and within a float's precision
@@ -61,6 +64,14 @@ class Match:
     near: bool = False
 
 
+class FormData(Protocol):
+    """Posted form data as the types read it: werkzeug's MultiDict, without importing it."""
+
+    def get(self, key: str) -> Any: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+
 class SpecReader:
     """What a type needs from the bank loader to read its own fields and report errors."""
 
@@ -90,26 +101,26 @@ class QuestionType:
     hint = ""  # shown under the help text in the form
 
     # --- bank side -----------------------------------------------------------
-    def read_spec(self, spec: SpecReader) -> dict:
+    def read_spec(self, spec: SpecReader) -> dict[str, Any]:
         """The type's own fields of a question, checked; errors go to spec.error."""
         return {}
 
-    def commitment_error(self, q, value) -> str | None:
+    def commitment_error(self, q: Question, value: Any) -> str | None:
         """Why ``value`` cannot be this question's commitment, or None if it fits."""
         return None
 
-    def not_offered_error(self, q, value, offered) -> str | None:
+    def not_offered_error(self, q: Question, value: Any, offered: Any) -> str | None:
         """Why ``value`` cannot be the commitment's ``not_offered`` list, or None."""
         return (
             "only a choice or multi commitment lists what is not offered; "
             f"a {self.name} commitment says it with its value"
         )
 
-    def commitment_warning(self, q, value) -> str | None:
+    def commitment_warning(self, q: Question, value: Any) -> str | None:
         """Why a fitting ``value`` looks like a mistake, or None."""
         return None
 
-    def operand_error(self, q, op: str, operand) -> str | None:
+    def operand_error(self, q: Question, op: str, operand: Any) -> str | None:
         """Why a condition on this question cannot compare with ``operand``."""
         if op not in self.condition_ops:
             return f"'{op}' cannot be used on a {self.name} question"
@@ -129,7 +140,7 @@ class QuestionType:
         return None
 
     # --- answer side -----------------------------------------------------------
-    def read_answer(self, q, value):
+    def read_answer(self, q: Question, value: Any) -> Any:
         """An answer normalised: "not_sure" on a scored question, else what ``parse`` makes of
         it. AnswerError when it does not fit. ``None`` is never passed in."""
         if isinstance(value, str) and value == NOT_SURE and self.scored:
@@ -138,66 +149,68 @@ class QuestionType:
             return NOT_SURE
         return self.parse(q, value)
 
-    def parse(self, q, value):
+    def parse(self, q: Question, value: Any) -> Any:
         """The answer normalised, or AnswerError. ``None`` is never passed in."""
         raise NotImplementedError
 
-    def missing_message(self, q) -> str:
+    def missing_message(self, q: Question) -> str:
         """The error when a required answer is left out."""
         return "Answer this question"
 
-    def requirement(self, q, answer):
+    def requirement(self, q: Question, answer: Any) -> Any:
         """What the answer requires of the provider; None when it states no requirement."""
         return None
 
-    def credit(self, q, requirement, offered) -> float:
+    def credit(self, q: Question, requirement: Any, offered: Any) -> float:
         """Share of the requirement the commitment meets, 0..1 (method fit/2)."""
         raise NotImplementedError
 
-    def compare(self, q, requirement, offered, not_offered: tuple[str, ...] = ()) -> Match:
+    def compare(
+        self, q: Question, requirement: Any, offered: Any, not_offered: tuple[str, ...] = ()
+    ) -> Match:
         """The requirement against a commitment's value (method fit/3): met in full, or not
         at all. Types with a tolerance or with options say more."""
         if self.credit(q, requirement, offered) >= 1:
             return Match("met", 1.0)
         return Match("not_met", 0.0)
 
-    def missing(self, q, requirement, offered) -> tuple[str, ...] | None:
+    def missing(self, q: Question, requirement: Any, offered: Any) -> tuple[str, ...] | None:
         """The required keys ``offered`` lacks, in option order (empty when none, or when
         nothing is required); None for a type whose answers are not option keys."""
         return None
 
-    def matches(self, q, op: str, answer, operand) -> bool:
+    def matches(self, q: Question, op: str, answer: Any, operand: Any) -> bool:
         """Condition test against this question's (visible, given) answer."""
         if op == "equals":
-            return answer == operand
+            return bool(answer == operand)
         if op == "not":
-            return answer != operand
+            return bool(answer != operand)
         if op == "in":
             return answer in operand
         raise ValueError(op)
 
-    def describe(self, q, answer) -> str:
+    def describe(self, q: Question, answer: Any) -> str:
         return str(answer)
 
-    def choices(self, q) -> list[tuple[str, str]]:
+    def choices(self, q: Question) -> list[tuple[str, str]]:
         """The (value, label) options a buyer picks from (empty for typed answers)."""
         return []
 
-    def describe_commitment(self, q, value) -> str:
+    def describe_commitment(self, q: Question, value: Any) -> str:
         return str(value)
 
     # --- form side ---------------------------------------------------------------
 
-    def form_data(self, q, formdata):
+    def form_data(self, q: Question, formdata: FormData) -> Any:
         """This question's raw value in posted form data (a werkzeug MultiDict)."""
         return formdata.get(q.id)
 
-    def from_form(self, q, data):
+    def from_form(self, q: Question, data: Any) -> Any:
         """Form data to an answer (None = not answered); raises AnswerError."""
         if data in (None, "", []):
             return None
         return self.read_answer(q, data)
 
-    def to_form(self, q, answer):
+    def to_form(self, q: Question, answer: Any) -> Any:
         """An answer as the form shows it: a string, a tuple of keys, or None."""
         return answer

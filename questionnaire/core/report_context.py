@@ -30,7 +30,7 @@ def answers_sha256(answers: Mapping[str, Any], must_have: Collection[str]) -> st
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def gauge(low: float | None, high: float | None = None) -> dict:
+def gauge(low: float | None, high: float | None = None) -> dict[str, Any]:
     """A half-circle dial, 0 on the left and 100 on the right, as SVG path data: solid to
     ``low`` (what the buyer can count on, or a stored point score), lighter from there to
     ``high`` (the range's high end, where open points all go well)."""
@@ -50,7 +50,7 @@ def gauge(low: float | None, high: float | None = None) -> dict:
     return {"track": track, "value": value, "open": wider}
 
 
-def dial(view: Mapping) -> dict:
+def dial(view: Mapping[str, Any]) -> dict[str, Any]:
     """The dial of a result: its range (fit/3), or its stored point score."""
     found = view["verdict"]["range"]
     if found is None or view["verdict"]["stored_as"]:
@@ -58,7 +58,7 @@ def dial(view: Mapping) -> dict:
     return gauge(found["low"], found["high"])
 
 
-def rating_ticks(bank: Bank) -> list[dict]:
+def rating_ticks(bank: Bank) -> list[dict[str, Any]]:
     """Where each rating band starts on the dial (the lowest band starts at 0: no tick)."""
     ticks = []
     for rating in bank.ratings:
@@ -77,7 +77,7 @@ def rating_ticks(bank: Bank) -> list[dict]:
     return ticks
 
 
-def number_questions(view: dict) -> None:
+def number_questions(view: dict[str, Any]) -> None:
     """Give each question a reference such as 2.3 (part 2, third question), everywhere it is
     listed, so follow-ups and deal-breakers point back into the parts."""
     numbers: dict[str, str] = {}
@@ -94,14 +94,14 @@ def report_context(
     bank: Bank,
     answers: Mapping[str, Any],
     must_have: Collection[str],
-    result: Mapping,
+    result: Mapping[str, Any],
     *,
     company: str,
     contact: str,
     submitted_at: datetime,
     report_id: str,
     today: date,
-) -> dict:
+) -> dict[str, Any]:
     """Everything the report prints, as plain JSON-ready data (its hash is the cache key).
 
     The time the PDF is drawn is not in here: it is added at render time, so that it
@@ -144,7 +144,7 @@ def report_context(
 EVIDENCE_KEYS = ("source", "url", "captured", "stale")
 
 
-def common_source(questions: list[dict]) -> dict | None:
+def common_source(questions: list[dict[str, Any]]) -> dict[str, Any] | None:
     """Where (and when) every commitment of a part is documented, if they share that:
     printed once under the part's title instead of under each quote (a quote documented
     elsewhere still has its own line)."""
@@ -154,7 +154,7 @@ def common_source(questions: list[dict]) -> dict | None:
     return dict(zip(EVIDENCE_KEYS, found.pop(), strict=True)) if len(found) == 1 else None
 
 
-def totals(result: Mapping) -> dict:
+def totals(result: Mapping[str, Any]) -> dict[str, Any]:
     """How the overall score adds up: points earned and possible, per section and overall."""
     points = math.fsum(s["points"] for s in result["sections"])
     maximum = math.fsum(s["max"] for s in result["sections"])

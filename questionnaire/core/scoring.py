@@ -42,7 +42,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Collection, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,7 +150,7 @@ class Footing:
             return None
         return round(100 * self.compared_weight / self.stated_weight, 1)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "stated": self.stated,
             "compared": self.compared,
@@ -242,7 +242,7 @@ class Result:
         found = Counter(q.status for q in self.questions)
         return {status: found[status] for status in STATUSES}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data; what is stored with a submitted assessment. The keys of
         fit/1 and fit/2 are kept (``provisional``, ``capped_by_deal_breaker`` among them),
         so readers of every method work."""
@@ -310,7 +310,7 @@ def _keys(keys: tuple[str, ...] | None) -> list[str] | None:
     return list(keys) if keys is not None else None
 
 
-def _question_dict(q: QuestionResult) -> dict:
+def _question_dict(q: QuestionResult) -> dict[str, Any]:
     return {
         "id": q.id,
         "section": q.section_id,
@@ -447,7 +447,9 @@ def _score(results: Collection[QuestionResult]) -> tuple[float | None, float, fl
     return (100 * points / maximum if maximum > 0 else None), points, maximum
 
 
-def _share(results: Collection[QuestionResult], credit) -> float | None:
+def _share(
+    results: Collection[QuestionResult], credit: Callable[[QuestionResult], float]
+) -> float | None:
     """100 * sum(weight * credit(r)) / sum(weight) over the stated results."""
     stated = [r for r in results if r.status in STATED]
     weight = math.fsum(r.weight for r in stated)
@@ -456,7 +458,7 @@ def _share(results: Collection[QuestionResult], credit) -> float | None:
     return 100 * math.fsum(r.weight * credit(r) for r in stated) / weight
 
 
-def reference_order(ref: str) -> tuple:
+def reference_order(ref: str) -> tuple[tuple[int, int, str], ...]:
     """NCSC principle "10" after "9": numbers by value, then text."""
     return tuple(
         (0, int(part), "") if part.isdigit() else (1, 0, part)
@@ -470,7 +472,7 @@ def framework_counts(
 ) -> dict[str, dict[str, dict[str, int]]]:
     """Counts by status of the stated questions under each framework reference (zeros
     left out), frameworks in order of first use and references in natural order."""
-    found: dict[str, dict[str, Counter]] = {}
+    found: dict[str, dict[str, Counter[str]]] = {}
     for result in results:
         if result.status not in STATED:
             continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from questionnaire.core.bank import Bank
 from questionnaire.core.evidence import GRADE_LABELS, date_text, is_stale
@@ -45,7 +46,7 @@ def figure(value: float) -> str:
     return f"{value:.1f}"
 
 
-def evidence_view(source: str, url: str, as_of: date | None, today: date) -> dict:
+def evidence_view(source: str, url: str, as_of: date | None, today: date) -> dict[str, Any]:
     """Where and when something was documented; ``stale`` judged on ``today``."""
     return {
         "source": source,
@@ -65,7 +66,7 @@ def not_found_text(bank: Bank) -> str:
     return f"Not found in {where}{captured}"
 
 
-def coverage_view(result: Mapping) -> dict | None:
+def coverage_view(result: Mapping[str, Any]) -> dict[str, Any] | None:
     """What the score rests on. "Not sure" answers are decisions pending on the buyer's side,
     not requirements, so they are counted apart from the requirements compared."""
     coverage = result.get("coverage")
@@ -106,7 +107,9 @@ def coverage_view(result: Mapping) -> dict | None:
     }
 
 
-def open_must_haves(result: Mapping, by_id: Mapping[str, dict]) -> list[dict]:
+def open_must_haves(
+    result: Mapping[str, Any], by_id: Mapping[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The unresolved must-haves, each with why it is open and what settles it."""
     reasons = result.get("unresolved_reasons") or {}
     found = []
@@ -121,7 +124,7 @@ def open_must_haves(result: Mapping, by_id: Mapping[str, dict]) -> list[dict]:
     return found
 
 
-def provisional_reasons(result: Mapping, unresolved: list[dict]) -> list[str]:
+def provisional_reasons(result: Mapping[str, Any], unresolved: list[dict[str, Any]]) -> list[str]:
     """Why a result is not yet rated (fit/3) or provisional (fit/2), one sentence a reason."""
     if state_of(result) != PROVISIONAL:
         return []
@@ -160,7 +163,7 @@ def provisional_reasons(result: Mapping, unresolved: list[dict]) -> list[str]:
     return reasons
 
 
-def headline_words(result: Mapping) -> dict:
+def headline_words(result: Mapping[str, Any]) -> dict[str, Any]:
     """The headline of any stored result in a few words, without its bank (for e-mails and
     lists): ``headline`` (a rating, "Not yet rated" or "Not rated") and ``score_line`` (the
     range of fit/3, the stored point score of older methods)."""
@@ -189,13 +192,15 @@ def band_text(label: str | None) -> str:
     return f"“{label}”" if label else ""
 
 
-def verdict_view(bank: Bank, result: Mapping, unresolved: list[dict]) -> dict:
+def verdict_view(
+    bank: Bank, result: Mapping[str, Any], unresolved: list[dict[str, Any]]
+) -> dict[str, Any]:
     """The headline, in the words the page, the cover and the PDF summary print."""
     method = result["method"]
     state = state_of(result)
     score = result.get("score")
     rated_on = bank.rating_tone(result.get("rating"))
-    verdict: dict = {
+    verdict: dict[str, Any] = {
         "state": state,
         "method": method,
         "stored_as": method in (LEGACY_METHOD, FIT2_METHOD),
@@ -298,7 +303,9 @@ def verdict_view(bank: Bank, result: Mapping, unresolved: list[dict]) -> dict:
     return verdict
 
 
-def summary_view(bank: Bank, result: Mapping, by_id: Mapping[str, dict], today: date) -> dict:
+def summary_view(
+    bank: Bank, result: Mapping[str, Any], by_id: Mapping[str, dict[str, Any]], today: date
+) -> dict[str, Any]:
     """The summary parts of a stored result, joined with the question views ``by_id``."""
     unresolved = open_must_haves(result, by_id)
     musts = [q for q in result["questions"] if q["must_have"]]

@@ -10,7 +10,7 @@ list all read a result through these two functions, so a rule lives in one place
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, cast
 
 RATED, PROVISIONAL, NOT_RATED = "rated", "provisional", "not_rated"
 STATES = (RATED, PROVISIONAL, NOT_RATED)
@@ -21,7 +21,7 @@ def state_of(result: Mapping[str, Any]) -> str:
     """ "rated", "provisional" or "not_rated"; a stored state wins over any derivation."""
     stored = result.get("state")
     if stored in STATES:
-        return stored
+        return cast(str, stored)
     if result.get("score") is None and result.get("rating") is None:
         return NOT_RATED
     if result.get("provisional"):

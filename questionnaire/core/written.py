@@ -53,7 +53,7 @@ class WrittenAnswer:
     def evidence(self) -> str:
         return f"Written answer from {self.author}, {day_text(self.at)}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         value = list(self.value) if isinstance(self.value, tuple) else self.value
         found = {
             "question": self.question_id,
@@ -69,7 +69,7 @@ class WrittenAnswer:
         return found
 
     @classmethod
-    def from_dict(cls, data: Mapping) -> WrittenAnswer:
+    def from_dict(cls, data: Mapping[str, Any]) -> WrittenAnswer:
         value = data["value"]
         return cls(
             question_id=data["question"],
@@ -83,7 +83,7 @@ class WrittenAnswer:
         )
 
 
-def answerable(result: Mapping) -> list[str]:
+def answerable(result: Mapping[str, Any]) -> list[str]:
     """The questions of a stored result the provider may answer in writing: its follow-ups
     (ask the provider, not met, partly met, and under fit/3 a must-have met only on the
     public word, to confirm), in the result's order."""
@@ -231,8 +231,11 @@ def latest(answers: Iterable[WrittenAnswer]) -> dict[str, WrittenAnswer]:
 
 
 def mark_written(
-    view: dict, bank: Bank, written: Mapping[str, WrittenAnswer], original: Mapping
-) -> dict:
+    view: dict[str, Any],
+    bank: Bank,
+    written: Mapping[str, WrittenAnswer],
+    original: Mapping[str, Any],
+) -> dict[str, Any]:
     """Add the written answers to a result view (see presenter.result_view) of the current
     revision: each answered question gets ``written``, kept apart from its public
     ``commitment``; the view gets ``written_answers`` (in result order) and ``answered``
@@ -271,7 +274,9 @@ def mark_written(
     return view
 
 
-def answered_count(original: Mapping, written: Mapping[str, WrittenAnswer]) -> dict:
+def answered_count(
+    original: Mapping[str, Any], written: Mapping[str, WrittenAnswer]
+) -> dict[str, Any]:
     """How many of the buyer's follow-ups the provider has answered in writing."""
     asked = answerable(original)
     done = sum(1 for qid in asked if qid in written)

@@ -9,7 +9,7 @@ are reported instead.
 from __future__ import annotations
 
 import gc
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import yaml
 from yaml.error import Mark
@@ -22,7 +22,7 @@ from yaml.events import (
     SequenceStartEvent,
     StreamEndEvent,
 )
-from yaml.nodes import ScalarNode
+from yaml.nodes import Node, ScalarNode
 
 if TYPE_CHECKING:
     _Base = yaml.SafeLoader
@@ -32,21 +32,21 @@ _STR = "tag:yaml.org,2002:str"
 _MERGE = "tag:yaml.org,2002:merge"
 
 
-class LineDict(dict):
+class LineDict(dict[Any, Any]):
     """A mapping with ``line`` (where it starts) and ``key_lines`` (where each key is)."""
 
     line = 0
-    key_lines: dict
+    key_lines: dict[Any, int]
 
-    def line_of(self, key) -> int:
+    def line_of(self, key: Any) -> int:
         return self.key_lines.get(key, self.line)
 
 
-class LineList(list):
+class LineList(list[Any]):
     """A list with ``line`` (where it starts) and ``item_lines``."""
 
     line = 0
-    item_lines: list
+    item_lines: list[int]
 
     def line_of(self, index: int) -> int:
         return self.item_lines[index] if 0 <= index < len(self.item_lines) else self.line
@@ -69,24 +69,35 @@ MAX_VALUES = 250_000
 # the limit keeps every walk of the data far from Python's recursion limit.
 MAX_DEPTH = 64
 
-_PLAIN_TAGS: dict[str, str] = {}  # plain scalar -> resolved tag; bank files repeat them a lot
-
 
 class _Loader(_Base):
     """libyaml's parser with the stock safe constructors for scalars. The tree is built
     from the parser's events by ``_Builder`` (below), not by PyYAML's recursive composer."""
 
-    def resolve(self, kind, value, implicit):
-        """A scalar's tag (only scalars are resolved here: see _Builder.scalar), remembered
-        per plain value, as bank files repeat the same ones."""
+    def __init__(self, text: str):
+        super().__init__(text)
+        # Plain scalar -> its resolved tag, for this file only: bank files repeat the same
+        # values, and resolving each against PyYAML's patterns took ~15% of reading a
+        # 2,000-question bank. It holds at most the file's MAX_VALUES and goes with the load.
+        self.tags: dict[str, str] = {}
+
+    def resolve(self, kind: type[Node], value: str, implicit: tuple[bool, bool]) -> str:
+        """A scalar's tag (only scalars are resolved here: see _Builder.scalar)."""
         if not implicit[0]:
             return _STR
-        tag = _PLAIN_TAGS.get(value)
+        tag = self.tags.get(value)
         if tag is None:
-            tag = _Base.resolve(self, kind, value, implicit)
-            if len(_PLAIN_TAGS) < 65536:
-                _PLAIN_TAGS[value] = tag
+            tag = self.tags[value] = _Base.resolve(self, kind, value, implicit)
         return tag
+
+
+class _Events(Protocol):
+    """The parser's side of a load as _Builder reads it. types-PyYAML leaves get_event
+    unannotated; each event is one of yaml.events' kinds, told apart by isinstance."""
+
+    def get_event(self) -> Any: ...
+
+    def check_event(self, *choices: type[Any]) -> bool: ...
 
 
 class _Open:
@@ -96,7 +107,7 @@ class _Open:
 
     def __init__(self, is_map: bool, line: int, anchor: str | None):
         self.is_map, self.line, self.anchor = is_map, line, anchor
-        self.items: list = []  # list: values; mapping: (key, value, line) in order
+        self.items: list[Any] = []  # list: values; mapping: (key, value, line) in order
         self.merges: list[LineDict] = []  # mappings merged in with '<<', in priority order
         self.key: object = _NO_KEY
         self.key_line = 0
@@ -117,12 +128,13 @@ class _Builder:
 
     def __init__(self, loader: _Loader):
         self.loader = loader
+        self.events: _Events = loader
         self.problems: list[tuple[int, str]] = []
         self.anchors: dict[str, tuple[object, int]] = {}  # name -> (value, its size)
         self.values = 0
 
     def document(self) -> object:
-        loader = self.loader
+        loader = self.events
         loader.get_event()  # StreamStart
         if loader.check_event(StreamEndEvent):
             return None
@@ -140,7 +152,7 @@ class _Builder:
         stack: list[_Open] = []
         value: object
         while True:
-            event = self.loader.get_event()
+            event = self.events.get_event()
             line = event.start_mark.line + 1
             if isinstance(event, MappingStartEvent | SequenceStartEvent):
                 if len(stack) >= MAX_DEPTH:
@@ -225,7 +237,7 @@ class _Builder:
                 if key not in result:
                     result[key] = value
                     result.key_lines[key] = merged.line_of(key)
-        explicit: dict = {}
+        explicit: dict[Any, int] = {}
         for key, value, line in done.items:
             try:
                 hash(key)

@@ -3,7 +3,8 @@ make a new result revision (store.notices decides when one may go and which ques
 it tells of: the first at once, those answered in the next ten minutes together later).
 
 The letter carries the assessment's reference, the company and the result in force, and
-no link: only the hash of the buyer's link is stored. It goes through the app's mail
+no link to the assessment: only the hash of the buyer's link is stored. It sends the
+buyer to the link they saved, or to the start page to ask for a new one (web.lost_link). It goes through the app's mail
 queue and its hourly limit per address (a letter over the limit waits until it may go).
 A daemon thread per web process sends what is due; ``kick`` wakes it after a commit.
 """
@@ -20,7 +21,7 @@ from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
 from questionnaire.notify.background import Loop
 from questionnaire.notify.mailer import QUEUE_SIZE
-from questionnaire.store import followup, mails, notices
+from questionnaire.store import followup, mails, notices, resume_links
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment, utcnow
 
@@ -31,7 +32,9 @@ ROOM = QUEUE_SIZE // 2  # letters this sender leaves waiting in the mail queue a
 def letter_for(app: Flask, assessment: Assessment, answered: int):
     """The letter about ``answered`` questions, with the result in force now."""
     now = followup.current(assessment)
-    confirmation = mails.latest(assessment.id, mails.CONFIRMATION)
+    # A confirmation sent before the link was last replaced holds a link that is dead.
+    replaced = resume_links.replaced_at(assessment.id)
+    confirmation = mails.latest(assessment.id, mails.CONFIRMATION, since=replaced)
     return letters.answered(
         app,
         {

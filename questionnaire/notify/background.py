@@ -1,10 +1,13 @@
 """A daemon thread per app and process that does its work when kicked, or when its
-``pause`` runs out (so work left by a process that stopped is found in time)."""
+``pause`` runs out (so work left by a process that stopped is found in time); and waiting
+for a queue such threads empty."""
 
 from __future__ import annotations
 
 import logging
+import queue
 import threading
+import time
 
 from flask import Flask
 
@@ -47,3 +50,14 @@ class Loop:
 
     def work(self) -> None:
         raise NotImplementedError
+
+
+def wait_until_done(waiting: queue.Queue, seconds: float) -> bool:
+    """Whether every item put on ``waiting`` was dealt with (``task_done``) within
+    ``seconds``: for tests and shutdown."""
+    deadline = time.monotonic() + seconds
+    while waiting.unfinished_tasks:
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True

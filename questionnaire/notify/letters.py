@@ -17,6 +17,13 @@ CAPPED_BY = {  # result["capped_by"], in words
 }
 
 
+def public_address(app: Flask, endpoint: str, **values) -> str:
+    """A page's address for a letter written outside any request (a background thread):
+    PUBLIC_URL, then the path, as web.security.public_url gives it in a request."""
+    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT", "/"))
+    return app.config.get("PUBLIC_URL", "") + adapter.build(endpoint, values)
+
+
 def subject_name(company: str) -> str:
     """A company name fit for a Subject header: one line, not too long. (Flask-Mailman
     also refuses any header with a line break, should one ever get this far.)"""
@@ -94,8 +101,9 @@ def sales_notice(app: Flask, to: tuple[str, ...], summary: dict, result: dict, l
 
 def answered(app: Flask, buyer: dict, result: dict, count: int, confirmed: bool) -> Letter:
     """To the buyer: the provider answered ``count`` of their questions in writing, and the
-    result in force now. No link: only the hash of the buyer's link is kept (``confirmed``:
-    the confirmation e-mail, which held it, went)."""
+    result in force now. No link to the assessment: only the hash of the buyer's link is
+    kept (``confirmed``: the confirmation e-mail, which holds the link in force, went); the
+    start page, where a lost link can be replaced, instead."""
     return draw(
         app,
         "answered",
@@ -105,4 +113,21 @@ def answered(app: Flask, buyer: dict, result: dict, count: int, confirmed: bool)
         result=result,
         count=count,
         confirmed=confirmed,
+        start=public_address(app, "wizard.start"),
+    )
+
+
+def new_link(app: Flask, to: str, assessments: list[dict], more: bool, until: str) -> Letter:
+    """To an address someone typed on the start page: its assessments, each with a one-time
+    link that makes a new resume link (``assessments``: reference, company, state, url;
+    ``more``: older ones are left out), valid until ``until``."""
+    return draw(
+        app,
+        "new_link",
+        (to,),
+        "Your Trustcheck assessments: make a new link",
+        assessments=assessments,
+        more=more,
+        until=until,
+        start=public_address(app, "wizard.start"),
     )

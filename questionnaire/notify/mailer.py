@@ -24,6 +24,7 @@ from flask import Flask
 from flask_mailman import BadHeaderError, EmailMultiAlternatives, Mail
 
 from questionnaire import services
+from questionnaire.notify.background import wait_until_done
 from questionnaire.store import mails
 
 log = logging.getLogger(__name__)
@@ -95,12 +96,7 @@ class Mailer:
 
     def wait_until_idle(self, seconds: float) -> bool:
         """Whether every queued letter was dealt with within ``seconds`` (tests, shutdown)."""
-        deadline = time.monotonic() + seconds
-        while self.letters.unfinished_tasks:
-            if time.monotonic() > deadline:
-                return False
-            time.sleep(0.02)
-        return True
+        return wait_until_done(self.letters, seconds)
 
     # --- the sender thread -----------------------------------------------------------------
 

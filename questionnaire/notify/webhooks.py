@@ -9,8 +9,9 @@ sha256=<hex HMAC of the body>`` is still sent for this release, deprecated.
 
 A 2xx answer delivers it; anything else (another status, a refused or slow connection) is
 tried again later, for up to 24 hours (store.outbox). Redirects are not followed. Sending
-happens in a background thread per process (``kick``) or from ``flask webhooks deliver``;
-never in a page's request.
+happens in a background thread per process (``kick``), or with REPORT_QUEUE_URL in a
+`flask reports worker` (notify.webhook_queue), or from ``flask webhooks deliver``; never in
+a page's request.
 """
 
 from __future__ import annotations
@@ -23,14 +24,19 @@ import logging
 import ssl
 import threading
 import time
+from collections.abc import Callable
 from datetime import timedelta
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
 
 from questionnaire import services
 from questionnaire.store import outbox
-from questionnaire.store.models import utcnow
+from questionnaire.store.models import OutboxMessage, utcnow
+
+if TYPE_CHECKING:
+    from redis import Redis
 
 log = logging.getLogger(__name__)
 SCHEMES = ("http", "https")
@@ -109,11 +115,29 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> int:
     return response.status
 
 
+def attempt(message: OutboxMessage, config) -> bool:
+    """POST a claimed message once and record the outcome, committed: whether it was
+    delivered."""
+    body = message.body.encode()
+    headers = headers_for(message.id, message.event, body, config, int(time.time()))
+    try:
+        post(config["WEBHOOK_URL"], body, headers, config["WEBHOOK_TIMEOUT_SECONDS"])
+    except DeliveryError as exc:
+        log.warning("webhook %s (%s) failed: %s", message.id, message.event, exc)
+        with services.unit_of_work() as uow:
+            outbox.attempt_failed(message, str(exc))
+            uow.commit()
+        return False
+    with services.unit_of_work() as uow:
+        outbox.delivered(message)
+        uow.commit()
+    return True
+
+
 def deliver_due(limit: int = 100) -> tuple[int, int]:
     """Send what is due now; returns (delivered, failed attempts). Needs an app context."""
     config = current_app.config
-    url = config.get("WEBHOOK_URL")
-    if not url:
+    if not config.get("WEBHOOK_URL"):
         return 0, 0
     done = failed = 0
     for message_id in outbox.due(outbox.WEBHOOK, limit=limit):
@@ -122,21 +146,10 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
             uow.commit()  # the lease: no other process sends it meanwhile
         if message is None:
             continue  # another process took it
-        body = message.body.encode()
-        headers = headers_for(message.id, message.event, body, config, int(time.time()))
-        try:
-            post(url, body, headers, config["WEBHOOK_TIMEOUT_SECONDS"])
-        except DeliveryError as exc:
-            log.warning("webhook %s (%s) failed: %s", message.id, message.event, exc)
-            with services.unit_of_work() as uow:
-                outbox.attempt_failed(message, str(exc))
-                uow.commit()
-            failed += 1
-        else:
-            with services.unit_of_work() as uow:
-                outbox.delivered(message)
-                uow.commit()
+        if attempt(message, config):
             done += 1
+        else:
+            failed += 1
     return done, failed
 
 
@@ -186,9 +199,18 @@ def kick(app: Flask | None = None) -> None:
         courier.kick()
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, queue: Callable[[], Redis] | None = None) -> None:
+    """Deliver in the background: as RQ jobs when given the report queue's connection
+    (REPORT_QUEUE_URL; notify.webhook_queue), else from a thread in this process."""
     background = app.config.get("WEBHOOK_BACKGROUND")
     if background is None:
         background = not app.testing  # tests deliver by calling deliver_due
-    if app.config.get("WEBHOOK_URL") and background:
+    if not (app.config.get("WEBHOOK_URL") and background):
+        return
+    if queue is not None:
+        # Imported only here, as for reports: RQ adds to every process's start-up.
+        from questionnaire.notify.webhook_queue import QueueCourier
+
+        services.provide(app, services.Webhooks, QueueCourier(app, queue))
+    else:
         services.provide(app, services.Webhooks, Courier(app))

@@ -8,6 +8,7 @@ reused, so a row gone means deleted); a PDF saved before that look is found here
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -16,7 +17,7 @@ from questionnaire.store import operations as ops
 from questionnaire.store.models import Assessment
 
 
-def delete_assessment(assessment: Assessment, revisions: list[Assessment] = ()) -> None:
+def delete_assessment(assessment: Assessment, revisions: Sequence[Assessment] = ()) -> None:
     """The buyer's own deletion: their answers, result, access log and PDFs, and those of
     the ``revisions`` made from it that they chose to delete with it. The rows go in a unit
     of work of its own (call it with none open), committed before the files are removed."""

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from importlib.metadata import version as package_version
 from pathlib import Path
+from typing import cast
 
 from flask import Flask
 
@@ -41,12 +42,12 @@ def assessment_context(assessment: Assessment, bank: Bank) -> dict:
         now.result,
         company=assessment.company,
         contact=assessment.contact_name,
-        submitted_at=assessment.submitted_at,
+        submitted_at=assessment.submitted_time,
         report_id=report_id_of(assessment.id),
         today=datetime.now(UTC).date(),
     )
     # Written answers: a block of their own, so the cache key changes with each revision.
-    mark_written(context["view"], bank, now.written, assessment.result)
+    mark_written(context["view"], bank, now.written, assessment.submitted_result)
     context["revision"] = now.revision
     return context
 
@@ -60,8 +61,9 @@ def template_version(app: Flask) -> str:
     """The configured version plus a digest of the report's template and stylesheet files
     and the WeasyPrint version, so an edited template can never serve stale PDFs."""
     digest = hashlib.sha256()
-    files = sorted(Path(app.template_folder, "report").glob("*.html"))
-    files.append(Path(app.static_folder, "report.css"))
+    # create_app sets both folders (Flask types them as optional)
+    files = sorted(Path(cast(str, app.template_folder), "report").glob("*.html"))
+    files.append(Path(cast(str, app.static_folder), "report.css"))
     for path in files:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     configured = app.config["REPORT_TEMPLATE_VERSION"]

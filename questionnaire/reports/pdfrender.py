@@ -46,6 +46,33 @@ WARM_HTML = """<!DOCTYPE html><html lang="en"><head><title>warm-up</title>
 <text x="1" y="9">x</text></svg></body></html>"""
 
 
+# The patches below reach into WeasyPrint's internals, so each is made only on the release
+# line it was written for. On another release a patch is left out, plain WeasyPrint does
+# that part of the work, and the process that started this one logs why (SKIPPED goes back
+# with the "ready" reply). docs/performance.md says what stands in the way of an upgrade.
+WEASYPRINT_VERSION = weasyprint.__version__
+SKIPPED: list[str] = []
+
+
+def written_for(major: int, patch: str, costs: str, version: str = WEASYPRINT_VERSION) -> bool:
+    """Whether WeasyPrint ``version`` is of the release line ``major`` that ``patch`` was
+    written for; if not, a warning saying what leaving it out ``costs`` joins SKIPPED."""
+    if version.split(".")[0] == str(major):
+        return True
+    SKIPPED.append(
+        f"WeasyPrint {version} is not the {major}.x that {patch} was written for: it is "
+        f"left out, and plain WeasyPrint draws reports ({costs})"
+    )
+    return False
+
+
+OPEN_ARRAYS = written_for(70, "the font subsetting patch", "about 0.1 s more a render")
+SCOPED_UA = written_for(70, "the scoped UA stylesheet", "about 4,500 more styles a render")
+XML_PARSING = written_for(70, "the XML parsing of reports", "about 85 ms more a render")
+TABLE_SCOPES = written_for(
+    70, "the /Scope finisher", "table header cells have no /Scope, which PDF/UA checkers flag"
+)
+
 FIXED_ARRAY = re.compile(r"(\w+)\[\d+\]")
 
 
@@ -71,7 +98,8 @@ class OpenArrays:
         return getattr(self._ffi, name)
 
 
-weasyprint.pdf.fonts.ffi = OpenArrays(weasyprint.pdf.fonts.ffi)
+if OPEN_ARRAYS:
+    weasyprint.pdf.fonts.ffi = OpenArrays(weasyprint.pdf.fonts.ffi)
 
 
 def scoped_ua_stylesheet() -> weasyprint.CSS:
@@ -86,7 +114,7 @@ def scoped_ua_stylesheet() -> weasyprint.CSS:
     return weasyprint.CSS(string=text, counter_style=weasyprint.html.UA_COUNTER_STYLE)
 
 
-UA_STYLESHEET = scoped_ua_stylesheet()
+UA_STYLESHEET = scoped_ua_stylesheet() if SCOPED_UA else None
 
 
 class ReportHTML(weasyprint.HTML):
@@ -106,9 +134,8 @@ class ReportHTML(weasyprint.HTML):
     """
 
     def __init__(self, string: str, base_url: str, url_fetcher: URLFetcher):
-        try:
-            root = defusedxml.ElementTree.fromstring(string)
-        except (ParseError, defusedxml.DefusedXmlException):
+        root = xml_root(string) if XML_PARSING else None
+        if root is None:
             super().__init__(string=string, base_url=base_url, url_fetcher=url_fetcher)
             return
         # What weasyprint.HTML.__init__ sets, from the XML tree (reports have no <base>).
@@ -118,8 +145,18 @@ class ReportHTML(weasyprint.HTML):
         self.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
         self.etree_element = self.wrapper_element.etree_element
 
-    def _ua_stylesheets(self, forms=False):
+    def _ua_stylesheets(self, *args, **kwargs):
+        if UA_STYLESHEET is None:
+            return super()._ua_stylesheets(*args, **kwargs)
         return [UA_STYLESHEET]
+
+
+def xml_root(string: str):
+    """The report's tree when it is well-formed XML with no entity declarations, else None."""
+    try:
+        return defusedxml.ElementTree.fromstring(string)
+    except (ParseError, defusedxml.DefusedXmlException):
+        return None
 
 
 class SafeFetcher(URLFetcher):
@@ -202,7 +239,8 @@ def render_pdf(html: str, base_url: str, fetcher: SafeFetcher) -> bytes:
     document.metadata.attachments = []
     for page in document.pages:
         page.links[:] = [link for link in page.links if safe_link(link)]
-    return document.write_pdf(finisher=scope_header_cells, **PDF_OPTIONS)
+    finisher = scope_header_cells if TABLE_SCOPES else None
+    return document.write_pdf(finisher=finisher, **PDF_OPTIONS)
 
 
 def peak_rss_kb() -> int:
@@ -280,7 +318,8 @@ def serve(static_dir: str, memory_mb: int) -> None:
     # generations makes each later collection cheaper.
     gc.collect()
     gc.freeze()
-    reply(stdout, {"ready": True, "pid": os.getpid(), "peak_rss_kb": peak_rss_kb()})
+    ready = {"ready": True, "pid": os.getpid(), "peak_rss_kb": peak_rss_kb(), "log": SKIPPED}
+    reply(stdout, ready)
     while (frame := read_frame(stdin)) is not None:
         header, pdf = handle(json.loads(frame), static_dir, base_url, capture)
         reply(stdout, header, pdf)

@@ -27,10 +27,12 @@ import math
 import os
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app
+from flask import Flask
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue, Retry, SimpleWorker, Worker
@@ -38,6 +40,7 @@ from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from questionnaire import services
+from questionnaire.current import the_app
 from questionnaire.reports.workers import lower_priority
 
 log = logging.getLogger(__name__)
@@ -73,7 +76,7 @@ LATER = Asked(soon=False)  # queued behind others, the queue full, or Redis unre
 
 def render_report(assessment_id: int, key: str) -> str:
     """The job a worker runs (named by its import path in Redis)."""
-    app = current_app._get_current_object()
+    app = the_app()
     with app.app_context():  # a fresh database session for every job
         return services.reports(app).render_queued(assessment_id, key)
 
@@ -177,14 +180,40 @@ class ReportQueue:
         return max(1, Worker.count(queue=queue))
 
 
+class OtherWork(Protocol):
+    """Jobs of another kind that report workers take before renders (webhook deliveries:
+    notify.webhook_queue): their queue, and what to enqueue at each housekeeping round."""
+
+    queue_name: str
+
+    def enqueue_due(self) -> int: ...
+
+
 class ReportWorker(SimpleWorker):
     """Runs each job in this process, not a fork per job, so the WeasyPrint process it
-    talks to stays warm between jobs. Before each job that process is made ready (started
-    again if a render killed it), outside the job's time limit."""
+    talks to stays warm between jobs. Before each render job that process is made ready
+    (started again if a render killed it), outside the job's time limit."""
+
+    other_work: Sequence[OtherWork] = ()
 
     def execute_job(self, job, queue):
-        services.reports().ready()
+        if queue.name == QUEUE_NAME:  # other work draws nothing
+            services.reports().ready()
         super().execute_job(job, queue)
+
+    def run_maintenance_tasks(self):
+        """RQ's housekeeping, then each other kind of work enqueues what has fallen due.
+        A failure there (the database down) is logged, and the worker goes on."""
+        super().run_maintenance_tasks()
+        for work in self.other_work:
+            try:
+                work.enqueue_due()
+            except Exception:
+                log.exception(
+                    "could not queue the %s due; trying again in %s s",
+                    work.queue_name,
+                    MAINTENANCE_SECONDS,
+                )
 
     def subscribe(self):
         """RQ's, with its command channel polled every second instead of every minute. RQ
@@ -193,14 +222,18 @@ class ReportWorker(SimpleWorker):
         and a test's worker thread outlasted its 60 s join."""
         self.pubsub = self.connection.pubsub()
         self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
-        self.pubsub_thread = self.pubsub.run_in_thread(
+        self.pubsub_thread = self.pubsub.run_in_thread(  # type: ignore[assignment]  # RQ annotates it as None
             sleep_time=PUBSUB_POLL_SECONDS,
             daemon=True,
             exception_handler=self._pubsub_exception_handler,
         )
 
 
-def make_worker(app: Flask, worker_class: type[ReportWorker] = ReportWorker) -> ReportWorker:
+def make_worker(
+    app: Flask,
+    worker_class: type[ReportWorker] = ReportWorker,
+    other_work: Sequence[OtherWork] = (),
+) -> ReportWorker:
     reports = services.reports(app)
     if reports.queue is None:
         raise NoQueue(
@@ -208,14 +241,17 @@ def make_worker(app: Flask, worker_class: type[ReportWorker] = ReportWorker) -> 
             "there is no queue to work on (e.g. REPORT_QUEUE_URL=redis://127.0.0.1:6379/0)"
         )
     connection = reports.queue.connection()
-    return worker_class(
-        [Queue(QUEUE_NAME, connection=connection)],
+    names = [work.queue_name for work in other_work] + [QUEUE_NAME]  # listened to in order
+    worker = worker_class(
+        [Queue(name, connection=connection) for name in names],
         connection=connection,
         maintenance_interval=MAINTENANCE_SECONDS,
         # An idle worker waits this long for a job (less 15 s), then does its maintenance:
         # without it, RQ's default (420) would leave an abandoned job for minutes.
         worker_ttl=MAINTENANCE_SECONDS + 15,
     )
+    worker.other_work = tuple(other_work)
+    return worker
 
 
 class NoHousekeeping(logging.Filter):
@@ -226,10 +262,10 @@ class NoHousekeeping(logging.Filter):
         return "cleaning" not in str(record.msg)
 
 
-def run_worker(app: Flask, burst: bool = False) -> None:
-    """Take render jobs until stopped (SIGTERM: after the current job), or until the queue
-    is empty with ``burst``. Call inside an app context."""
-    worker = make_worker(app)
+def run_worker(app: Flask, burst: bool = False, other_work: Sequence[OtherWork] = ()) -> None:
+    """Take render jobs (and ``other_work``'s first) until stopped (SIGTERM: after the
+    current job), or until the queues are empty with ``burst``. Call inside an app context."""
+    worker = make_worker(app, other_work=other_work)
     lower_priority()  # a worker on a web server leaves the CPU to pages first
     queue = services.reports(app).queue
     log.info("taking report jobs from %s", describe(queue.url if queue else ""))

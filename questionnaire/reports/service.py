@@ -27,7 +27,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask
 from sqlalchemy import select
@@ -39,7 +39,12 @@ from questionnaire.reports.document import (
     render_html,
     template_version,
 )
-from questionnaire.reports.workers import RenderError, RenderTimeout, background, shared_pool
+from questionnaire.reports.workers import (
+    RenderError,
+    RenderTimeout,
+    background,
+    shared_pool,
+)
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import Assessment
@@ -85,7 +90,8 @@ class ReportService:
             from questionnaire.reports.queue import ReportQueue
 
             self.queue = ReportQueue(url, self.queue_limit, self.timeout, self.retry_seconds)
-        self.pool = shared_pool(app.static_folder, self.threads, int(config["REPORT_MEMORY_MB"]))
+        static = cast(str, app.static_folder)  # create_app sets it
+        self.pool = shared_pool(static, self.threads, int(config["REPORT_MEMORY_MB"]))
         self._lock = threading.Lock()
         self._inflight: dict[str, tuple[int, Future]] = {}  # key -> (assessment id, render)
         self._failed: dict[str, tuple[float, str]] = {}

@@ -66,14 +66,17 @@ class RenderProcess:
     def __init__(self, static_dir: str, memory_mb: int):
         self.static_dir = static_dir
         self.memory_mb = memory_mb
-        self.proc: subprocess.Popen | None = None
+        self.proc: subprocess.Popen[bytes] | None = None
         self.ready = False
+
+    def command(self) -> list[str]:
+        # -I: no user site-packages, no PYTHON* variables, no script directory on sys.path.
+        return [sys.executable, "-I", str(SCRIPT), self.static_dir, str(self.memory_mb)]
 
     def start(self) -> None:
         """Launch a worker; it warms up on its own while the caller does other things."""
-        # -I: no user site-packages, no PYTHON* variables, no script directory on sys.path.
         self.proc = subprocess.Popen(
-            [sys.executable, "-I", str(SCRIPT), self.static_dir, str(self.memory_mb)],
+            self.command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             close_fds=True,
@@ -86,7 +89,9 @@ class RenderProcess:
             self.stop()
             self.start()
         if not self.ready:
-            self._read_reply(time.monotonic() + START_SECONDS, "start")
+            header, _ = self._read_reply(time.monotonic() + START_SECONDS, "start")
+            for message in header.get("log", []):  # e.g. a patch left out (pdfrender.SKIPPED)
+                log.warning("PDF worker %s: %s", header.get("pid"), message)
             self.ready = True
 
     def render(self, html: str, timeout: float) -> Rendered:
@@ -113,8 +118,10 @@ class RenderProcess:
         self.ensure_ready()
         payload = json.dumps({"html": html}).encode()
         try:
-            self.proc.stdin.write(len(payload).to_bytes(FRAME_SIZE, "big") + payload)
-            self.proc.stdin.flush()
+            stdin = self._running().stdin
+            assert stdin is not None  # started with stdin=PIPE
+            stdin.write(len(payload).to_bytes(FRAME_SIZE, "big") + payload)
+            stdin.flush()
         except OSError as exc:
             self.restart()
             raise RenderError(f"the PDF worker stopped unexpectedly ({exc})") from None
@@ -130,7 +137,9 @@ class RenderProcess:
         return self._read_exactly(size, deadline, what)
 
     def _read_exactly(self, size: int, deadline: float, what: str) -> bytes:
-        fd = self.proc.stdout.fileno()
+        stdout = self._running().stdout
+        assert stdout is not None  # started with stdout=PIPE
+        fd = stdout.fileno()
         chunks, remaining = [], size
         while remaining:
             left = deadline - time.monotonic()
@@ -141,12 +150,18 @@ class RenderProcess:
                 raise RenderTimeout("the report took too long to render")
             chunk = os.read(fd, min(remaining, 1 << 20))
             if not chunk:
-                code = self.proc.poll()
+                code = self._running().poll()
                 self.restart()
                 raise RenderError(f"the PDF worker stopped unexpectedly (exit status {code})")
             chunks.append(chunk)
             remaining -= len(chunk)
         return b"".join(chunks)
+
+    def _running(self) -> subprocess.Popen[bytes]:
+        """The worker process; ensure_ready has started it before any exchange."""
+        if self.proc is None:
+            raise RenderError("the PDF worker is not running")
+        return self.proc
 
     def restart(self) -> None:
         self.stop()
@@ -161,7 +176,8 @@ class RenderProcess:
         proc.wait()
         for stream in (proc.stdin, proc.stdout):
             try:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass  # a pipe to a killed worker may fail to flush; it is gone either way
 

@@ -19,6 +19,7 @@ from questionnaire.store.models import AccessEvent, Assessment, User, UTCDateTim
 
 VIEW, PDF, ANSWERS, EXPORT = "view", "pdf", "answers", "export"
 LISTED, ANSWERED, LOOKED = "listed", "answered", "looked"
+NEW_LINK = "new_link"  # the buyer's resume link was replaced (store.resume_links)
 ACTIONS = {
     VIEW: "Viewed your answers and result",
     PDF: "Downloaded the PDF report",
@@ -27,6 +28,7 @@ ACTIONS = {
     LISTED: "Copied your contact details and result into their CRM",
     ANSWERED: "Answered one of your questions in writing",
     LOOKED: "Looked at your assessment",
+    NEW_LINK: "A new resume link was made: the old one no longer works",
 }
 STAFF_ACTIONS = {
     VIEW: "Viewed the assessment",
@@ -36,11 +38,13 @@ STAFF_ACTIONS = {
     LISTED: "Read it in a list or the change feed through the API",
     ANSWERED: "Answered a follow-up in writing",
     LOOKED: "Read it through the API",
+    NEW_LINK: "Made a new resume link for it, from the e-mail sent to the buyer's address",
 }
 # A CRM re-reads what it syncs: its reads are recorded once per token and assessment in
 # each of these windows, so an hourly sync does not fill the buyer's list.
 API_READ_WINDOWS = {LOOKED: timedelta(hours=1), LISTED: timedelta(days=1)}
 READ_ONLY_ACTOR = "Someone with your read-only link"
+NEW_LINK_ACTOR = "Someone with the e-mail we sent to your address"
 ROLE_NAMES = {"sales": "sales team", "admin": "administrator"}
 NAMELESS = {"sales": "A member of the sales team", "admin": "An administrator"}
 BUYER_LIMIT = 100  # events a page of the buyer's full list shows
@@ -184,9 +188,9 @@ def events_for_buyer(assessment_id: int, limit: int = BUYER_LIMIT, page: int = 1
     ).all()
     total = (page - 1) * limit + len(events)
     if len(events) == limit or page > 1:
-        total = db.session.scalar(
+        total = db.session.execute(
             select(func.count(AccessEvent.id)).where(AccessEvent.assessment_id == assessment_id)
-        )
+        ).scalar_one()
     return {
         "events": [event_view(e) for e in events],
         "total": total,
@@ -232,7 +236,7 @@ def log_page(page: int, per_page: int, filters: LogFilters = LogFilters()) -> di
         ids = ids.where(AccessEvent.created_at >= start_of(filters.date_from))
     if filters.date_to and filters.date_to < date.max:
         ids = ids.where(AccessEvent.created_at < start_of(filters.date_to + timedelta(days=1)))
-    total = db.session.scalar(select(func.count()).select_from(ids.subquery()))
+    total = db.session.execute(select(func.count()).select_from(ids.subquery())).scalar_one()
     page = min(page, max(1, -(-total // per_page)))
     chosen = ids.order_by(AccessEvent.id.desc()).limit(per_page).offset((page - 1) * per_page)
     rows = db.session.execute(

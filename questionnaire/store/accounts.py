@@ -178,13 +178,13 @@ def reset_password(
 
 
 def active_admins() -> int:
-    return db.session.scalar(
+    return db.session.execute(
         select(func.count(User.id)).where(User.role == "admin", User.active.is_(True))
-    )
+    ).scalar_one()
 
 
 def user_count() -> int:
-    return db.session.scalar(select(func.count(User.id)))
+    return db.session.execute(select(func.count(User.id))).scalar_one()
 
 
 def all_users() -> list[dict]:

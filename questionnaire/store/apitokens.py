@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import (
     ApiRequestCount,
     ApiToken,
@@ -112,7 +112,8 @@ def count_request(token_id: int, now: datetime) -> int:
         index_elements=["token_id", "minute"],
         set_={"count": ApiRequestCount.count + 1},
     ).returning(ApiRequestCount.count)
-    return db.session.execute(statement).scalar_one()
+    count: int = db.session.execute(statement).scalar_one()
+    return count
 
 
 def revoke(name: str) -> None:
@@ -186,10 +187,12 @@ def remember(token_id: int, key: str, digest: str, status: int, body: str) -> No
 
 def purge(now: datetime) -> int:
     """Delete request counts and idempotency keys too old to matter; returns how many."""
-    counts = db.session.execute(
-        delete(ApiRequestCount).where(ApiRequestCount.minute < now - MINUTE * 2)
-    ).rowcount
-    keys = db.session.execute(
-        delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEYS_KEPT)
-    ).rowcount
+    counts = rowcount(
+        db.session.execute(delete(ApiRequestCount).where(ApiRequestCount.minute < now - MINUTE * 2))
+    )
+    keys = rowcount(
+        db.session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.created_at < now - KEYS_KEPT)
+        )
+    )
     return counts + keys

@@ -23,13 +23,14 @@ import hmac
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 from sqlalchemy import DDL, delete, event, insert, inspect, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.attributes import set_committed_value
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import Assessment, ChangeClock, Tombstone
 
 CLOCK_ID = 1
@@ -108,7 +109,9 @@ def linked_to(ids: Iterable[int]) -> set[int]:
     originals = select(Assessment.revision_of_id).where(
         Assessment.id.in_(ids), Assessment.revision_of_id.is_not(None)
     )
-    return (set(db.session.scalars(revisions)) | set(db.session.scalars(originals))) - set(ids)
+    # revision_of_id may be NULL in the table, never in these rows (the WHERE says so)
+    found = set(db.session.scalars(revisions)) | set(db.session.scalars(originals))
+    return cast(set[int], found) - set(ids)
 
 
 def record_deletions(ids: Iterable[int], linked: Iterable[int], now: datetime) -> list[dict]:
@@ -138,8 +141,8 @@ def purge_tombstones(now: datetime) -> int:
     """Delete tombstones older than TOMBSTONE_KEPT; cursors that might need one are refused
     from now on. Returns how many were deleted."""
     cutoff = now - TOMBSTONE_KEPT
-    removed = db.session.execute(delete(Tombstone).where(Tombstone.deleted_at < cutoff)).rowcount
-    clock = db.session.get(ChangeClock, CLOCK_ID, with_for_update=True)
+    removed = rowcount(db.session.execute(delete(Tombstone).where(Tombstone.deleted_at < cutoff)))
+    clock = db.session.get_one(ChangeClock, CLOCK_ID, with_for_update=True)
     if clock.purged_before is None or clock.purged_before < cutoff:
         clock.purged_before = cutoff
     return removed

@@ -1,7 +1,9 @@
 """The database handle, created unbound and initialised in ``create_app``."""
 
+from typing import TYPE_CHECKING, Any, cast
+
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 
 # Named constraints so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
@@ -17,3 +19,20 @@ NAMING = {
 db = SQLAlchemy(
     metadata=MetaData(naming_convention=NAMING), session_options={"expire_on_commit": False}
 )
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed: execute() is typed as giving a Result,
+    and for such a statement it is a CursorResult, which counts them."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+if TYPE_CHECKING:  # mypy cannot take an attribute (db.Model) for a base class
+    from flask_sqlalchemy.model import Model as _FlaskModel
+    from sqlalchemy.orm import DeclarativeBase
+
+    class Model(_FlaskModel, DeclarativeBase):
+        """What db.Model is: a declarative base with Flask-SQLAlchemy's query helpers."""
+
+else:
+    Model = db.Model

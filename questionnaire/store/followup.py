@@ -25,7 +25,7 @@ from questionnaire.core.written import (
     written_commitments,
 )
 from questionnaire.store import access, notices, open_questions
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import (
     STAGES,
     Assessment,
@@ -77,7 +77,7 @@ class Current:
 def current(assessment: Assessment) -> Current:
     revision = current_revision(assessment)
     if revision is None:
-        return Current(assessment.result, {}, 0, True)
+        return Current(assessment.submitted_result, {}, 0, True)
     written = latest(map(WrittenAnswer.from_dict, revision.written))
     return Current(revision.result, written, revision.number, revision.seen_at is not None)
 
@@ -86,6 +86,8 @@ def export(assessment: Assessment) -> dict:
     """The answers download (see operations.export_answers) with the result in force, the
     written answers it counts, and the submitted result beside it once revised."""
     data = export_answers(assessment)
+    if not assessment.submitted:  # a draft: no result, so nothing revised or written yet
+        return data | {"result_revision": 0, "written_answers": []}
     now = current(assessment)
     if now.revision:
         data["original_result"] = data["result"]
@@ -173,17 +175,19 @@ def count_answer(
         # Only while unseen: the buyer's first view sets seen_at, and from then on
         # this revision is what they were shown.
         edited = (
-            db.session.execute(
-                update(ResultRevision)
-                .where(ResultRevision.id == revision.id, ResultRevision.seen_at.is_(None))
-                .values(
-                    result=revised,
-                    written=stored,
-                    user_id=user_id,
-                    author=actor,
-                    updated_at=now,
+            rowcount(
+                db.session.execute(
+                    update(ResultRevision)
+                    .where(ResultRevision.id == revision.id, ResultRevision.seen_at.is_(None))
+                    .values(
+                        result=revised,
+                        written=stored,
+                        user_id=user_id,
+                        author=actor,
+                        updated_at=now,
+                    )
                 )
-            ).rowcount
+            )
             == 1
         )
     if not edited:
@@ -202,7 +206,7 @@ def count_answer(
             )
         )
     if open_now is None:
-        still_open = sum(1 for qid in answerable(a.result) if qid not in written)
+        still_open = sum(1 for qid in answerable(a.submitted_result) if qid not in written)
     else:  # the follow-ups are the open ones and those answered before
         still_open = len(set(open_now) - {answer.question_id})
     apply_result(a, revised, still_open)

@@ -23,9 +23,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.exc import StaleDataError
@@ -43,7 +43,7 @@ from questionnaire.core.written import (
 from questionnaire.store import followup, open_questions
 from questionnaire.store import operations as ops
 from questionnaire.store.banks import BanksBySha
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import (
     SUBMITTED,
     Assessment,
@@ -162,11 +162,13 @@ def create(bank: Bank, staff: Staff, question_id: str, raw, statement, reference
 def _change(answer_id: int, number: int, values: dict) -> LibraryAnswer:
     """Write ``values`` to the answer as it was when the person read it (``number``);
     LibraryError if it changed since (the caller's unit of work rolls back)."""
-    changed = db.session.execute(
-        update(LibraryAnswer)
-        .where(LibraryAnswer.id == answer_id, LibraryAnswer.number == number)
-        .values(**values, number=number + 1, updated_at=utcnow())
-    ).rowcount
+    changed = rowcount(
+        db.session.execute(
+            update(LibraryAnswer)
+            .where(LibraryAnswer.id == answer_id, LibraryAnswer.number == number)
+            .values(**values, number=number + 1, updated_at=utcnow())
+        )
+    )
     if changed != 1:
         raise LibraryError(
             "Someone changed this answer while you were looking at it: see it as it is now."
@@ -283,7 +285,11 @@ def needs_review(answer: LibraryAnswer, bank: Bank) -> bool:
     """The current bank asks the question with other options or another range (or no
     longer asks it): the value may not mean what it meant."""
     question = bank.by_id.get(answer.question_id)
-    return not answerable_by_library(question) or value_space(question) != answer.value_space
+    return (
+        question is None
+        or not answerable_by_library(question)
+        or value_space(question) != answer.value_space
+    )
 
 
 def as_written(answer: LibraryAnswer, author: str, at: datetime) -> WrittenAnswer:
@@ -372,21 +378,23 @@ def confirm(found: LibraryJob, include_short: bool, staff: Staff) -> None:
         .select_from(LibraryJobItem)
         .where(LibraryJobItem.job_id == found.id, LibraryJobItem.kind.in_(kinds))
     )
-    moved = db.session.execute(
-        update(LibraryJob)
-        .where(LibraryJob.id == found.id, LibraryJob.state == PREVIEWED)
-        .values(
-            state=APPLYING,
-            include_short=include_short,
-            total=chosen,
-            done=0,
-            confirmed_at=utcnow(),
-            heartbeat_at=NEVER,
-            user_id=staff.user_id,
-            actor=staff.actor,
-            author=staff.author,
+    moved = rowcount(
+        db.session.execute(
+            update(LibraryJob)
+            .where(LibraryJob.id == found.id, LibraryJob.state == PREVIEWED)
+            .values(
+                state=APPLYING,
+                include_short=include_short,
+                total=chosen,
+                done=0,
+                confirmed_at=utcnow(),
+                heartbeat_at=NEVER,
+                user_id=staff.user_id,
+                actor=staff.actor,
+                author=staff.author,
+            )
         )
-    ).rowcount
+    )
     if moved != 1:
         raise LibraryError("This preview has been confirmed already.")
 
@@ -404,11 +412,13 @@ def claim(now: datetime | None = None) -> int | None:
     ).first()
     if found is None:
         return None
-    taken = db.session.execute(
-        update(LibraryJob)
-        .where(LibraryJob.id == found.id, LibraryJob.heartbeat_at == found.heartbeat_at)
-        .values(heartbeat_at=now)
-    ).rowcount
+    taken = rowcount(
+        db.session.execute(
+            update(LibraryJob)
+            .where(LibraryJob.id == found.id, LibraryJob.heartbeat_at == found.heartbeat_at)
+            .values(heartbeat_at=now)
+        )
+    )
     return found.id if taken == 1 else None
 
 
@@ -526,7 +536,7 @@ def _preview_batch(found: LibraryJob, banks: BanksBySha) -> bool:
                 "score": row.score,
             }
         else:  # a row whose list columns predate them: read its result in force
-            stored = db.session.get(Assessment, row.id)
+            stored = db.session.get_one(Assessment, row.id)
             before = brief(followup.current(stored).result)
         question = bank.by_id.get(answer.question_id)
         if question is None or value_space(question) != answer.value_space:
@@ -549,7 +559,7 @@ def _preview_batch(found: LibraryJob, banks: BanksBySha) -> bool:
         }
         items.append(_item(found, row, kind, before, after))
     if items:
-        db.session.execute(LibraryJobItem.__table__.insert(), items)
+        db.session.execute(insert(cast(Table, LibraryJobItem.__table__)), items)
     more = len(rows) == BATCH
     values: dict = {"done": found.done + len(rows), "heartbeat_at": utcnow()}
     if not more:
@@ -738,7 +748,7 @@ def counts_of(job_id: int) -> dict[str, int]:
         .where(LibraryJobItem.job_id == job_id)
         .group_by(LibraryJobItem.kind)
     ).all()
-    return {FITS: 0, SHORT: 0, REVIEW: 0} | dict(rows)
+    return {FITS: 0, SHORT: 0, REVIEW: 0} | {kind: n for kind, n in rows}
 
 
 def outcome_counts(job_id: int) -> dict[str, int]:
@@ -747,7 +757,9 @@ def outcome_counts(job_id: int) -> dict[str, int]:
         .where(LibraryJobItem.job_id == job_id, LibraryJobItem.outcome.is_not(None))
         .group_by(LibraryJobItem.outcome)
     ).all()
-    return {DONE: 0, ANSWERED_MEANWHILE: 0, GONE: 0} | dict(rows)
+    return {DONE: 0, ANSWERED_MEANWHILE: 0, GONE: 0} | {
+        outcome: n for outcome, n in rows if outcome
+    }
 
 
 def older_method(method: str | None) -> bool:

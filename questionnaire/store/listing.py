@@ -124,7 +124,9 @@ def matching(filters: Filters) -> Select:
 
 
 def count(filters: Filters) -> int:
-    return db.session.scalar(select(func.count()).select_from(Assessment).where(*where(filters)))
+    return db.session.execute(
+        select(func.count()).select_from(Assessment).where(*where(filters))
+    ).scalar_one()
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,23 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, text, update
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import Assessment, MailRecipient, SentMail, utcnow
 
 QUEUED, SENT, FAILED = "queued", "sent", "failed"
 RESUME_LINK, CONFIRMATION, SALES_NOTICE = "resume_link", "confirmation", "sales_notice"
 ANSWERED = "answered"  # the provider answered some of the buyer's questions (store.notices)
+NEW_LINK = "new_link"  # a way to make new resume links, asked for on the start page
 WINDOW = timedelta(hours=1)  # every limit counts the e-mails of the last hour
 RESUME_LINK_LIMIT = 3  # resume-link e-mails per assessment per window
-TO_BUYERS = (RESUME_LINK, CONFIRMATION, ANSWERED)
+TO_BUYERS = (RESUME_LINK, CONFIRMATION, ANSWERED, NEW_LINK)
 ADDRESS_LIMIT = 10  # e-mails to one buyer's address per window, over all its assessments
-BUYER, SALES = "buyer", "sales"  # whose limit an e-mail counts against (MailRecipient.purpose)
+# NEW_LINK e-mails to one address per window: anyone may ask for them with any address,
+# and they must not use up the ADDRESS_LIMIT its owner's own e-mails need.
+NEW_LINK_LIMIT = 3
+# Whose limit an e-mail counts against (MailRecipient.purpose; NEW_LINK e-mails count
+# against both theirs and BUYER's).
+BUYER, SALES = "buyer", "sales"
 ERROR_LENGTH = 300
 
 
@@ -59,8 +65,8 @@ def recipient_key(secret: str, address: str) -> str:
 
 def record_to_buyer(secret: str, assessment_id: int, kind: str, now: datetime | None = None) -> int:
     """A new e-mail to the buyer (``TO_BUYERS``) about to be handed to the sender, its id
-    (``secret``: see recipient_key); or TooMany past a limit: RESUME_LINK_LIMIT resume links per assessment, ADDRESS_LIMIT
-    e-mails to its address.
+    (``secret``: see recipient_key); or TooMany past a limit: RESUME_LINK_LIMIT resume links
+    per assessment, NEW_LINK_LIMIT new-link e-mails and ADDRESS_LIMIT e-mails to its address.
 
     Two web processes asking at once must not both slip under a limit: the rows are
     written first and then counted with the others, with the assessment's row and the
@@ -90,10 +96,12 @@ def record_to_buyer(secret: str, assessment_id: int, kind: str, now: datetime | 
         ).all()
         if len(earlier) >= RESUME_LINK_LIMIT:  # the caller's unit of work rolls back
             raise TooMany(earlier[-RESUME_LINK_LIMIT] + WINDOW)
-    to_address = _sent_to(key, BUYER, since)
-    if len(to_address) >= ADDRESS_LIMIT:
-        raise TooMany(to_address[-ADDRESS_LIMIT] + WINDOW, to_address=True)
-    db.session.add(MailRecipient(key=key, purpose=BUYER, created_at=now))
+    limits = [(NEW_LINK, NEW_LINK_LIMIT)] if kind == NEW_LINK else []
+    for purpose, limit in [*limits, (BUYER, ADDRESS_LIMIT)]:
+        to_address = _sent_to(key, purpose, since)
+        if len(to_address) >= limit:  # the caller's unit of work rolls back
+            raise TooMany(to_address[-limit] + WINDOW, to_address=True)
+        db.session.add(MailRecipient(key=key, purpose=purpose, created_at=now))
     db.session.flush()
     return mail.id
 
@@ -154,7 +162,7 @@ def purge_recipients(now: datetime) -> int:
     removed = db.session.execute(
         delete(MailRecipient).where(MailRecipient.created_at < now - timedelta(days=1))
     )
-    return removed.rowcount
+    return rowcount(removed)
 
 
 def finish(mail_id: int, error: str | None = None) -> None:
@@ -177,12 +185,15 @@ class Outcome:
     finished_at: datetime | None
 
 
-def latest(assessment_id: int, kind: str) -> Outcome | None:
-    """The newest e-mail of ``kind`` about the assessment, for the buyer's page."""
+def latest(assessment_id: int, kind: str, since: datetime | None = None) -> Outcome | None:
+    """The newest e-mail of ``kind`` about the assessment (asked for after ``since``), for
+    the buyer's page."""
+    query = select(SentMail.status, SentMail.created_at, SentMail.finished_at).where(
+        SentMail.assessment_id == assessment_id, SentMail.kind == kind
+    )
+    if since is not None:
+        query = query.where(SentMail.created_at > since)
     row = db.session.execute(
-        select(SentMail.status, SentMail.created_at, SentMail.finished_at)
-        .where(SentMail.assessment_id == assessment_id, SentMail.kind == kind)
-        .order_by(SentMail.created_at.desc(), SentMail.id.desc())
-        .limit(1)
+        query.order_by(SentMail.created_at.desc(), SentMail.id.desc()).limit(1)
     ).first()
     return Outcome(*row) if row else None

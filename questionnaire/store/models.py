@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -22,7 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from questionnaire.store.db import db
+from questionnaire.store.db import Model
 
 DRAFT, SUBMITTED = "draft", "submitted"
 ROLES = ("sales", "admin")
@@ -70,7 +71,7 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-class BankSnapshot(db.Model):
+class BankSnapshot(Model):
     """The exact questions.yaml an assessment started on, stored once per content hash."""
 
     __tablename__ = "bank_snapshots"
@@ -86,7 +87,7 @@ LISTED = ("search_text", "rating", "deal_breakers", "bank_version", "owner_id", 
 STAGES = ("new", "in_discussion", "answered", "won", "lost")
 
 
-class Assessment(db.Model):
+class Assessment(Model):
     __tablename__ = "assessments"
     # The sales list filters and sorts on these columns only, so each index answers a
     # page, a count or a search without reading the large rows it passes over; the id
@@ -114,7 +115,7 @@ class Assessment(db.Model):
     progress: Mapped[dict] = mapped_column(JSON, default=dict)  # section id -> "visited"|"complete"
     bank_sha256: Mapped[str] = mapped_column(ForeignKey("bank_snapshots.sha256"))
     bank_version: Mapped[str] = mapped_column(String(64))
-    result: Mapped[dict | None] = mapped_column(JSON)
+    result: Mapped[dict | None] = mapped_column(JSON)  # set at submission: submitted_result
     score: Mapped[float | None] = mapped_column(Float)
     rating: Mapped[str | None] = mapped_column(String(100))
     deal_breakers: Mapped[int] = mapped_column(Integer, default=0)
@@ -154,8 +155,22 @@ class Assessment(db.Model):
     def submitted(self) -> bool:
         return self.status == SUBMITTED
 
+    @property
+    def submitted_result(self) -> dict[str, Any]:
+        """The result stored at submission; ValueError for a draft, which has none."""
+        if self.result is None:
+            raise ValueError(f"assessment {self.id} is not submitted: it has no result")
+        return self.result
 
-class User(UserMixin, db.Model):
+    @property
+    def submitted_time(self) -> datetime:
+        """When it was submitted; ValueError for a draft."""
+        if self.submitted_at is None:
+            raise ValueError(f"assessment {self.id} is not submitted")
+        return self.submitted_at
+
+
+class User(UserMixin, Model):
     __tablename__ = "users"
     __table_args__ = NEVER_REUSED
 
@@ -184,7 +199,7 @@ class User(UserMixin, db.Model):
         return f"{self.id}:{self.session_version}"
 
 
-class AccessEvent(db.Model):
+class AccessEvent(Model):
     """Someone at the provider looked at or downloaded a buyer's assessment."""
 
     __tablename__ = "access_events"
@@ -207,7 +222,7 @@ class AccessEvent(db.Model):
     assessment: Mapped[Assessment] = relationship(back_populates="access_events")
 
 
-class LoginAttempt(db.Model):
+class LoginAttempt(Model):
     """Sign-in attempts, kept briefly, for throttling by account and by address."""
 
     __tablename__ = "login_attempts"
@@ -223,7 +238,7 @@ class LoginAttempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ReadOnlyLink(db.Model):
+class ReadOnlyLink(Model):
     """The buyer's read-only link to their result: at most one per assessment.
 
     The link's token is worked out from the buyer's own token and ``nonce`` (see
@@ -241,7 +256,7 @@ class ReadOnlyLink(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class SentMail(db.Model):
+class SentMail(Model):
     """An e-mail about an assessment and whether it went: never its text, which may hold
     the buyer's secret link. Also what limits how often a buyer may e-mail their link."""
 
@@ -255,14 +270,14 @@ class SentMail(db.Model):
     assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id", ondelete="CASCADE"))
     kind: Mapped[str] = mapped_column(
         String(32)
-    )  # resume_link | confirmation | sales_notice | answered
+    )  # resume_link | confirmation | sales_notice | answered | new_link
     status: Mapped[str] = mapped_column(String(16))  # queued | sent | failed
     error: Mapped[str | None] = mapped_column(String(300))  # for operators; never shown
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class MailRecipient(db.Model):
+class MailRecipient(Model):
     """An e-mail sent to one address, for the hourly limits per address: only a keyed hash
     of the address (store.mails.recipient_key) and the time. It does not name an
     assessment, so deleting assessments does not reset the count, and nothing personal
@@ -273,11 +288,11 @@ class MailRecipient(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     key: Mapped[str] = mapped_column(String(64))  # hex HMAC-SHA256 of the normalised address
-    purpose: Mapped[str] = mapped_column(String(16))  # buyer | sales
+    purpose: Mapped[str] = mapped_column(String(16))  # buyer | sales | new_link
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ResultRevision(db.Model):
+class ResultRevision(Model):
     """A result re-scored with the provider's written answers; the submitted result stays
     in ``assessments.result`` (revision 0). ``written`` holds every written answer in force
     (see core.written.WrittenAnswer.to_dict). Edited in place until the buyer has seen it
@@ -302,7 +317,7 @@ class ResultRevision(db.Model):
     seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class InternalNote(db.Model):
+class InternalNote(Model):
     """A sales team's note on an assessment: never shown to the buyer."""
 
     __tablename__ = "internal_notes"
@@ -316,7 +331,7 @@ class InternalNote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class ApiToken(db.Model):
+class ApiToken(Model):
     """A bearer token of the CRM API; only its hash is stored (see hash_token)."""
 
     __tablename__ = "api_tokens"
@@ -333,7 +348,7 @@ class ApiToken(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class ApiRequestCount(db.Model):
+class ApiRequestCount(Model):
     """Requests made with one token in one minute: the per-token rate limit, counted in the
     database so every web process shares it."""
 
@@ -346,7 +361,7 @@ class ApiRequestCount(db.Model):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
-class IdempotencyKey(db.Model):
+class IdempotencyKey(Model):
     """The first response to a write sent with an ``Idempotency-Key``: a retry with the same
     key and request gets it again and changes nothing."""
 
@@ -362,7 +377,7 @@ class IdempotencyKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
-class ChangeClock(db.Model):
+class ChangeClock(Model):
     """One row: the last version given to a change (store.changes). Taking the next one locks
     the row until commit, so versions become visible in the order they were given."""
 
@@ -375,7 +390,7 @@ class ChangeClock(db.Model):
     purged_before: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class Tombstone(db.Model):
+class Tombstone(Model):
     """A deleted assessment as the change feed tells of it: its id, when, and nothing
     personal. Kept for store.changes.TOMBSTONE_DAYS."""
 
@@ -387,7 +402,7 @@ class Tombstone(db.Model):
     deleted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
-class OutboxMessage(db.Model):
+class OutboxMessage(Model):
     """A message to send once its change is committed (written in the same transaction):
     delivered in the background, retried with back-off until it succeeds or expires."""
 
@@ -407,7 +422,7 @@ class OutboxMessage(db.Model):
     last_error: Mapped[str | None] = mapped_column(String(300))
 
 
-class StartAttempt(db.Model):
+class StartAttempt(Model):
     """An assessment started from an address, kept briefly, to limit starts per address."""
 
     __tablename__ = "start_attempts"
@@ -421,7 +436,7 @@ class StartAttempt(db.Model):
 # --- the answer library (store.library) -------------------------------------------------
 
 
-class LibraryAnswer(db.Model):
+class LibraryAnswer(Model):
     """A written answer the sales team keeps for reuse: one question, a value in its own
     terms (``value_space`` fingerprints them, core.library), a statement, a reference and
     a grade. Never deleted: retired, so the changes and what was applied stay readable."""
@@ -447,7 +462,7 @@ class LibraryAnswer(db.Model):
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LibraryChange(db.Model):
+class LibraryChange(Model):
     """Every change to a library answer, with who and when: the fields as they became, or
     (``applied``) the job that wrote it to the buyers' results."""
 
@@ -464,7 +479,7 @@ class LibraryChange(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LibraryJob(db.Model):
+class LibraryJob(Model):
     """ "Apply to every open assessment that asks this": a preview of what each result would
     become, then (confirmed) the writing of the answer to each, run in the background in
     batches; ``done`` of ``total`` is its progress, ``heartbeat_at`` shows it is alive."""
@@ -490,7 +505,7 @@ class LibraryJob(db.Model):
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class LibraryJobItem(db.Model):
+class LibraryJobItem(Model):
     """One assessment in a job's preview: what its result would become, and what happened."""
 
     __tablename__ = "library_job_items"
@@ -508,7 +523,7 @@ class LibraryJobItem(db.Model):
     outcome: Mapped[str | None] = mapped_column(String(16))  # applied | skipped
 
 
-class OpenQuestion(db.Model):
+class OpenQuestion(Model):
     """A question of a submitted assessment still open for the provider (a follow-up not yet
     answered in writing), with the fingerprint of its value space on that assessment's bank:
     what "has an open question the library answers" is read from."""
@@ -523,7 +538,7 @@ class OpenQuestion(db.Model):
     value_space: Mapped[str] = mapped_column(String(16))
 
 
-class AnswerNotice(db.Model):
+class AnswerNotice(Model):
     """The buyer's e-mail that the provider answered: the questions answered since the last
     one (``pending``) and when the next may go (store.notices)."""
 

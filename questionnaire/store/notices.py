@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import AnswerNotice, utcnow
 
 GATHER = timedelta(minutes=10)
@@ -64,12 +64,14 @@ def claim(assessment_id: int, now: datetime | None = None) -> list[str] | None:
     if row is None or row.due_at is None or row.due_at > now:
         return None
     pending, due_at = list(row.pending), row.due_at
-    taken = db.session.execute(
-        update(AnswerNotice)
-        .where(AnswerNotice.assessment_id == assessment_id, AnswerNotice.due_at == due_at)
-        .values(pending=[], due_at=None, last_sent_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = rowcount(
+        db.session.execute(
+            update(AnswerNotice)
+            .where(AnswerNotice.assessment_id == assessment_id, AnswerNotice.due_at == due_at)
+            .values(pending=[], due_at=None, last_sent_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
     return pending if taken == 1 else None
 
 

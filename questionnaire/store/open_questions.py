@@ -8,6 +8,7 @@ the change that opens or answers a question."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 from sqlalchemy import delete, func, select
 
@@ -87,7 +88,8 @@ def library_counts(assessment_ids: list[int]) -> dict[int, int]:
     rows = db.session.execute(
         select(fitting.c.assessment_id, func.count()).group_by(fitting.c.assessment_id)
     )
-    return {assessment_id: count for assessment_id, count in rows}
+    # A subquery's columns are untyped to mypy: each row is (assessment id, count).
+    return dict(cast(list[tuple[int, int]], rows.all()))
 
 
 def of(assessment_id: int) -> list[str]:

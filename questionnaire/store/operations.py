@@ -89,7 +89,7 @@ def bank_by_sha(banks: BanksBySha, sha256: str) -> Bank:
     """The stored bank with this hash, parsed once by the registry."""
 
     def stored_source() -> str:
-        return db.session.get(BankSnapshot, sha256).source
+        return db.session.get_one(BankSnapshot, sha256).source
 
     return banks.by_sha(sha256, stored_source)
 
@@ -281,7 +281,7 @@ def exists(assessment_id: int) -> bool:
 
 def expiry(assessment: Assessment, settings: StoreSettings) -> datetime:
     """When the assessment will be deleted unless the buyer comes back."""
-    if assessment.status == SUBMITTED:
+    if assessment.status == SUBMITTED and assessment.submitted_at is not None:
         return assessment.submitted_at + timedelta(days=settings.submitted_days)
     return assessment.updated_at + timedelta(days=settings.draft_days)
 

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, or_, select, update
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import OutboxMessage, Tombstone, utcnow
 
 WEBHOOK = "webhook"
@@ -80,16 +80,18 @@ def claim(message_id: int, now: datetime | None = None) -> OutboxMessage | None:
     """Take a due message for one attempt (None if another process took it first). The
     caller commits the claim before sending: that is what keeps other processes off it."""
     now = now or utcnow()
-    taken = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.state == PENDING,
-            OutboxMessage.next_attempt_at <= now,
+    taken = rowcount(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.id == message_id,
+                OutboxMessage.state == PENDING,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
+            .execution_options(synchronize_session=False)
         )
-        .values(next_attempt_at=now + LEASE, attempts=OutboxMessage.attempts + 1)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     if taken != 1:
         return None
     return db.session.get(OutboxMessage, message_id, populate_existing=True)
@@ -121,12 +123,14 @@ def drop_pending(assessment_ids: list[int], now: datetime) -> int:
     """Pending messages about these (deleted) assessments are not sent; returns how many."""
     if not assessment_ids:
         return 0
-    return db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.assessment_id.in_(assessment_ids), OutboxMessage.state == PENDING)
-        .values(state=DROPPED, last_error=None, delivered_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    return rowcount(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.assessment_id.in_(assessment_ids), OutboxMessage.state == PENDING)
+            .values(state=DROPPED, last_error=None, delivered_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    )
 
 
 def resend(channel: str, since: datetime, now: datetime | None = None) -> int:
@@ -135,32 +139,36 @@ def resend(channel: str, since: datetime, now: datetime | None = None) -> int:
     They keep their id, so a receiver that has them can tell. Returns how many."""
     now = now or utcnow()
     gone = select(Tombstone.id)
-    changed = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.created_at >= since,
-            OutboxMessage.state.in_((DELIVERED, FAILED)),
-            or_(
-                OutboxMessage.event == DELETION,
-                OutboxMessage.assessment_id.is_(None),
-                OutboxMessage.assessment_id.not_in(gone),
-            ),
+    changed = rowcount(
+        db.session.execute(
+            update(OutboxMessage)
+            .where(
+                OutboxMessage.channel == channel,
+                OutboxMessage.created_at >= since,
+                OutboxMessage.state.in_((DELIVERED, FAILED)),
+                or_(
+                    OutboxMessage.event == DELETION,
+                    OutboxMessage.assessment_id.is_(None),
+                    OutboxMessage.assessment_id.not_in(gone),
+                ),
+            )
+            .values(state=PENDING, next_attempt_at=now, created_at=now, attempts=0, last_error=None)
+            .execution_options(synchronize_session=False)
         )
-        .values(state=PENDING, next_attempt_at=now, created_at=now, attempts=0, last_error=None)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    )
     return changed
 
 
 def purge_delivered(now: datetime) -> int:
     """Delete delivered (and dropped) messages older than DELIVERED_KEPT; returns how many."""
-    removed = db.session.execute(
-        delete(OutboxMessage).where(
-            OutboxMessage.state.in_((DELIVERED, DROPPED)),
-            OutboxMessage.delivered_at < now - DELIVERED_KEPT,
+    removed = rowcount(
+        db.session.execute(
+            delete(OutboxMessage).where(
+                OutboxMessage.state.in_((DELIVERED, DROPPED)),
+                OutboxMessage.delivered_at < now - DELIVERED_KEPT,
+            )
         )
-    ).rowcount
+    )
     return removed
 
 

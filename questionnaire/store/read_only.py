@@ -16,7 +16,7 @@ import secrets
 
 from sqlalchemy import delete, select
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import SUBMITTED, Assessment, ReadOnlyLink, hash_token, utcnow
 
 TOKEN_BYTES = 24  # 192 bits, as the buyer's own token
@@ -45,23 +45,25 @@ def create(assessment: Assessment, buyer_token: str) -> str:
 
 
 def current(assessment: Assessment, buyer_token: str) -> dict | None:
-    """The assessment's read-only link as the buyer sees it: its token and when it was made."""
+    """The assessment's read-only link as the buyer sees it: its token and when it was made.
+    The token is None for a link made under the buyer's earlier resume link (replaced
+    since: store.resume_links), which still works but cannot be worked out again."""
     link = db.session.scalar(
         select(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id)
     )
     if link is None:
         return None
-    token = read_only_token(buyer_token, link.nonce)
-    if not hmac.compare_digest(hash_token(token), link.token_hash):
-        return None  # cannot happen with the buyer's own token; never show a wrong link
+    token: str | None = read_only_token(buyer_token, link.nonce)
+    if token is None or not hmac.compare_digest(hash_token(token), link.token_hash):
+        token = None  # never show a wrong link
     return {"token": token, "created_at": link.created_at}
 
 
 def revoke(assessment: Assessment) -> bool:
     """Whether there was a link to revoke."""
-    gone = db.session.execute(
-        delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id)
-    ).rowcount
+    gone = rowcount(
+        db.session.execute(delete(ReadOnlyLink).where(ReadOnlyLink.assessment_id == assessment.id))
+    )
     return bool(gone)
 
 

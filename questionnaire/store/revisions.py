@@ -7,6 +7,8 @@ token, on the bank in use now, holding the answers and must-haves that still fit
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import func, select
 
 from questionnaire.core import progress
@@ -125,7 +127,7 @@ def latest_revisions(ids: list[int]) -> dict[int, dict]:
         .where(Assessment.revision_of_id.in_(ids))
         .group_by(Assessment.revision_of_id)
     ).all()
-    return {
-        original: {"id": latest, "name": report_id_of(latest), "count": count}
+    return {  # revision_of_id IN (...): never NULL here
+        cast(int, original): {"id": latest, "name": report_id_of(latest), "count": count}
         for original, latest, count in rows
     }

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select
 
-from questionnaire.store.db import db
+from questionnaire.store.db import db, rowcount
 from questionnaire.store.models import LoginAttempt, StartAttempt
 from questionnaire.store.unit_of_work import UnitOfWork
 
@@ -68,20 +68,22 @@ def recent_failures(email: str, address: str, now: datetime) -> Failures:
         select(func.max(LoginAttempt.created_at)).where(*pair, LoginAttempt.success.is_(True))
     )
 
-    def count(*where) -> int:
-        return db.session.scalar(select(func.count(LoginAttempt.id)).where(failed, *where))
+    def count(*where: ColumnElement[bool]) -> int:
+        return db.session.execute(
+            select(func.count(LoginAttempt.id)).where(failed, *where)
+        ).scalar_one()
 
     def pair_since(start: datetime) -> int:
         return count(*pair, LoginAttempt.created_at >= max(start, last_success or start))
 
-    others = db.session.scalar(
+    others = db.session.execute(
         select(func.count(func.distinct(LoginAttempt.address))).where(
             failed,
             LoginAttempt.email == email,
             LoginAttempt.address != address,
             LoginAttempt.created_at >= now - BACKOFF_WINDOW,
         )
-    )
+    ).scalar_one()
     return Failures(
         pair=pair_since(since),
         address=count(LoginAttempt.address == address, LoginAttempt.created_at >= since),
@@ -133,11 +135,11 @@ def claim_start(uow: UnitOfWork, address: str, now: datetime, per_hour: int) -> 
     attempt = StartAttempt(address=address, created_at=now)
     db.session.add(attempt)
     uow.commit()
-    started = db.session.scalar(
+    started = db.session.execute(
         select(func.count(StartAttempt.id)).where(
             StartAttempt.address == address, StartAttempt.created_at >= now - START_WINDOW
         )
-    )
+    ).scalar_one()
     if started > per_hour:
         db.session.delete(attempt)
         uow.commit()
@@ -155,4 +157,4 @@ def purge_attempts(now: datetime) -> int:
     removed_starts = db.session.execute(
         delete(StartAttempt).where(StartAttempt.created_at < cutoff)
     )
-    return removed.rowcount + removed_starts.rowcount
+    return rowcount(removed) + rowcount(removed_starts)

@@ -9,7 +9,13 @@ from datetime import UTC, datetime, time
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, RadioField, SelectChoice, StringField
+from wtforms import (  # type: ignore[attr-defined]  # types-WTForms 3.2 lacks SelectChoice
+    DateField,
+    EmailField,
+    RadioField,
+    SelectChoice,
+    StringField,
+)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from questionnaire import services
@@ -138,10 +144,10 @@ def create_user():
         with services.unit_of_work() as uow:
             user = accounts.create_user(
                 uow,
-                form.email.data,
+                form.email.data or "",
                 form.role.data,
                 password,
-                form.name.data,
+                form.name.data or "",
                 must_change_password=True,
             )
             uow.commit()
@@ -213,7 +219,7 @@ def create_token():
         expires = datetime.combine(form.expires.data, time.min, tzinfo=UTC)
     try:
         with services.unit_of_work() as uow:
-            token = apitokens.create(form.name.data, tuple(form.scope.data.split()), expires)
+            token = apitokens.create(form.name.data or "", tuple(form.scope.data.split()), expires)
             uow.commit()
     except apitokens.TokenError as exc:
         field = form.expires if "expiry" in str(exc) else form.name

@@ -262,7 +262,7 @@ def assessment(assessment_id: int):
     headers = {"ETag": etag, "Cache-Control": "private, no-cache"}
     if matches(request.headers.get("If-None-Match", ""), etag):
         return Response(status=304, headers=headers)
-    response = json_response(detail(found), **headers)
+    response = json_response(detail(found), 200, **headers)
     record_reads([found.id], access.LOOKED)
     return response
 
@@ -281,9 +281,9 @@ def follow_ups(found: Assessment, now: followup.Current) -> list[dict]:
     """The buyer's questions the provider may answer in writing, each with what a value
     must be, so a CRM needs no copy of questions.yaml."""
     bank = ops.bank_of(services.banks(), found)
-    status = {f["id"]: f["status"] for f in found.result["follow_ups"]}
+    status = {f["id"]: f["status"] for f in found.submitted_result["follow_ups"]}
     out = []
-    for qid in answerable(found.result):
+    for qid in answerable(found.submitted_result):
         question = bank.question(qid)
         offered = question.type in ("choice", "multi")
         out.append(

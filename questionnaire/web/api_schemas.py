@@ -193,18 +193,19 @@ class ProviderAnswerIn(BaseModel):
     )
 
     question: str = Field(max_length=64, description="The question id")
-    # Absent (never null) when a library answer is given: the defaults are not validated.
-    value: bool | float | list[str] | str = Field(
+    # Absent (never null) when a library answer is given: the defaults are not validated,
+    # so an absent field reads as None while the schema (and a JSON null) says otherwise.
+    value: bool | float | list[str] | str = Field(  # type: ignore[assignment]  # see above
         None,
         description='yes/no: true/false (or "yes"/"no"); number: a number; '
         "choice and multi: the option keys the provider offers",
     )
-    statement: str = Field(None, min_length=1, max_length=MAX_STATEMENT)
+    statement: str = Field(None, min_length=1, max_length=MAX_STATEMENT)  # type: ignore[assignment]
     reference: str = Field("", max_length=MAX_REFERENCE)
     grade: Literal["written", "contract"] = Field(
         "written", description="contract: the reference is a clause of a contract the buyer signs"
     )
-    library_answer_id: int = Field(
+    library_answer_id: int = Field(  # type: ignore[assignment]  # absent is None, null is refused
         None, ge=1, le=2**31 - 1, description="Give this library answer (instead of a value)"
     )
 

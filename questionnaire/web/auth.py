@@ -27,7 +27,9 @@ from flask import (
 )
 from flask.sessions import SecureCookieSessionInterface
 from flask_login import current_user, login_user, logout_user
+from itsdangerous import URLSafeTimedSerializer
 from werkzeug.middleware.proxy_fix import ProxyFix
+from wtforms import Field
 
 from questionnaire import services
 from questionnaire.store import accounts, throttle
@@ -130,9 +132,11 @@ def login():
     if current_user.is_authenticated:
         return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     form = LoginForm()
-    message, status, headers = None, 200, {}
+    message: str | None = None
+    status = 200
+    headers: dict[str, str] = {}
     if form.validate_on_submit():
-        message, status, headers = sign_in(form.email.data, form.password.data)
+        message, status, headers = sign_in(form.email.data or "", form.password.data or "")
         if message is None:
             return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     elif request.method == "POST":
@@ -146,7 +150,7 @@ def login():
     return html, status, headers
 
 
-def sign_in(email: str, password: str) -> tuple[str | None, int, dict]:
+def sign_in(email: str, password: str) -> tuple[str | None, int, dict[str, str]]:
     """Check the attempt and start a session; returns (message for the form, HTTP status,
     headers)."""
     email, address, now = accounts.normalise_email(email), client_address(), utcnow()
@@ -209,6 +213,11 @@ def change_password():
     return html, status
 
 
+def add_error(field: Field, message: str) -> None:
+    """A message under a field the form has validated."""
+    field.errors = [*field.errors, message]
+
+
 def set_own_password(form: PasswordForm) -> int:
     """Check the current password and set the new one; the HTTP status, errors on the form.
 
@@ -219,23 +228,23 @@ def set_own_password(form: PasswordForm) -> int:
         try:
             attempt = throttle.claim_sign_in(uow, user.email, address, now)
         except throttle.SignInPaused as paused:
-            form.current.errors.append(
-                f"Too many wrong passwords. Try again in {paused.minutes} minutes."
+            add_error(
+                form.current, f"Too many wrong passwords. Try again in {paused.minutes} minutes."
             )
             return 429
-        if not accounts.password_matches(user, form.current.data):
-            form.current.errors.append("Your current password is not right")
+        if not accounts.password_matches(user, form.current.data or ""):
+            add_error(form.current, "Your current password is not right")
             return 400
         throttle.succeeded(attempt)
         if form.new.data == form.current.data:
             uow.commit()  # the attempt counts as the right password, as before
-            form.new.errors.append("Choose a password different from your current one")
+            add_error(form.new, "Choose a password different from your current one")
             return 400
         try:
             accounts.reset_password(uow, user, form.new.data)  # ends the user's other sessions
         except accounts.UserError as exc:
             uow.commit()
-            form.new.errors.append(str(exc))
+            add_error(form.new, str(exc))
             return 400
         start_session(uow, user, now)  # this one goes on, on a fresh session
     return 302
@@ -266,12 +275,12 @@ class SessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._keys: tuple | None = None
-        self._serializer = None
+        self._serializer: URLSafeTimedSerializer | None = None
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
 
-    def get_signing_serializer(self, app: Flask):
+    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
         if keys != self._keys:
             self._serializer = super().get_signing_serializer(app)
@@ -294,4 +303,6 @@ def init_app(app: Flask) -> None:
         # anyone could forge those headers, so it is off unless configured. The host is
         # the Host header, which docs/deploy.md's nginx passes on as the browser sent it;
         # it sets no X-Forwarded-Host, so one arriving here came from the client.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=0)
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=0
+        )

@@ -16,7 +16,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from questionnaire import services
 from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
-from questionnaire.store import mails
+from questionnaire.store import mails, resume_links
 from questionnaire.store import operations as ops
 from questionnaire.store.models import Assessment, utcnow
 from questionnaire.web import followup, wizard
@@ -131,7 +131,8 @@ def status(assessment: Assessment, kind: str) -> dict | None:
     off. ``state`` is "none", "sending", "sent" or "failed"."""
     if mailer() is None:
         return None
-    found = mails.latest(assessment.id, kind)
+    # Both kinds hold the buyer's link: one sent before it was last replaced holds a dead one.
+    found = mails.latest(assessment.id, kind, since=resume_links.replaced_at(assessment.id))
     shown = {"email": assessment.email, "state": "none", "asked": None, "at": None}
     if found is None:
         return shown

@@ -6,6 +6,8 @@ Registered inside the sales blueprint, so its guard (sign-in) covers every view 
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -52,7 +54,7 @@ from questionnaire.web.security import public_url
 bp = Blueprint("followup", __name__)
 
 
-def list_args() -> dict[str, str]:
+def list_args() -> dict[str, Any]:
     """The sales list's filters carried in this page's query string: only the list's own
     parameters, cleaned as the list cleans them, so links back rebuild the same list."""
     return queries.list_filters(request.args).args()
@@ -85,7 +87,7 @@ def panel(assessment: Assessment, bank) -> dict:
     answered_items: list[dict] = []
     lift = None
     if now is not None:
-        asked = answerable(assessment.result)
+        asked = answerable(assessment.submitted_result)
         open_ids = [qid for qid in asked if qid not in now.written]
         baseline = now.result
         if baseline.get("method") != METHOD:
@@ -157,7 +159,7 @@ def add_note(assessment_id: int):
     try:
         with services.unit_of_work() as uow:
             followup.add_note(
-                found.id, current_user._get_current_object(), request.form.get("note")
+                found.id, current_user._get_current_object(), request.form.get("note", "")
             )
             uow.commit()
     except followup.FollowUpError as exc:
@@ -172,7 +174,7 @@ def written_answer(assessment_id: int, question_id: str):
     if not found.submitted:
         abort(409, "The buyer has not submitted this assessment yet.")
     bank = ops.bank_of(services.banks(), found)
-    if question_id not in answerable(found.result):
+    if question_id not in answerable(found.submitted_result):
         abort(404)
     question = bank.question(question_id)
     now = followup.current(found)
@@ -296,7 +298,7 @@ def give(
     exactly what the library answer says: an edited one is the writer's."""
     answer = make_answer(
         bank,
-        answerable(found.result),
+        answerable(found.submitted_result),
         question_id,
         given["raw"],
         given["statement"],
@@ -324,9 +326,9 @@ def same_words(answer, other) -> bool:
     return all(getattr(answer, f) == getattr(other, f) for f in fields)
 
 
-def list_context() -> dict:
-    """What the sales list adds for follow-up: owner and stage filters and columns."""
-    return {"owners": followup.owner_choices(), "stages": followup.STAGE_LABELS}
+def list_owners() -> list[dict[str, Any]]:
+    """The owners the sales list filters by (its stages are followup.STAGE_LABELS)."""
+    return followup.owner_choices()
 
 
 def init_app(app) -> None:

@@ -43,6 +43,19 @@ def plain_local_part(form, field) -> None:
         raise StopValidation(NON_ASCII_ADDRESS)
 
 
+def address_checks() -> list:
+    """A buyer's e-mail address: given, at most 254 characters, one we can send to."""
+    return [
+        InputRequired("Enter your email address"),
+        Length(max=254),
+        plain_local_part,
+        Email(
+            "Enter an email address in the correct format, like name@example.com",
+            check_deliverability=False,
+        ),
+    ]
+
+
 class StartForm(FlaskForm):
     company = StringField(
         "Company or organisation",
@@ -57,20 +70,27 @@ class StartForm(FlaskForm):
     email = EmailField(
         "Work email address",
         description="We use it only so the provider's sales team can contact you about this assessment.",
-        validators=[
-            InputRequired("Enter your email address"),
-            Length(max=254),
-            plain_local_part,
-            Email(
-                "Enter an email address in the correct format, like name@example.com",
-                check_deliverability=False,
-            ),
-        ],
+        validators=address_checks(),
     )
     consent = BooleanField(
         "I agree that the provider's sales team may see my answers and the result",
         validators=[DataRequired("You need to agree to share the result before you start")],
     )
+
+
+class LostLinkForm(FlaskForm):
+    """ "Lost your link?" on the start page: the address the buyer started with. Made with
+    ``prefix=LOST_PREFIX``, as it shares the page with the start form's own "email"."""
+
+    email = EmailField(
+        "Email address",
+        description="The address you gave when you started.",
+        filters=[tidy],  # a pasted address often brings a space along
+        validators=address_checks(),
+    )
+
+
+LOST_PREFIX = "lost"
 
 
 class ConfirmForm(FlaskForm):

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 
 from questionnaire import services
-from questionnaire.notify import answered, webhooks
+from questionnaire.notify import answered, letters, webhooks
 from questionnaire.notify.background import Loop
 from questionnaire.store import library
 
@@ -17,11 +17,9 @@ from questionnaire.store import library
 def sales_urls(app: Flask):
     """The assessment's sales page for webhooks, as web.followup.sales_url gives it in a
     request (PUBLIC_URL, then the path), built without one."""
-    adapter = app.url_map.bind("localhost", script_name=app.config.get("APPLICATION_ROOT", "/"))
-    base = app.config.get("PUBLIC_URL", "")
 
     def sales_url(assessment_id: int) -> str:
-        return base + adapter.build("sales.assessment", {"assessment_id": assessment_id})
+        return letters.public_address(app, "sales.assessment", assessment_id=assessment_id)
 
     return sales_url
 

@@ -24,6 +24,6 @@ def page_view(bank: Bank, assessment: Assessment) -> dict:
         bank, assessment.answers, assessment.must_have, now.result, datetime.now(UTC).date()
     )
     view["revision"] = now.revision
-    mark_written(view, bank, now.written, assessment.result)
+    mark_written(view, bank, now.written, assessment.submitted_result)
     view["show_all"] = request.args.get("show") == SHOW_ALL
     return view

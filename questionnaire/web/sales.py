@@ -33,11 +33,14 @@ from questionnaire import services
 from questionnaire.core import progress
 from questionnaire.core.presenter import score_text
 from questionnaire.core.report_context import report_id_of
-from questionnaire.core.summary import headline_words
+from questionnaire.core.scoring import METHOD
+from questionnaire.core.summary import figure, plural
+from questionnaire.current import the_app
 from questionnaire.reports.service import ReportError
 from questionnaire.store import access, listing, open_questions, public, revisions
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
+from questionnaire.store.followup import STAGE_LABELS
 from questionnaire.store.models import SUBMITTED, Assessment
 from questionnaire.web import admin, auth, downloads, followup, jobs, library, queries, results
 from questionnaire.web import export as csv_export
@@ -82,7 +85,7 @@ def guard():
             "info",
         )
         return redirect(url_for("sales.auth.change_password"))
-    jobs.keep_running(current_app._get_current_object())
+    jobs.keep_running(the_app())
     return refuse_cross_site()
 
 
@@ -179,7 +182,8 @@ def assessments():
         "library_choices": queries.LIBRARY_CHOICES,
         "rating_rank": ranks,
         "errors": [(name, "", message) for name, message in filters.errors],
-        **followup.list_context(),
+        "owners": followup.list_owners(),
+        "stages": STAGE_LABELS,
     }
     return render_template("sales/list.html", **data)
 
@@ -203,10 +207,11 @@ def list_row(
     other revisions and how many of its open questions a library answer fits."""
     original = item["revision_of"]
     submitted = item["status"] == SUBMITTED
+    text, words = state_words(item, facts) if submitted else ("", None)
     return {
         "item": item,
-        "score_text": score_text(item["score"]) if submitted else "",
-        "state_words": state_words(item, facts) if submitted else None,
+        "score_text": text,
+        "state_words": words,
         "revision_of": {"id": original, "name": report_id_of(original)} if original else None,
         "revised_later": revised,
         "in_library": in_library.get(item["id"], 0),
@@ -216,26 +221,30 @@ def list_row(
 STATE_LABELS = {"rated": "Rated", "provisional": "Not yet rated", "not_rated": "Not rated"}
 
 
-def state_words(item: dict[str, Any], facts: dict[str, Any]) -> dict[str, Any]:
-    """The state of a submitted assessment and its range in words, from its list columns."""
+def state_words(item: dict[str, Any], facts: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """A submitted assessment's score and state in words, from its list columns: the
+    Score column's text (a fit/3 range where the open points leave one, never a point the
+    evidence cannot carry), and the Rating column's words (the state of a result that has
+    no band, and what the range depends on)."""
     state = item["state"] or facts["state"]
-    brief = {
-        "method": facts["method"],
-        "state": state,
-        "rating": item["rating"],
-        "score": item["score"],
-        "score_range": facts["score_range"],
-        "open_points": facts["open_points"] or 0,
-    }
-    line = headline_words(brief)["score_line"] if brief["method"] else ""
-    return {"state": state, "label": STATE_LABELS.get(state or "", "—"), "range": line}
+    found = facts["score_range"] if facts["method"] == METHOD else None
+    open_points = facts["open_points"] or 0
+    text = score_text(item["score"])
+    if found and figure(found["low"]) != figure(found["high"]):
+        text = f"{figure(found['low'])} to {figure(found['high'])}"
+    elif found:
+        text = figure(found["low"])
+    depending = f"depending on {plural(open_points, 'open point')}" if found and open_points else ""
+    label = STATE_LABELS.get(state or "", "Not rated")
+    return text, {"state": state, "label": label, "range": depending}
 
 
 @bp.get("/export.csv")
 def export():
     filters = queries.list_filters(request.args)
     if filters.errors:  # never a wider export than asked for: show the list and its errors
-        return redirect(url_for("sales.assessments", **request.args))
+        args: dict[str, Any] = request.args.to_dict()
+        return redirect(url_for("sales.assessments", **args))
     user = auth.signed_in_user()
     user_id, actor = user.id, access.actor_label(user)
     owners = public.owner_names()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, current_app, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
@@ -66,9 +67,10 @@ ERROR_TITLES = {
 _HEADERS_BY_KEY = {name.lower(): (name, value) for name, value in HEADERS.items()}
 
 
-# Pages and PDFs behind a secret link (/a/<token>, /v/<token>): a link that leaks (pasted
-# into a public ticket, say) must not put a buyer's answers in a search engine.
-SECRET_LINK_PREFIXES = ("/a/", "/v/")
+# Pages and PDFs behind a secret link (/a/<token>, /v/<token>, and the e-mailed way to
+# make a new one, /new-link/<signed>): a link that leaks (pasted into a public ticket, say)
+# must not put a buyer's answers in a search engine.
+SECRET_LINK_PREFIXES = ("/a/", "/v/", "/new-link/")
 NO_INDEX = "noindex, nofollow"
 
 HSTS = "max-age=31536000"  # a year; not includeSubDomains: other hosts are not ours to decide
@@ -102,7 +104,9 @@ def asset_urls(app: Flask):
     def asset_url(filename: str) -> str:
         url = urls.get(filename)
         if url is None:
-            content = (Path(app.static_folder) / filename).read_bytes()
+            content = (
+                Path(cast(str, app.static_folder)) / filename
+            ).read_bytes()  # create_app sets it
             digest = hashlib.sha256(content).hexdigest()[:12]
             url = urls[filename] = url_for("static", filename=filename, v=digest)
         return url
@@ -176,7 +180,7 @@ def init_app(app: Flask) -> None:
     app.after_request(add_headers)
     app.add_template_global(asset_urls(app), "asset_url")
     app.add_template_global(csrf_field)
-    app.add_template_global(REFERRER_POLICY, "referrer_policy")  # the pages' <meta> says the same
+    app.jinja_env.globals["referrer_policy"] = REFERRER_POLICY  # the pages' <meta> says the same
     for code in ERROR_TITLES:
         app.register_error_handler(code, render_error)
     app.register_error_handler(DatabaseBusy, render_busy)

@@ -89,8 +89,10 @@ def buyer_panel(assessment: Assessment, token: str) -> dict:
     """For the buyer's result page: the read-only link, if there is one (the revisions
     are revision_notice's)."""
     link = read_only.current(assessment, token)
-    if link is not None:
+    if link is not None and link["token"] is not None:
         link = {**link, "url": url_for("sharing.view", token=link["token"], _external=True)}
+    elif link is not None:  # made under the buyer's earlier resume link: not shown again
+        link = {**link, "url": None}
     return {"read_only": link}
 
 

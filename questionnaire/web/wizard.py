@@ -36,6 +36,7 @@ from questionnaire.core.presenter import answer_text
 from questionnaire.core.qtypes import format_number
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.scoring import states_no_requirement, visible_questions
+from questionnaire.current import the_app
 from questionnaire.notify import webhooks
 from questionnaire.reports import deletion
 from questionnaire.store import access as access_log
@@ -46,7 +47,7 @@ from questionnaire.store.models import Assessment, utcnow
 from questionnaire.store.unit_of_work import UnitOfWork
 from questionnaire.web import auth, downloads, emails, results, sharing, steps
 from questionnaire.web import followup as followup_pages
-from questionnaire.web.forms import ConfirmForm, StartForm, error_rows
+from questionnaire.web.forms import LOST_PREFIX, ConfirmForm, LostLinkForm, StartForm, error_rows
 
 bp = Blueprint("wizard", __name__)
 
@@ -112,7 +113,7 @@ def start():
             seconds = int(throttle.START_WINDOW.total_seconds())
             return *start_page(bank, form, 429, STARTS_LIMITED), {"Retry-After": str(seconds)}
         assessment, token = ops.start_assessment(
-            bank, form.company.data, form.name.data, form.email.data
+            bank, form.company.data or "", form.name.data or "", form.email.data or ""
         )
         uow.commit()
     first = (
@@ -122,16 +123,32 @@ def start():
     return redirect(url_for("wizard.step", token=token, section_id=first, new=1))
 
 
-def start_page(bank: Bank, form: StartForm, status: int, refusal: str | None = None):
-    """The start page, its form as typed, with its errors (or why starting was refused)."""
+def start_page(
+    bank: Bank,
+    form: StartForm,
+    status: int,
+    refusal: str | None = None,
+    lost: LostLinkForm | None = None,
+    lost_refusal: str | None = None,
+):
+    """The start page, its form as typed, with its errors (or why starting was refused);
+    with e-mail on, "Lost your link?" too (``lost``: that form as typed, and why it was
+    refused)."""
     errors = error_rows(form, ("company", "name", "email", "consent"))
     if refusal:
         errors.append((form.company.id, "", refusal))
+    if lost is None and services.lost_links() is not None:
+        lost = LostLinkForm(formdata=None, prefix=LOST_PREFIX)
+    lost_errors = error_rows(lost, ("email",)) if lost else []
+    if lost and lost_refusal:
+        lost_errors.append((lost.email.id, "", lost_refusal))
     return render_template(
         "start.html",
         bank=bank,
         form=form,
         errors=errors,
+        lost=lost,
+        lost_errors=lost_errors,
         question_count=len(bank.questions),
         minutes=estimated_minutes(len(bank.questions)),
         draft_days=current_app.config["DRAFT_RETENTION_DAYS"],
@@ -327,7 +344,7 @@ def check(token: str):
         return redirect(url_for("wizard.result", token=token))
     states = progress.section_states(bank, assessment.answers, assessment.progress)
     shown = visible_questions(bank, assessment.answers)
-    sections = []
+    sections: list[dict[str, Any]] = []
     for section in bank.sections:
         rows = [
             {
@@ -474,6 +491,7 @@ def delete(token: str):
         ticked = set(request.form.getlist("revision"))
         chosen = [r for r in later if str(r.id) in ticked]
         deletion.delete_assessment(assessment, chosen)  # their PDFs too: no copy left on disk
+        webhooks.kick(the_app())  # the deletion's, sent at once
         flash(
             f"Your assessment and {deleted_revisions(len(chosen))} have been deleted, with "
             "all their answers."

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from questionnaire.core.bank import parse_bank
+from questionnaire.core.conditions import Compare, Group, parse, visible
 from questionnaire.core.scoring import visible_answers, visible_questions
 from tests.support import SMALL_BANK
 
@@ -105,3 +106,105 @@ def test_conditions_are_never_evaluated_as_code():
     with pytest.raises(BankInvalid) as caught:
         parse_bank(text, "c.yaml")
     assert "is not a possible answer" in str(caught.value)
+
+
+# --- reading a show_if ------------------------------------------------------------------
+
+
+@pytest.fixture
+def earlier(small_bank):
+    """Every question before notes, by id, as the bank reader passes them."""
+    return {q.id: q for q in small_bank.questions if q.id != "notes"}
+
+
+def read(raw, earlier, own_id="notes"):
+    known = {*earlier, "notes", "later"}
+    return parse(raw, earlier, known, 7, own_id)
+
+
+def test_a_comparison_is_read_with_its_question_and_operand(earlier):
+    condition, problems = read({"question": "region", "in": ["eu", "us"]}, earlier)
+    assert problems == []
+    assert condition == Compare(earlier["region"], "in", ("eu", "us"))
+    assert condition.references() == {"region"}
+    condition, _ = read({"question": "uptime", "at_least": 99}, earlier)
+    assert (condition.op, condition.operand) == ("at_least", 99)
+
+
+def test_groups_are_read_with_every_item(earlier):
+    raw = {
+        "any": [
+            {"question": "personal", "equals": "yes"},
+            {"all": [{"question": "certs", "at_least": 1}]},
+        ]
+    }
+    condition, problems = read(raw, earlier)
+    assert problems == [] and isinstance(condition, Group) and condition.mode == "any"
+    assert len(condition.items) == 2 and condition.items[1].mode == "all"
+    assert condition.references() == {"personal", "certs"}
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "personal",
+        {"question": "personal"},
+        {"equals": "yes"},
+        {"question": "personal", "equals": "yes", "not": "no"},
+        {"question": "personal", "equals": "yes", "colour": "red"},
+        {"question": "notes", "equals": "x"},  # its own question
+        {"question": "later", "equals": "x"},
+        {"question": "nowhere", "equals": "x"},
+        {"question": "personal", "equals": "maybe"},
+        {"all": []},
+        {"all": {"question": "personal", "equals": "yes"}},
+        {"all": [{"question": "personal", "equals": "yes"}], "question": "personal"},
+        {
+            "any": [
+                {"question": "personal", "equals": "yes"},
+                {"question": "nowhere", "equals": "x"},
+            ]
+        },
+    ],
+)
+def test_a_broken_condition_is_one_problem_and_no_condition(earlier, raw):
+    condition, problems = read(raw, earlier)
+    assert condition is None
+    assert [line for line, _ in problems] == [7]
+
+
+def test_each_broken_item_of_a_group_is_its_own_problem(earlier):
+    raw = {"all": [{"question": "nowhere", "equals": "x"}, {"question": "later", "equals": "x"}]}
+    condition, problems = read(raw, earlier)
+    assert condition is None and len(problems) == 2
+
+
+def test_a_condition_problem_says_which_question_is_wrong(earlier):
+    def message(raw):
+        return read(raw, earlier)[1][0][1]
+
+    assert "is this question" in message({"question": "notes", "equals": "x"})
+    assert "comes later" in message({"question": "later", "equals": "x"})
+    assert "not a question" in message({"question": "nowhere", "equals": "x"})
+    assert "did you mean 'region'" in message({"question": "regoin", "equals": "x"})
+
+
+def test_a_group_holds_for_all_or_for_any_of_its_items(small_bank):
+    yes = Compare(small_bank.question("personal"), "equals", "yes")
+    eu = Compare(small_bank.question("region"), "equals", "eu")
+    answers = {"personal": "yes", "region": "us"}
+    assert Group("any", (yes, eu)).holds(answers) and not Group("all", (yes, eu)).holds(answers)
+    assert Group("all", (yes,)).holds(answers)
+    assert not Group("any", (eu,)).holds(answers)
+
+
+def test_a_comparison_with_an_answer_of_none_is_false(small_bank):
+    yes = Compare(small_bank.question("personal"), "not", "no")
+    assert not yes.holds({"personal": None}) and not yes.holds({})
+    assert yes.holds({"personal": "yes"})
+
+
+def test_a_question_without_a_condition_is_always_visible(small_bank):
+    assert visible(small_bank.question("encrypt"), {})
+    assert not visible(small_bank.question("region"), {})
+    assert visible(small_bank.question("region"), {"personal": "yes"})

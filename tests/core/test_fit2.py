@@ -8,7 +8,7 @@ import dataclasses
 import json
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from questionnaire.core import answers as answers_mod
@@ -253,7 +253,6 @@ def test_a_caller_may_replace_the_commitment_of_a_question(small_bank):
 # --- properties ------------------------------------------------------------------------
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
-PROPERTY = settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def generated(seed: int, not_sure_share: float = 0.0):
@@ -277,7 +276,6 @@ def band(bank, rating) -> int:
     return labels.index(rating) if rating is not None else len(labels)
 
 
-@PROPERTY
 @given(seeds, st.integers(min_value=0, max_value=1000))
 def test_answering_not_sure_instead_of_a_met_answer_never_raises_the_rating(seed, pick):
     bank, checked = generated(seed, 0.2)
@@ -293,7 +291,6 @@ def test_answering_not_sure_instead_of_a_met_answer_never_raises_the_rating(seed
         assert after.score <= before.score + 1e-9
 
 
-@PROPERTY
 @given(seeds)
 def test_a_result_with_an_unresolved_must_have_is_not_yet_rated(seed):
     bank, checked = generated(seed, 0.3)
@@ -312,7 +309,6 @@ def _no_requirement(question):
     return {"yesno": "no", "choice": "none", "multi": [], "number": None}[question.type]
 
 
-@PROPERTY
 @given(seeds)
 def test_the_score_ignores_not_sure_and_ask_the_provider(seed):
     bank, checked = generated(seed, 0.3)
@@ -328,7 +324,6 @@ def test_the_score_ignores_not_sure_and_ask_the_provider(seed):
     assert [s.score for s in after.sections] == [s.score for s in before.sections]
 
 
-@PROPERTY
 @given(seeds)
 def test_coverage_counts_and_lists_agree_with_the_statuses(seed):
     bank, checked = generated(seed, 0.25)
@@ -356,7 +351,6 @@ def test_coverage_counts_and_lists_agree_with_the_statuses(seed):
             assert all(n > 0 and s in STATED for s, n in counts.items()), (name, counts)
 
 
-@PROPERTY
 @given(seeds)
 def test_the_stored_result_is_plain_json_and_keeps_every_fit1_key(seed):
     bank, checked = generated(seed, 0.2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from questionnaire.core import answers as answers_mod
@@ -282,7 +282,6 @@ def test_plan_dependent_is_said_only_when_met():
 # --- properties --------------------------------------------------------------------------
 
 seeds = st.integers(min_value=0, max_value=2**32 - 1)
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def generated(seed: int, must_share: float = 0.3):
@@ -319,7 +318,6 @@ def assert_no_higher(bank, before, after):
         assert band_index(bank, after.rating) >= band_index(bank, before.rating)
 
 
-@PROPERTY
 @given(seeds, st.integers(min_value=0, max_value=1000))
 def test_not_sure_never_raises_what_the_buyer_can_count_on(seed, pick):
     bank, values, must = generated(seed)
@@ -360,7 +358,6 @@ def stricter(question, answer):
     return None
 
 
-@PROPERTY
 @given(seeds, st.integers(min_value=0, max_value=1000))
 def test_a_stricter_requirement_never_raises_what_the_buyer_can_count_on(seed, pick):
     bank, values, must = generated(seed)
@@ -377,7 +374,6 @@ def test_a_stricter_requirement_never_raises_what_the_buyer_can_count_on(seed, p
     assert_no_higher(bank, before, after)
 
 
-@PROPERTY
 @given(seeds)
 def test_silence_is_never_a_shortfall_or_a_deal_breaker(seed):
     bank, values, _ = generated(seed)
@@ -394,7 +390,6 @@ def test_silence_is_never_a_shortfall_or_a_deal_breaker(seed):
             assert not q.deal_breaker
 
 
-@PROPERTY
 @given(seeds)
 def test_a_must_have_met_only_by_an_assertion_is_unresolved(seed):
     bank, values, _ = generated(seed)
@@ -406,7 +401,6 @@ def test_a_must_have_met_only_by_an_assertion_is_unresolved(seed):
             assert result.state == PROVISIONAL and result.rating is None
 
 
-@PROPERTY
 @given(seeds)
 def test_the_range_holds_the_compared_score_and_the_rating_its_low_end(seed):
     bank, values, must = generated(seed)

@@ -61,7 +61,7 @@ def test_requirements_in_words_say_which_way_a_figure_goes(small_bank):
 
 def test_the_number_hint_uses_the_questions_own_unit_and_range(small_bank):
     hours = value_hint(small_bank.question("breach_hours"))
-    assert "hours" in hours and "1 hours to 720 hours" in hours and "99.9" not in hours
+    assert "hours" in hours and "1 hour to 720 hours" in hours and "99.9" not in hours
     uptime = value_hint(small_bank.question("uptime"))
     assert "percentage" in uptime and "90% to 100%" in uptime
     assert value_hint(small_bank.question("smime")) == ""

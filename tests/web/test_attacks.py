@@ -44,7 +44,7 @@ from sqlalchemy import func, select
 from questionnaire import services
 from questionnaire.core.scoring import score, visible_answers
 from questionnaire.core.text import CONTROL_CHARACTERS
-from questionnaire.store import apitokens
+from questionnaire.store import apitokens, resume_links
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
 from questionnaire.store.models import (
@@ -59,6 +59,7 @@ from questionnaire.store.models import (
     User,
     hash_token,
 )
+from questionnaire.web import lost_link
 from questionnaire.web.export import FORMULA_STARTS
 from tests.conftest import Buyer
 from tests.support import (
@@ -403,6 +404,12 @@ def database_state(app) -> dict:
         }
 
 
+def new_link_value(app, assessment_id: int) -> str:
+    """The signed value of a "make a new link" address for the assessment, as e-mailed."""
+    with app.test_request_context():
+        return lost_link.sign(resume_links.one(assessment_id))
+
+
 def post_routes(app) -> dict[str, str]:
     """Endpoint -> URL of every rule that takes a POST."""
     return {rule.endpoint: rule.rule for rule in app.url_map.iter_rules() if "POST" in rule.methods}
@@ -421,6 +428,8 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         buyer = Buyer(client)
         token = buyer.start()
         buyer.answer_all(bank, example["answers"], example["must_have"])
+        # Another buyer's draft, for the "make a new link" address their e-mail held.
+        lost = assessment_id(app, Buyer(app.test_client()).start(company="Lost Ltd"))
         app.config["WTF_CSRF_ENABLED"] = True
     good = CSRF_FIELD.search(page(client.get("/sales/"))).group(1)
     stranger = app.test_client()
@@ -444,6 +453,7 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "token_id": kept_token,
         "answer_id": 1,  # the library answer the sales.library.new below makes
         "job_id": 1,  # and the job sales.library.apply starts
+        "signed": new_link_value(app, lost),
     }
     library_answer = {"value": "yes", "statement": "We do.", "reference": "", "grade": "written"}
     forms = {
@@ -479,6 +489,8 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sharing.create_link",
         "sharing.revoke_link",
         "emails.email_link",
+        "lost_link.ask",
+        "lost_link.confirm",
         "sales.auth.login",
         "sales.auth.logout",
         "sales.auth.change_password",
@@ -527,6 +539,8 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sharing.revoke_link": 302,
         "sharing.revise": 302,
         "emails.email_link": 404,  # e-mail is off in this app
+        "lost_link.ask": 404,  # so is asking for a new link
+        "lost_link.confirm": 303,  # the new link, made from the e-mailed address
         "sales.followup.owner_and_stage": 302,
         "sales.followup.add_note": 302,
         "sales.followup.written_answer": 302,
@@ -590,6 +604,7 @@ def test_junk_in_every_query_parameter_and_form_field_is_never_a_server_error(
         "question_id": bank.questions[0].id,
         "answer_id": 1,  # no library answer or job: their pages are 404s
         "job_id": 1,
+        "signed": new_link_value(app, number),
     }
     checked = 0
     for rule in app.url_map.iter_rules():
@@ -804,6 +819,7 @@ def test_security_headers_are_on_every_response(make_app, bank, example):
                 "question_id": bank.questions[0].id,
                 "answer_id": 1,  # no library answer or job: their pages are 404s
                 "job_id": 1,
+                "signed": new_link_value(app, number),
             }
             with app.test_request_context():
                 url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

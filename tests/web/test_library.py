@@ -436,8 +436,11 @@ def test_the_buyer_is_told_at_once_and_later_answers_go_together(make_app, smtp,
     text = letter.part("plain")
     assert f"TC-{number:06d}" in text and "Mail Ltd" in text
     assert "Not yet rated" in text and "between" in text
-    assert "http" not in text and "/a/" not in letter.part("html").replace("</a>", "")
+    # No link to the assessment: the start page, where a lost link is replaced, instead.
+    assert re.findall(r"https?://\S+", text) == ["https://trustcheck.example/"]
+    assert "/a/" not in letter.part("html").replace("</a>", "")
     assert "the link you saved" in text and "also in the e-mail we sent when you submitted" in text
+    assert "Lost it? Ask for a new one on the start page" in text
     # Two more answers within ten minutes: one later letter, not two.
     assert sales.post(f"{base}/{HOURS}", data={**form, "value": "24"}).status_code == 302
     assert sales.post(f"{base}/min_uptime", data={**form, "value": "99.99"}).status_code == 302

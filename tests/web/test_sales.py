@@ -1108,15 +1108,19 @@ def test_the_list_shows_each_results_state_and_a_score_range_where_there_is_one(
         result = db.session.get(Assessment, number).result
     low, high = result["score_range"]["low"], result["score_range"]["high"]
     html = page(sales.get("/sales/"))
-    assert ">State</th>" in html
+    assert ">State</th>" not in html  # the state is the Rating column's, to fit 1280 px
+    assert f'data-label="Score">{low:.1f} to {high:.1f}</td>' in html
     assert (
-        f'data-label="State"><span>Not yet rated<br><span class="muted small">between '
-        f"{low:.1f} and {high:.1f}, depending on {result['open_points']} open points" in html
+        '<td data-label="Rating"><span><span class="muted">Not yet rated</span><br>'
+        f'<span class="muted small">depending on {result["open_points"]} open points' in html
     )
+    assert result["rating"] is None and "tag-" not in html.split('data-label="Rating"')[1][:200]
     with app.app_context():  # a result of fit/1 or fit/2: its state, and no range
         found = db.session.get(Assessment, number)
         found.state, found.summary = "rated", {**found.summary, "method": "fit/2"}
+        found.rating = result["rating_range"]["high"]
         found.score_low = found.score_high = None
         db.session.commit()
     html = page(sales.get("/sales/"))
-    assert 'data-label="State"><span>Rated' in html and "depending on" not in html
+    assert 'data-label="Rating"><span><strong class="tag' in html and "depending on" not in html
+    assert f'data-label="Score">{found.score:.1f}</td>' in html

@@ -340,6 +340,7 @@ def test_the_read_only_token_opens_no_route_that_changes_anything(
             "question_id": bank.questions[0].id,
             "answer_id": 1,
             "job_id": 1,
+            "signed": shared,  # where a signed "make a new link" value goes
         }
         with app.test_request_context():
             url = app.url_for(rule.endpoint, **{k: values[k] for k in rule.arguments})

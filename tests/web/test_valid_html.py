@@ -65,3 +65,23 @@ def test_sales_and_admin_pages_with_times_and_several_forms_repeat_no_id(app, su
         html = page(admin.get(url))
         assert "<time datetime=" in html, url
         assert problems(html) == [], url
+
+
+def test_the_start_page_with_lost_your_link_and_the_new_link_pages_repeat_no_id(make_app, smtp):
+    from tests.web.test_lost_link import make_new_link, new_link_for
+
+    app = make_app(**smtp.config())
+    client = app.test_client()
+    client.post("/", data={"company": "A", "name": "B", "email": "b@x.example", "consent": "y"})
+    path = new_link_for(client, smtp, app, "b@x.example")
+    app.config["WTF_CSRF_ENABLED"] = True
+    start = page(client.get("/"))
+    assert start.count('name="csrf_token"') == 2 and 'id="lost-email"' in start
+    asked = page(client.get(path))
+    assert 'name="csrf_token"' in asked
+    app.config["WTF_CSRF_ENABLED"] = False
+    made = page(client.get(f"/a/{make_new_link(client, path)}/new-link"))
+    for html in (start, asked, made):
+        assert problems(html) == []
+    refused = client.post("/lost-link", data={"lost-email": "x"})  # the form again, with its error
+    assert problems(page(refused)) == []
