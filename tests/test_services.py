@@ -11,6 +11,7 @@ from questionnaire.notify.mailer import Mailer
 from questionnaire.reports.service import ReportService
 from questionnaire.store.banks import BankRegistry
 from questionnaire.web.jobs import JobRunner
+from questionnaire.web.lost_link import Requests
 
 
 def test_each_service_is_found_by_its_type(make_app):
@@ -25,6 +26,7 @@ def test_each_service_is_found_by_its_type(make_app):
     assert isinstance(services.mail(app), Mailer)
     assert isinstance(services.library_jobs(app), JobRunner)
     assert services.answer_notices(app) is not None
+    assert isinstance(services.lost_links(app), Requests)  # e-mail is on
     assert services.webhooks(app) is None  # no WEBHOOK_URL
     with app.app_context():
         assert services.reports() is services.reports(app)
@@ -33,6 +35,7 @@ def test_each_service_is_found_by_its_type(make_app):
 def test_a_service_the_app_runs_without_is_none_and_a_missing_one_is_an_error(make_app):
     app = make_app()
     assert services.mail(app) is None and services.library_jobs(app) is None
+    assert services.lost_links(app) is None  # no e-mail: no lost-link e-mails either
     del app.extensions[services.KEY][services.Reports]
     with pytest.raises(LookupError, match="no Reports"):
         services.reports(app)
