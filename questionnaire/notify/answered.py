@@ -4,8 +4,9 @@ it tells of: the first at once, those answered in the next ten minutes together 
 
 The letter carries the assessment's reference, the company and the result in force, and
 no link to the assessment: only the hash of the buyer's link is stored. It sends the
-buyer to the link they saved, or to the start page to ask for a new one (web.lost_link). It goes through the app's mail
-queue and its hourly limit per address (a letter over the limit waits until it may go).
+buyer to the link they saved, or to the start page to ask for a new one (web.lost_link).
+It goes through the app's mail queue and its hourly limit per address (a letter over the
+limit waits until it may go).
 A daemon thread per web process sends what is due; ``kick`` wakes it after a commit.
 """
 

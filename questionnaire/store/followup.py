@@ -86,8 +86,8 @@ def export(assessment: Assessment) -> dict:
     """The answers download (see operations.export_answers) with the result in force, the
     written answers it counts, and the submitted result beside it once revised."""
     data = export_answers(assessment)
-    if not assessment.submitted:  # a draft: no result, so nothing revised or written yet
-        return data | {"result_revision": 0, "written_answers": []}
+    if not assessment.submitted:  # a draft: no result, so nothing revised or written
+        return {**data, "result_revision": 0, "written_answers": []}
     now = current(assessment)
     if now.revision:
         data["original_result"] = data["result"]

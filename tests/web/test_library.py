@@ -307,7 +307,7 @@ def test_the_list_shows_state_range_owner_and_filters_by_them(app, sales, bank, 
     listed = page(sales.get("/sales/"))
     expected = score(bank, example["answers"], example["must_have"])
     low, high = expected.score_range
-    assert "Not yet rated" in listed and f"between {low:.1f} and {high:.1f}" in listed
+    assert "Not yet rated" in listed and f"{low:.1f} to {high:.1f}</td>" in listed
     assert "No owner yet" in listed
     assert "Provisional Ltd" in page(sales.get("/sales/?state=provisional"))
     assert "Provisional Ltd" not in page(sales.get("/sales/?state=rated"))
