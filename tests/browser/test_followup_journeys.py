@@ -76,6 +76,8 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
             screenshot(page, name)
         seller.goto(filtered)
         seller.get_by_role("link", name="Contoso Written Ltd").click()
+        # Measured once the page has come: evaluated mid-navigation there is no document.
+        expect(seller.get_by_role("heading", level=1)).to_have_text("Contoso Written Ltd")
         assert seller.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         screenshot(seller, "sales-assessment-followup")
     finally:
