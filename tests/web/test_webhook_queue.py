@@ -111,6 +111,9 @@ def test_a_refused_delivery_is_retried_on_the_outboxs_schedule_not_by_rq(
     work(app, monkeypatch)  # the worker's housekeeping finds nothing due yet
     assert len(receiver.bodies) == 1
 
+    # The first job is kept a second after it ran (RESULT_SECONDS), and its id is refused
+    # as a duplicate meanwhile; a real retry falls due 30 s later at the soonest.
+    assert wait_until(lambda: jobs(app).fetch_job(job_id(message.id)) is None)
     with app.app_context():
         db.session.get(OutboxMessage, message.id).next_attempt_at = utcnow()
         db.session.commit()
