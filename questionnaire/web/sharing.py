@@ -10,9 +10,12 @@ Every page under /v/ is a GET: there is nothing a read-only link can change.
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 
 from questionnaire import services
+from questionnaire.core.bank import Bank
 from questionnaire.core.report_context import report_id_of
 from questionnaire.store import access, followup, read_only, revisions
 from questionnaire.store import operations as ops
@@ -121,6 +124,16 @@ def shared_or_404(token: str) -> Assessment:
     return assessment
 
 
+class SharedData(TypedDict):
+    """templates/shared.html's data: the result as the read-only link shows it."""
+
+    bank: Bank
+    token: str
+    view: dict[str, Any]  # the result in force in words (results.page_view)
+    assessment: dict[str, Any]  # company, submitted_at
+    revised: bool  # the buyer has made a revision of it since
+
+
 @bp.get("/v/<token>")
 def view(token: str):
     assessment = shared_or_404(token)
@@ -129,14 +142,14 @@ def view(token: str):
         access.record_read_only(assessment.id, access.VIEW)
         followup.mark_seen(uow, assessment)  # shown through the buyer's link: seen, as on theirs
         uow.commit()
-    return render_template(
-        "shared.html",
-        bank=bank,
-        token=token,
-        view=results.page_view(bank, assessment),
-        assessment={"company": assessment.company, "submitted_at": assessment.submitted_at},
-        revised=bool(revisions.links(assessment)["revised_by"]),
-    )
+    data: SharedData = {
+        "bank": bank,
+        "token": token,
+        "view": results.page_view(bank, assessment),
+        "assessment": {"company": assessment.company, "submitted_at": assessment.submitted_at},
+        "revised": bool(revisions.links(assessment)["revised_by"]),
+    }
+    return render_template("shared.html", **data)
 
 
 @bp.get("/v/<token>/report.pdf")
