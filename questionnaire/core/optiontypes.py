@@ -133,6 +133,7 @@ class _Options(QuestionType):
     """Shared by choice and multi: options, each requiring an offering (or nothing)."""
 
     field_keys = frozenset({"options"})
+    json_value = "choice and multi: the option keys the provider offers"
 
     def read_spec(self, spec: SpecReader) -> OptionSettings:
         return OptionSettings(_read_options(spec))

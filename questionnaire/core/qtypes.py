@@ -72,6 +72,7 @@ __all__ = [
 
 class YesNo(QuestionType):
     name = "yesno"
+    json_value = 'yes/no: true/false (or "yes"/"no")'
     required = True
     widget = "radios"
 
@@ -221,6 +222,7 @@ class Number(_Typed):
     field_keys = frozenset({"unit", "min", "max", "better", "step", "availability", "near"})
     condition_ops = frozenset({"equals", "in", "not", "at_least"})
     what = "a number"
+    json_value = "number: a number"
 
     def read_spec(self, spec: SpecReader) -> NumberSettings:
         raw, out = spec.raw, dict[str, Any]()

@@ -158,6 +158,8 @@ class QuestionType:
     widget = ""
     #: shown under the help text in the form
     hint = ""
+    #: what a written value is in the API's JSON (scored types)
+    json_value = ""
 
     # --- bank side -----------------------------------------------------------
     def read_spec(self, spec: SpecReader) -> Settings:
