@@ -102,11 +102,15 @@ class Judged:
 
     @property
     def text(self) -> str:
+        # In the sentence: "In the EU" reads "in the EU", and "SOC 2" keeps its capitals.
+        asked = self.requirement
+        if asked[1:2].islower():
+            asked = asked[:1].lower() + asked[1:]
         if self.meets:
-            return f"Meets what the buyer asked for: {self.requirement.lower()}"
+            return f"Meets what the buyer asked for: {asked}"
         if self.near_miss:
-            return f"A near miss on what the buyer asked for: {self.requirement.lower()}"
-        return f"Falls short of what the buyer asked for: {self.requirement.lower()}"
+            return f"A near miss on what the buyer asked for: {asked}"
+        return f"Falls short of what the buyer asked for: {asked}"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
