@@ -17,11 +17,14 @@ Pure: no Flask, no database, no PDF.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
+from questionnaire.core.dates import EXAMPLE, MAX_LENGTH, day_text, parse_day
 from questionnaire.core.optiontypes import Choice, Multi
 from questionnaire.core.questiontype import (
     MAX_NUMBER_DIGITS,
@@ -174,6 +177,27 @@ class _Typed(QuestionType):
     #: what the box takes, after "Enter" ("a number", "a date")
     what = ""
 
+    def shortfall(self, q: Question, requirement: Any, offered: Any) -> float:
+        """How far ``offered`` falls short of ``requirement`` (0 when met)."""
+        raise NotImplementedError
+
+    def near_margin(self, q: Question) -> float | None:
+        """The shortfall a near miss may have (the question's ``near``), or None."""
+        return None
+
+    def compare(
+        self, q: Question, requirement: Any, offered: Any, not_offered: tuple[str, ...] = ()
+    ) -> Match:
+        """Met with no shortfall; a near miss (partly met, half credit) within the
+        question's margin; else not met. ``gap`` carries the shortfall."""
+        gap = self.shortfall(q, requirement, offered)
+        near = self.near_margin(q)
+        if gap == 0:
+            return Match("met", 1.0, gap=0)
+        if near is not None and gap <= near:
+            return Match("partly_met", NEAR_MISS_CREDIT, gap=gap, near=True)
+        return Match("not_met", 0.0, gap=gap)
+
 
 @dataclass(frozen=True, slots=True)
 class NumberSettings(Settings):
@@ -320,16 +344,8 @@ class Number(_Typed):
         gap = requirement - offered if higher else offered - requirement
         return max(round(gap, 9), 0)
 
-    def compare(
-        self, q: Question, requirement: Any, offered: Any, not_offered: tuple[str, ...] = ()
-    ) -> Match:
-        gap = self.shortfall(q, requirement, offered)
-        near = number_settings(q).near
-        if gap == 0:
-            return Match("met", 1.0, gap=0)
-        if near is not None and gap <= near:
-            return Match("partly_met", NEAR_MISS_CREDIT, gap=gap, near=True)
-        return Match("not_met", 0.0, gap=gap)
+    def near_margin(self, q: Question) -> float | None:
+        return number_settings(q).near
 
     def matches(self, q: Question, op: str, answer: Any, operand: Any) -> bool:
         if op == "at_least":
@@ -517,5 +533,139 @@ class Text(QuestionType):
         return Field(self.widget, max_length=cast(TextSettings, q.settings).max_length)
 
 
-TYPES: dict[str, QuestionType] = {t.name: t for t in (YesNo(), Choice(), Multi(), Number(), Text())}
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # how answers, written answers and the API give a day
+
+
+def _day(value: Any) -> date | None:
+    """A day from a YAML date or ISO text ("2027-03-31"), or None when it is neither."""
+    if isinstance(value, datetime):  # a moment is not a day
+        return None
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:  # 2027-02-30
+            return None
+    return None
+
+
+def _days(count: float) -> str:
+    return f"{format_number(count)} day{'' if count == 1 else 's'}"
+
+
+@dataclass(frozen=True, slots=True)
+class DateSettings(Settings):
+    """A date question's own setting: its near-miss margin, in days."""
+
+    #: a commitment at most this many days early is a near miss
+    near: int | None = None
+
+
+class Date(_Typed):
+    """A day by which something must hold ("a certificate valid until at least"): met when
+    the provider's day is on or after the buyer's. Answers and commitments are held as ISO
+    text ("2027-03-31"), so they store as JSON; people read "31 Mar 2027"."""
+
+    name = "date"
+    field_keys = frozenset({"near"})
+    condition_ops = frozenset()  # the page's script compares typed text, not days
+    what = "a date"
+    json_value = 'date: the day as "YYYY-MM-DD"'
+
+    def read_spec(self, spec: SpecReader) -> DateSettings:
+        near = spec.raw.get("near")
+        if near is not None and (not isinstance(near, int) or isinstance(near, bool) or near < 0):
+            spec.error("near", f"'near' must be a whole number of days, at least 0, got {near!r}")
+            near = None
+        return DateSettings(near)
+
+    def commitment_error(self, q: Question, value: Any) -> str | None:
+        if _day(value) is None:
+            return "the commitment of a date question must be a date, like 2027-03-31"
+        return None
+
+    def commitment_value(self, q: Question, value: Any) -> Any:
+        return self.parse(q, value)
+
+    def operand_error(self, q: Question, op: str, operand: Any) -> str | None:
+        return "conditions cannot look at a date question"
+
+    def setting_changes(self, old: Question, new: Question) -> Iterable[tuple[str, str]]:
+        was, now = cast(DateSettings, old.settings).near, cast(DateSettings, new.settings).near
+        if was != now:
+            yield "options", f"near miss margin {_margin(was)} -> {_margin(now)} days"
+
+    def parse(self, q: Question, value: Any) -> Any:
+        day = _day(value)
+        if day is None:
+            raise AnswerError(f"expected a date like 2027-03-31, got {value!r}")
+        return day.isoformat()
+
+    def requirement(self, q: Question, answer: Any) -> Any:
+        return answer
+
+    def credit(self, q: Question, requirement: Any, offered: Any) -> float:
+        return 1.0 if self.shortfall(q, requirement, offered) == 0 else 0.0
+
+    def shortfall(self, q: Question, requirement: Any, offered: Any) -> float:
+        """The days ``offered`` falls before ``requirement`` (0 when on or after it)."""
+        needed, given = _day(requirement), _day(offered)
+        assert needed is not None and given is not None  # both read by parse
+        return max((needed - given).days, 0)
+
+    def near_margin(self, q: Question) -> float | None:
+        return cast(DateSettings, q.settings).near
+
+    def describe(self, q: Question, answer: Any) -> str:
+        day = _day(answer)
+        return day_text(day) if day is not None else str(answer)
+
+    def describe_requirement(self, q: Question, answer: Any) -> str:
+        return f"On or after {self.describe(q, answer)}"
+
+    def describe_commitment(self, q: Question, value: Any) -> str:
+        return self.describe(q, value)
+
+    def gap_text(self, q: Question, gap: float) -> str:
+        return f"{_days(gap)} short"
+
+    def field(self, q: Question) -> Field:
+        return Field(self.widget, hint=f"Enter a date, like {EXAMPLE}.", size="date")
+
+    def from_text(self, q: Question, text: str) -> Any:
+        try:
+            return parse_day(text).isoformat()
+        except ValueError:
+            raise AnswerError(f"enter a date, like {EXAMPLE}") from None
+
+    def text_of(self, q: Question, answer: Any) -> str:
+        return self.describe(q, answer)
+
+    # --- the provider's written answer: the day it commits to --------------------------
+    def parse_written(self, q: Question, raw: Any) -> Any:
+        try:
+            return parse_day(raw).isoformat() if isinstance(raw, str) else self.parse(q, raw)
+        except (ValueError, AnswerError):
+            raise WrittenAnswerError(self.written_hint(q), code="invalid_date") from None
+
+    def written_hint(self, q: Question) -> str:
+        return f"Enter a date, like {EXAMPLE}."
+
+    def written_field(self, q: Question) -> Field:
+        return Field(
+            "input",
+            label="What date do you commit to?",
+            hint=self.written_hint(q),
+            max_length=MAX_LENGTH,
+            size="date",
+        )
+
+    def written_form_value(self, q: Question, value: Any) -> list[str]:
+        return [self.describe(q, value)]
+
+
+TYPES: dict[str, QuestionType] = {
+    t.name: t for t in (YesNo(), Choice(), Multi(), Number(), Date(), Text())
+}
 TYPE_NAMES: Sequence[str] = tuple(TYPES)
