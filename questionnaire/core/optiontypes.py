@@ -28,6 +28,8 @@ from questionnaire.core.yamlsrc import LineDict, LineList
 if TYPE_CHECKING:
     from questionnaire.core.model import Question
 
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
 
 @dataclass(frozen=True, slots=True)
 class OptionSettings(Settings):
@@ -350,6 +352,21 @@ class Multi(_Options):
     def describe(self, q: Question, answer: Any) -> str:
         labels = [q.option(k).label for k in answer]
         return "; ".join(labels) if labels else "None selected"
+
+    def condition_words(self, q: Question, op: str, operand: Any, unsure: str) -> str:
+        # "equals k" on a multi reads "k is among the chosen".
+        if op == "at_least":
+            if operand == 0:
+                text = f"you answered “{q.prompt}”"
+            else:
+                count = COUNT_WORDS[operand] if operand < len(COUNT_WORDS) else f"{operand:,}"
+                text = f"you chose at least {count} of the options in “{q.prompt}”"
+            return f"{text}, or you answered {unsure} to it" if unsure else text
+        values = operand if op == "in" else (operand,)
+        negated = op == "not"
+        words = " or ".join(f"“{q.option(v).label}”" for v in values)
+        text = f"you {'did not choose' if negated else 'chose'} {words} in “{q.prompt}”"
+        return f"{text}, or you answered {unsure} to it" if unsure and not negated else text
 
     def form_data(self, q: Question, formdata: FormData) -> Any:
         return formdata.getlist(q.id)

@@ -266,6 +266,19 @@ class QuestionType:
     def describe(self, q: Question, answer: Any) -> str:
         return str(answer)
 
+    def condition_words(self, q: Question, op: str, operand: Any, unsure: str) -> str:
+        """A condition on this question in words, for people without the page's script:
+        "you answered “Yes” to “…”". ``unsure`` is "“Not sure”" where that answer shows
+        the question too, else empty."""
+        if op == "at_least":
+            text = f"you answered {self.describe(q, operand)} or more to “{q.prompt}”"
+            return f"{text}, or you answered {unsure} to it" if unsure else text
+        values = operand if op == "in" else (operand,)
+        negated = op == "not"
+        words = " or ".join(f"“{self.describe(q, v)}”" for v in values)
+        words += f" or {unsure}" if unsure and not negated else ""
+        return f"you {'did not answer' if negated else 'answered'} {words} to “{q.prompt}”"
+
     def describe_requirement(self, q: Question, answer: Any) -> str:
         """What a (given, not "Not sure") answer asks of the provider: "At least 99.9%"."""
         return self.describe(q, answer)
