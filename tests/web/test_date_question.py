@@ -106,3 +106,19 @@ def test_the_api_takes_and_gives_a_written_day_as_iso(app, submitted):
     document = client.get("/api/v1/openapi.json").json
     described = document["components"]["schemas"]["WrittenAnswerOut"]["properties"]["value"]
     assert 'date: the day as "YYYY-MM-DD"' in described["description"]
+
+
+def test_a_library_answer_takes_a_day_and_the_written_answer_page_offers_it(app, submitted):
+    add_user(app, "sam@provider.example", "sales", "Sam Seller")
+    sales = app.test_client()
+    assert sign_in(sales, "sam@provider.example").status_code == 302
+    form = page(sales.get("/sales/library/new?question=iso_valid"))
+    assert "What date do you commit to?" in form and "Enter a date, like 30 Nov 2026." in form
+    posted = {"question": "iso_valid", "statement": "Renewed to 2028.", "grade": "written"}
+    refused = sales.post("/sales/library/new", data={**posted, "value": "2028-13-01"})
+    assert refused.status_code == 400 and "Enter a date, like 30 Nov 2026." in page(refused)
+    saved = sales.post("/sales/library/new", data={**posted, "value": "30 June 2028"})
+    assert saved.status_code == 302, page(saved)
+    assert "30 Jun 2028" in page(sales.get(saved.location))
+    offered = page(sales.get(f"/sales/assessments/{submitted}/provider-answers/iso_valid"))
+    assert "Meets what the buyer asked for: on or after 31 Dec 2027" in offered
