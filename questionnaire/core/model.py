@@ -44,7 +44,7 @@ class BankInvalid(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Commitment:
-    value: object  # bool | number | tuple of option keys, as fits the question type
+    value: object  # in the type's terms (commitment_value): bool, number, option keys, ISO day
     statement: str
     source: str
     url: str = ""
