@@ -92,7 +92,7 @@ class Field:
     max_length: int = 0
     #: radios side by side (yes/no), with no "or" before "Not sure"
     inline: bool = False
-    #: a class for the input beside "input" (its width)
+    #: an input's width, drawn as the class ``input-<size>`` ("number", "date")
     size: str = ""
 
 
