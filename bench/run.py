@@ -107,7 +107,8 @@ def full_answers(bank) -> tuple[dict, list[str]]:
         elif q.type == "multi":
             answers[q.id] = [o.key for o in q.options]
         elif q.type == "number":
-            answers[q.id] = q.max if q.better == "higher" else q.min
+            number = q.settings
+            answers[q.id] = number.max if number.better == "higher" else number.min
         else:
             answers[q.id] = (
                 "Our security team asks for the latest penetration test summary, the incident "

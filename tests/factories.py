@@ -112,10 +112,12 @@ def random_answers(
             keys = [o.key for o in q.options]
             answers[q.id] = rng.sample(keys, rng.randint(0, len(keys)))
         elif q.type == "number" and q.commitment is not None and rng.random() < 0.3:
-            near = q.commitment.value + rng.choice([-1, 1]) * rng.uniform(0, q.near or 1)
-            answers[q.id] = round(min(max(near, q.min), q.max), 2)  # close: near misses
+            near = q.commitment.value + rng.choice([-1, 1]) * rng.uniform(0, q.settings.near or 1)
+            answers[q.id] = round(
+                min(max(near, q.settings.min), q.settings.max), 2
+            )  # close: near misses
         elif q.type == "number":
-            answers[q.id] = round(rng.uniform(q.min, q.max), 2)
+            answers[q.id] = round(rng.uniform(q.settings.min, q.settings.max), 2)
         else:
             answers[q.id] = rng.choice(texts)
     must = [q.id for q in bank.questions if q.scored and rng.random() < 0.1]

@@ -85,48 +85,23 @@ def _bank_changes(old: Bank, new: Bank) -> Iterable[Change]:
             yield Change("section", section.id, f"removed: {section.title!r}")
 
 
-def _option_changes(old: Question, new: Question) -> Iterable[str]:
-    before = {o.key: o for o in old.options}
-    after = {o.key: o for o in new.options}
-    for key, option in after.items():
-        if key not in before:
-            yield f"option {key!r} added ({option.label!r})"
-        elif before[key].label != option.label:
-            yield f"option {key!r} relabelled {before[key].label!r} -> {option.label!r}"
-        elif before[key].requires != option.requires:
-            yield f"option {key!r} now requires {option.requires!r} (was {before[key].requires!r})"
-        if key in before and before[key].retired != option.retired:
-            yield f"option {key!r} {'retired' if option.retired else 'offered again'}"
-    for key in before.keys() - after.keys():
-        yield f"option {key!r} removed"
-
-
 def _question_changes(old: Question, new: Question) -> Iterable[Change]:
     qid = new.id
     if old.section_id != new.section_id:
         yield Change("moved", qid, f"section {old.section_id} -> {new.section_id}")
     if old.type != new.type:
         yield Change("type", qid, f"{old.type} -> {new.type}")
-    # The prompt and unit are what the buyer answered: both versions, so an editor can
-    # see whether old answers still mean the same. Help and follow-up: the new text.
-    for name in ("prompt", "unit"):
-        if getattr(old, name) != getattr(new, name):
-            before, after = getattr(old, name), getattr(new, name)
-            yield Change("reworded", qid, f"{name}: {_text(before)} -> {_text(after)}")
+    # The prompt is what the buyer answered: both versions, so an editor can see whether
+    # old answers still mean the same. Help and follow-up: the new text.
+    if old.prompt != new.prompt:
+        yield Change("reworded", qid, f"prompt: {_text(old.prompt)} -> {_text(new.prompt)}")
     for name in ("help", "follow_up"):
         if getattr(old, name) != getattr(new, name):
             yield Change("reworded", qid, f"{name}: {getattr(new, name)!r}")
-    for text in _option_changes(old, new):
-        yield Change("options", qid, text)
-    if (old.min, old.max, old.better) != (new.min, new.max, new.better):
-        yield Change(
-            "options",
-            qid,
-            f"range/direction {old.min}..{old.max} {old.better} -> {new.min}..{new.max} {new.better}",
-        )
-    if old.near != new.near:
-        margin = [_number(n) if n is not None else "(none)" for n in (old.near, new.near)]
-        yield Change("options", qid, f"near miss margin {margin[0]} -> {margin[1]}")
+    # The type's own settings (options, a unit and range), where both versions have them.
+    if type(old.settings) is type(new.settings):
+        for kind, text in new.kind.setting_changes(old, new):
+            yield Change(kind, qid, text)
     if old.gate_not_sure != new.gate_not_sure:
         offered = "now offers" if new.gate_not_sure else "no longer offers"
         yield Change("options", qid, f"{offered} Not sure (a gate)")

@@ -24,7 +24,7 @@ import yaml
 
 from questionnaire.core.bank import Bank, Question
 from questionnaire.core.evidence import ASSERTION, GRADE_LABELS, GRADES
-from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL, is_number
+from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL
 from questionnaire.core.scoring import (
     ASK_PROVIDER,
     MET,
@@ -34,7 +34,6 @@ from questionnaire.core.scoring import (
     QuestionResult,
     assess_question,
 )
-from questionnaire.core.text import sentence
 from questionnaire.core.verdict_state import PROVISIONAL, state_of
 from questionnaire.core.written import WrittenAnswer, written_commitments
 
@@ -57,14 +56,7 @@ def value_space(question: Question) -> str:
     """A short fingerprint of what a written value for ``question`` can say: its type and
     its options (keys, labels, what each requires) or its unit, range and direction. A
     library answer fits every bank whose question has the fingerprint it was written for."""
-    bound = [None if v is None else float(v) for v in (question.min, question.max)]
-    data = {
-        "type": question.type,
-        "unit": question.unit,
-        "range": bound,
-        "better": question.better,
-        "options": [[o.key, o.label, o.requires] for o in question.options],
-    }
+    data = question.kind.value_space_data(question)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
@@ -81,10 +73,7 @@ def requirement_text(question: Question, answer: Any) -> str:
         return "Not answered"
     if answer == NOT_SURE:
         return NOT_SURE_LABEL
-    if question.type == "number" and is_number(answer):
-        bound = "At least" if question.better == "higher" else "At most"
-        return f"{bound} {question.kind.describe(question, answer)}"
-    return question.kind.describe(question, answer)
+    return question.kind.describe_requirement(question, answer)
 
 
 def value_text(question: Question, value: Any) -> str:
@@ -93,21 +82,9 @@ def value_text(question: Question, value: Any) -> str:
 
 
 def value_hint(question: Question) -> str:
-    """What a written figure for a number question takes, in its own unit and range:
-    "Enter a number of days, like 4. The question's range: 0 days to 365 days." Empty for
-    other types."""
-    if question.type != "number":
-        return ""
-    kind = question.kind
-    hint = sentence(kind.wanted(question)) + "."  # type: ignore[attr-defined]
-    low, high = question.min, question.max
-    if low is not None and high is not None:
-        hint += f" The question's range: {kind.describe(question, low)} to {kind.describe(question, high)}."
-    elif low is not None:
-        hint += f" At least {kind.describe(question, low)}."
-    elif high is not None:
-        hint += f" At most {kind.describe(question, high)}."
-    return hint
+    """What a written value for ``question`` takes, in its own terms: "Enter a number of
+    days, like 4. The question's range: 0 days to 365 days." Empty where the choices say it."""
+    return question.kind.written_hint(question)
 
 
 # --- one answer against one buyer ----------------------------------------------------------
@@ -125,11 +102,15 @@ class Judged:
 
     @property
     def text(self) -> str:
+        # In the sentence: "In the EU" reads "in the EU", and "SOC 2" keeps its capitals.
+        asked = self.requirement
+        if asked[1:2].islower():
+            asked = asked[:1].lower() + asked[1:]
         if self.meets:
-            return f"Meets what the buyer asked for: {self.requirement.lower()}"
+            return f"Meets what the buyer asked for: {asked}"
         if self.near_miss:
-            return f"A near miss on what the buyer asked for: {self.requirement.lower()}"
-        return f"Falls short of what the buyer asked for: {self.requirement.lower()}"
+            return f"A near miss on what the buyer asked for: {asked}"
+        return f"Falls short of what the buyer asked for: {asked}"
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -317,13 +298,10 @@ def commitment_of(bank: Bank, item: Exported) -> dict[str, Any]:
         "evidence": item.grade if item.grade in GRADES else ASSERTION,
         "as_of": item.changed,
     }
-    if isinstance(item.value, tuple | list):
-        # A written answer lists what the provider offers; it answered the whole question.
-        offered = set(item.value)
-        required = (o.requires for o in question.options if o.requires is not None)
-        not_offered = list(dict.fromkeys(k for k in required if k not in offered))
-        if not_offered:
-            found["not_offered"] = not_offered
+    # A written answer lists what the provider offers; it answered the whole question.
+    not_offered = question.kind.not_offered_besides(question, item.value)
+    if not_offered:
+        found["not_offered"] = list(not_offered)
     return found
 
 

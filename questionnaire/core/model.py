@@ -12,6 +12,7 @@ from types import MappingProxyType
 from questionnaire.core import conditions
 from questionnaire.core.evidence import DEFAULT_MUST_HAVE_EVIDENCE, UNGRADED, Provider
 from questionnaire.core.qtypes import TYPES, Option, QuestionType
+from questionnaire.core.questiontype import NO_SETTINGS, Settings
 
 SCHEMA = 3  # what a bank in use should be (schema 2, ungraded, still loads with warnings)
 DEFAULT_MIN_COVERAGE = 80.0
@@ -43,7 +44,7 @@ class BankInvalid(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Commitment:
-    value: object  # bool | number | tuple of option keys, as fits the question type
+    value: object  # in the type's terms (commitment_value): bool, number, option keys, ISO day
     statement: str
     source: str
     url: str = ""
@@ -65,15 +66,7 @@ class Question:
     frameworks: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     commitment: Commitment | None = None
     show_if: conditions.Condition | None = None
-    options: tuple[Option, ...] = ()
-    unit: str = ""
-    min: float | None = None
-    max: float | None = None
-    step: float | None = None
-    better: str | None = None
-    availability: bool = False  # a % of time the service is up: reports show the downtime
-    max_length: int = 0
-    near: float | None = None  # number: a miss by at most this much is a near miss
+    settings: Settings = NO_SETTINGS  # the type's own (a number's unit and range, options...)
     gate_not_sure: bool = False  # an unscored question that offers "Not sure" (a gate)
     line: int = 0
 
@@ -90,6 +83,11 @@ class Question:
         """Whether "Not sure" is an answer: on every scored question, and on a gate that
         says so (the questions it guards are then shown)."""
         return self.scored or self.gate_not_sure
+
+    @property
+    def options(self) -> tuple[Option, ...]:
+        """The options a buyer picks from; none for a typed answer."""
+        return self.kind.options(self)
 
     def option(self, key: str) -> Option:
         for option in self.options:

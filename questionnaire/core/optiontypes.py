@@ -5,24 +5,37 @@ another key, or nothing); the commitment lists the keys the provider offers. Pur
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from typing import TYPE_CHECKING, Any
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 from questionnaire.core.questiontype import (
     NOT_SURE,
     NOT_SURE_LABEL,
     AnswerError,
+    Field,
     FormData,
     Match,
     Option,
     QuestionType,
+    Settings,
     SpecReader,
+    WrittenAnswerError,
 )
 from questionnaire.core.text import did_you_mean
 from questionnaire.core.yamlsrc import LineDict, LineList
 
 if TYPE_CHECKING:
     from questionnaire.core.model import Question
+
+COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
+
+
+@dataclass(frozen=True, slots=True)
+class OptionSettings(Settings):
+    """A choice or multi question's own settings: its options, in the bank's order."""
+
+    options: tuple[Option, ...] = ()
 
 
 def _read_options(spec: SpecReader) -> tuple[Option, ...]:
@@ -96,26 +109,63 @@ def _read_options(spec: SpecReader) -> tuple[Option, ...]:
     return tuple(options)
 
 
+def _options(q: Question) -> tuple[Option, ...]:
+    return cast(OptionSettings, q.settings).options
+
+
 def _option_keys(q: Question) -> list[str]:
-    return [o.key for o in q.options]
+    return [o.key for o in _options(q)]
 
 
 def _required(requirement: str | Collection[str]) -> set[str]:
     return {requirement} if isinstance(requirement, str) else set(requirement)
 
 
+def _required_order(q: Question) -> list[str]:
+    """The offerings the options require, in option order (with repeats)."""
+    return [o.requires for o in _options(q) if o.requires is not None]
+
+
 def _required_keys(q: Question) -> set[str]:
     """The offerings some option requires."""
-    return {o.requires for o in q.options if o.requires is not None}
+    return set(_required_order(q))
 
 
 class _Options(QuestionType):
     """Shared by choice and multi: options, each requiring an offering (or nothing)."""
 
     field_keys = frozenset({"options"})
+    json_value = "choice and multi: the option keys the provider offers"
 
-    def read_spec(self, spec: SpecReader) -> dict[str, Any]:
-        return {"options": _read_options(spec)}
+    def read_spec(self, spec: SpecReader) -> OptionSettings:
+        return OptionSettings(_read_options(spec))
+
+    def options(self, q: Question) -> tuple[Option, ...]:
+        return _options(q)
+
+    def setting_changes(self, old: Question, new: Question) -> Iterable[tuple[str, str]]:
+        before = {o.key: o for o in _options(old)}
+        after = {o.key: o for o in _options(new)}
+        for key, option in after.items():
+            if key not in before:
+                yield "options", f"option {key!r} added ({option.label!r})"
+            elif before[key].label != option.label:
+                yield (
+                    "options",
+                    f"option {key!r} relabelled {before[key].label!r} -> {option.label!r}",
+                )
+            elif before[key].requires != option.requires:
+                yield (
+                    "options",
+                    f"option {key!r} now requires {option.requires!r} (was {before[key].requires!r})",
+                )
+            if key in before and before[key].retired != option.retired:
+                yield (
+                    "options",
+                    f"option {key!r} {'retired' if option.retired else 'offered again'}",
+                )
+        for key in before.keys() - after.keys():
+            yield "options", f"option {key!r} removed"
 
     def commitment_error(self, q: Question, value: Any) -> str | None:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -154,11 +204,57 @@ class _Options(QuestionType):
         return value
 
     def choices(self, q: Question) -> list[tuple[str, str]]:
-        return [(o.key, o.label) for o in q.options]
+        return [(o.key, o.label) for o in _options(q)]
 
     def describe_commitment(self, q: Question, value: Any) -> str:
-        labels = [o.label for o in q.options if o.key in value]
+        labels = [o.label for o in _options(q) if o.key in value]
         return "; ".join(labels) if labels else "None of the options"
+
+    def labels(self, q: Question, keys: Collection[str]) -> list[str]:
+        labels = {o.key: o.label for o in _options(q)}
+        return [labels.get(key, key) for key in keys]
+
+    # --- the provider's written answer: the options it offers this buyer -------------
+    def parse_written(self, q: Question, raw: Any) -> Any:
+        keys = [raw] if isinstance(raw, str) else raw
+        offered = set(_option_keys(q))
+        listed = isinstance(keys, list | tuple)
+        if not listed or not all(isinstance(key, str) and key in offered for key in keys):
+            # Named as people read them, with the keys the API takes beside them.
+            options = "; ".join(f"“{o.label}” ({o.key})" for o in _options(q))
+            raise WrittenAnswerError(
+                f"Choose from this question's options: {options}",
+                code="invalid_option" if listed else "not_a_list",
+            )
+        return tuple(k for k in _option_keys(q) if k in keys)  # bank order, no repeats
+
+    def written_field(self, q: Question) -> Field:
+        return Field(
+            "checkboxes",
+            label="Which of these do you offer?",
+            hint="Select all you commit to in writing: any other is counted as not offered.",
+            choices=tuple(self.choices(q)),
+        )
+
+    def written_form_value(self, q: Question, value: Any) -> list[str]:
+        return list(value)
+
+    def written_from_form(self, q: Question, posted: list[str]) -> Any:
+        return posted
+
+    def not_offered_besides(self, q: Question, value: Any) -> tuple[str, ...]:
+        offered = set(value)
+        return tuple(dict.fromkeys(k for k in _required_order(q) if k not in offered))
+
+    def value_space_data(self, q: Question) -> dict[str, Any]:
+        return super().value_space_data(q) | {
+            "options": [[o.key, o.label, o.requires] for o in _options(q)]
+        }
+
+    def value_terms(self, q: Question) -> dict[str, Any]:
+        return super().value_terms(q) | {
+            "options": [{"key": o.key, "label": o.label} for o in _options(q)]
+        }
 
     def missing(self, q: Question, requirement: Any, offered: Any) -> tuple[str, ...]:
         if requirement is None:
@@ -256,6 +352,21 @@ class Multi(_Options):
     def describe(self, q: Question, answer: Any) -> str:
         labels = [q.option(k).label for k in answer]
         return "; ".join(labels) if labels else "None selected"
+
+    def condition_words(self, q: Question, op: str, operand: Any, unsure: str) -> str:
+        # "equals k" on a multi reads "k is among the chosen".
+        if op == "at_least":
+            if operand == 0:
+                text = f"you answered “{q.prompt}”"
+            else:
+                count = COUNT_WORDS[operand] if operand < len(COUNT_WORDS) else f"{operand:,}"
+                text = f"you chose at least {count} of the options in “{q.prompt}”"
+            return f"{text}, or you answered {unsure} to it" if unsure else text
+        values = operand if op == "in" else (operand,)
+        negated = op == "not"
+        words = " or ".join(f"“{q.option(v).label}”" for v in values)
+        text = f"you {'did not choose' if negated else 'chose'} {words} in “{q.prompt}”"
+        return f"{text}, or you answered {unsure} to it" if unsure and not negated else text
 
     def form_data(self, q: Question, formdata: FormData) -> Any:
         return formdata.getlist(q.id)

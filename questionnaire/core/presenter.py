@@ -12,7 +12,7 @@ from typing import Any
 
 from questionnaire.core.bank import Bank, Question
 from questionnaire.core.evidence import GRADE_LABELS
-from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL, format_number, is_number
+from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL, format_number
 from questionnaire.core.scoring import (
     ATTENTION_STATUSES,
     FOLLOW_UP_CONFIRM,
@@ -23,8 +23,6 @@ from questionnaire.core.scoring import (
 )
 from questionnaire.core.summary import evidence_view, not_found_text, summary_view
 
-MINUTES_IN_30_DAYS = 30 * 24 * 60
-
 
 def score_text(score: float | None) -> str:
     return "Not scored" if score is None else f"{score:.1f}"
@@ -32,18 +30,6 @@ def score_text(score: float | None) -> str:
 
 def points_text(points: float, maximum: float) -> str:
     return f"{format_number(round(points, 2))} of {format_number(maximum)}"
-
-
-def downtime_minutes(percent: float) -> float:
-    """Downtime a monthly uptime allows in a 30-day month (99.9% -> 43.2 minutes)."""
-    return MINUTES_IN_30_DAYS * (100 - percent) / 100
-
-
-def downtime_text(percent: float) -> str:
-    minutes = downtime_minutes(percent)
-    if minutes >= 120:
-        return f"{minutes / 60:.1f} hours of downtime a month"
-    return f"{minutes:.1f} minutes of downtime a month"
 
 
 def answer_text(question: Question, answer: Any) -> str:
@@ -56,22 +42,12 @@ def answer_text(question: Question, answer: Any) -> str:
 
 def missing_labels(question: Question, keys: Collection[str] | None) -> list[str]:
     """The labels of the required options a commitment leaves out."""
-    labels = {o.key: o.label for o in question.options}
-    return [labels.get(key, key) for key in keys or ()]
+    return question.kind.labels(question, keys or ())
 
 
 def gap_text(question: Question, gap: float | None) -> str:
-    """A number's shortfall in the reader's terms: minutes a month for an uptime."""
-    if not gap:
-        return ""
-    if question.availability:
-        minutes = MINUTES_IN_30_DAYS * gap / 100
-        return (
-            f"{format_number(gap)} percentage points short: about {minutes:.1f} more minutes "
-            "of downtime allowed in a 30-day month"
-        )
-    unit = f" {question.unit}" if question.unit and question.unit != "%" else question.unit
-    return f"{format_number(gap)}{unit} short"
+    """A shortfall in the reader's terms (a number's minutes a month, a date's days)."""
+    return question.kind.gap_text(question, gap) if gap else ""
 
 
 PLAN_DEPENDENT = "Holds only for some of the provider's plans: check that yours includes it."
@@ -119,9 +95,9 @@ def question_view(
         "prompt": question.prompt,
         "type": question.type,
         "answer": answer_text(question, answer),
-        "is_text": question.type == "text",
+        "is_text": not question.kind.scored,  # text: printed as written
         "scored": question.scored,
-        "context": not question.scored and question.type != "text",  # opens others
+        "context": not question.scored and question.kind.scored,  # opens others
         "commitment": None,
         "follow_up": question.follow_up or question.prompt,
         "feel": [],
@@ -134,13 +110,8 @@ def question_view(
         }
         quoted |= evidence_view(commitment.source, commitment.url, commitment.as_of, today)
         view["commitment"] = quoted
-    if question.availability:
-        figures = [("Asked for", answer)] if isinstance(answer, int | float) else []
-        if commitment is not None and is_number(commitment.value):
-            figures.append(("The provider commits to", commitment.value))
-        view["feel"] = [
-            f"{who} {format_number(value)}%: up to {downtime_text(value)}" for who, value in figures
-        ]
+    offered = commitment.value if commitment is not None else None
+    view["feel"] = question.kind.feel(question, answer, offered)
     if outcome is not None:
         view.update(outcome_view(question, outcome))
     return view

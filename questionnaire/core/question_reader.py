@@ -107,7 +107,7 @@ class QuestionReader:
             frameworks=self.frameworks(raw),
             gate_not_sure=gate_not_sure,
             line=raw.line,
-            **spec,
+            settings=spec,
         )
         commitment = self.commitment(raw, question)
         show_if = self.show_if(raw, question)
@@ -193,11 +193,8 @@ class QuestionReader:
                 not_offered = tuple(value["not_offered"])
         if not ok:
             return None
-        offered = value["value"]
-        if isinstance(offered, list):
-            offered = tuple(offered)
         return Commitment(
-            value=offered,
+            value=q.kind.commitment_value(q, value["value"]),
             statement=value["statement"].strip(),
             source=found.source,
             url=found.url,

@@ -29,6 +29,10 @@ from questionnaire.core.scoring import (
 from questionnaire.core.verdict_state import NOT_RATED, PROVISIONAL, RATED, state_of
 
 STATE_HEADLINES = {RATED: "Rated", PROVISIONAL: "Not yet rated", NOT_RATED: "Not rated"}
+# A provisional result in words, the same on the page and in the PDF: results stored by
+# fit/1 and fit/2 keep their word "provisional"; fit/3 says why it is not yet rated.
+PROVISIONAL_FLAG = "(provisional)"  # beside a stored fit/1 or fit/2 rating
+PROVISIONAL_TITLES = {True: "This result is provisional", False: "Why it is not yet rated"}
 # How each kind of open must-have is put, and what settles it.
 OPEN_LABELS = {
     ASK_PROVIDER: "Ask the provider",
@@ -324,6 +328,8 @@ def summary_view(
         "verdict": verdict_view(bank, result, unresolved),
         "coverage": coverage_view(result),
         "provisional": state == PROVISIONAL,
+        "provisional_flag": PROVISIONAL_FLAG if state == PROVISIONAL else "",
+        "provisional_title": PROVISIONAL_TITLES[result["method"] in (LEGACY_METHOD, FIT2_METHOD)],
         "min_coverage": result.get("min_coverage"),
         "provisional_reasons": provisional_reasons(result, unresolved),
         "unresolved": unresolved,

@@ -19,29 +19,19 @@ from typing import Any
 from questionnaire.core.bank import Bank, Commitment, Question
 from questionnaire.core.dates import day_text
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
-from questionnaire.core.qtypes import AnswerError, NumberField, is_number
+from questionnaire.core.questiontype import WrittenAnswerError as WrittenAnswerError  # re-export
 from questionnaire.core.scoring import FOLLOW_UP_CONFIRM, FOLLOW_UP_STATUSES
-from questionnaire.core.text import clean_text, one_line, sentence
+from questionnaire.core.text import clean_text, one_line
 
 MAX_STATEMENT = 2000
 MAX_REFERENCE = 500
 WRITTEN_GRADES = (WRITTEN, CONTRACT)  # what a written answer may be graded
 
 
-class WrittenAnswerError(ValueError):
-    """A written answer that does not fit its question; the message says why, ``field``
-    which part of the answer, ``code`` what kind of problem (stable, for the API)."""
-
-    def __init__(self, message: str, field: str = "value", code: str = "invalid_value"):
-        super().__init__(message)
-        self.field = field
-        self.code = code
-
-
 @dataclass(frozen=True, slots=True)
 class WrittenAnswer:
     question_id: str
-    value: Any  # the commitment's value space: bool, a number, or a tuple of option keys
+    value: Any  # the commitment's value space: bool, a number, a tuple of option keys...
     statement: str
     reference: str
     author: str  # the staff member's name as it was when they wrote it
@@ -95,45 +85,9 @@ def answerable(result: Mapping[str, Any]) -> list[str]:
 
 
 def parse_value(question: Question, raw: Any) -> Any:
-    """A written value as the question's commitment holds it, from a form or JSON.
-
-    yes/no: "yes"/"no" or true/false; number: a number (or its text) within the
-    question's range; choice and multi: the option keys the provider offers.
-    """
-    kind = question.kind
-    if question.type == "yesno":
-        if isinstance(raw, bool):
-            return raw
-        if raw in ("yes", "no"):
-            return raw == "yes"
-        raise WrittenAnswerError('Choose "yes" or "no"', code="not_yes_or_no")
-    if question.type == "number":
-        try:
-            value = (
-                kind.from_form(question, NumberField(raw.strip())) if isinstance(raw, str) else raw
-            )
-            if value is None or not is_number(value):
-                raise AnswerError(kind.wanted(question))  # type: ignore[attr-defined]
-            return kind.parse(question, value)
-        except AnswerError as exc:
-            raise WrittenAnswerError(sentence(str(exc)), code="invalid_number") from None
-    if question.type in ("choice", "multi"):
-        keys = [raw] if isinstance(raw, str) else raw
-        offered = {o.key for o in question.options}
-        listed = isinstance(keys, list | tuple)
-        if not listed or not all(isinstance(key, str) and key in offered for key in keys):
-            # Named as people read them, with the keys the API takes beside them.
-            options = "; ".join(f"“{o.label}” ({o.key})" for o in question.options)
-            raise WrittenAnswerError(
-                f"Choose from this question's options: {options}",
-                code="invalid_option" if listed else "not_a_list",
-            )
-        return tuple(o.key for o in question.options if o.key in keys)  # bank order, no repeats
-    raise WrittenAnswerError(
-        f"A {question.type} question is never scored, so it takes no answer",
-        field="question",
-        code="not_scored",
-    )
+    """A written value as the question's commitment holds it, from a form or JSON: the
+    question's type reads it (``QuestionType.parse_written``); WrittenAnswerError."""
+    return question.kind.parse_written(question, raw)
 
 
 def make_answer(
@@ -210,11 +164,9 @@ def written_commitments(
     found = {}
     for qid, answer in written.items():
         not_offered: tuple[str, ...] = ()
-        if bank is not None and isinstance(answer.value, tuple):
+        if bank is not None:
             question = bank.question(qid)
-            offered = set(answer.value)
-            required = (o.requires for o in question.options if o.requires is not None)
-            not_offered = tuple(dict.fromkeys(k for k in required if k not in offered))
+            not_offered = question.kind.not_offered_besides(question, answer.value)
         found[qid] = Commitment(
             value=answer.value,
             statement=answer.statement,

@@ -93,8 +93,14 @@ class QueueCourier:
         if not due:
             return 0
         queue = Queue(QUEUE_NAME, connection=self.connection())
-        added = 0
-        for message_id in due:
+        return sum(self._enqueue(queue, message_id) for message_id in due)
+
+    def _enqueue(self, queue: Queue, message_id: int) -> bool:
+        """One job for a message due; False when one is waiting or running already. A job
+        that has ended but is still kept (RESULT_SECONDS, FAILURE_SECONDS) is its last try:
+        it gives way, so a retry that falls due meanwhile is not put off to the next round
+        (the outbox's claim keeps a message from being sent twice)."""
+        for _ in range(2):
             try:
                 queue.enqueue(
                     deliver_queued,
@@ -106,10 +112,14 @@ class QueueCourier:
                     failure_ttl=FAILURE_SECONDS,
                     description=f"webhook {message_id}",
                 )
+                return True
             except DuplicateJobError:
-                continue  # queued already, or being sent
-            added += 1
-        return added
+                found = queue.fetch_job(job_id(message_id))
+                if found is not None and not (found.is_finished or found.is_failed):
+                    return False  # queued already, or being sent
+                if found is not None:
+                    found.delete()
+        return False
 
 
 def worker_work(app: Flask) -> list[QueueCourier]:

@@ -285,7 +285,6 @@ def follow_ups(found: Assessment, now: followup.Current) -> list[dict]:
     out = []
     for qid in answerable(found.submitted_result):
         question = bank.question(qid)
-        offered = question.type in ("choice", "multi")
         out.append(
             {
                 "question": qid,
@@ -293,12 +292,7 @@ def follow_ups(found: Assessment, now: followup.Current) -> list[dict]:
                 "status": status[qid],
                 "answered": qid in now.written,
                 "type": question.type,
-                "options": [{"key": o.key, "label": o.label} for o in question.options]
-                if offered
-                else [],
-                "unit": question.unit,
-                "min": question.min,
-                "max": question.max,
+                **question.kind.value_terms(question),  # options, unit, min, max
                 "must_have": qid in found.must_have,
             }
         )

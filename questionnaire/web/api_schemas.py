@@ -13,11 +13,16 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic.json_schema import models_json_schema
 
+from questionnaire.core.qtypes import TYPES
 from questionnaire.core.verdict_state import STATES
 from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT
 from questionnaire.store.models import MAX_ROW_ID, STAGES
 from questionnaire.web.problems import PROBLEMS, TYPE_BASE
 
+# What a written value is, type by type, in the types' own words.
+_ANSWERED = [t for t in TYPES.values() if t.scored]
+WRITTEN_TYPES = ", ".join(t.name for t in _ANSWERED[:-1]) + f" or {_ANSWERED[-1].name}"
+WRITTEN_VALUES = "; ".join(dict.fromkeys(t.json_value for t in _ANSWERED))
 MAX_FEED = 500
 
 
@@ -107,7 +112,7 @@ class FollowUpOut(BaseModel):
     prompt: str
     status: str = Field(description="ask_provider, not_met or partly_met")
     answered: bool = Field(description="A written answer is counted in the result in force")
-    type: str = Field(description="yesno, number, choice or multi")
+    type: str = Field(description=WRITTEN_TYPES)
     options: list[Option] = Field(description="choice and multi: the keys a value may list")
     unit: str
     min: float | None
@@ -117,7 +122,7 @@ class FollowUpOut(BaseModel):
 
 class WrittenAnswerOut(BaseModel):
     question: str
-    value: bool | float | list[str]
+    value: bool | float | str | list[str] = Field(description=WRITTEN_VALUES)
     statement: str
     reference: str
     author: str
@@ -197,8 +202,7 @@ class ProviderAnswerIn(BaseModel):
     # so an absent field reads as None while the schema (and a JSON null) says otherwise.
     value: bool | float | list[str] | str = Field(  # type: ignore[assignment]  # see above
         None,
-        description='yes/no: true/false (or "yes"/"no"); number: a number; '
-        "choice and multi: the option keys the provider offers",
+        description=WRITTEN_VALUES,
     )
     statement: str = Field(None, min_length=1, max_length=MAX_STATEMENT)  # type: ignore[assignment]
     reference: str = Field("", max_length=MAX_REFERENCE)
@@ -258,7 +262,7 @@ class Problem(BaseModel):
 class LibraryAnswerOut(BaseModel):
     id: int
     question: str
-    value: bool | float | list[str]
+    value: bool | float | str | list[str] = Field(description=WRITTEN_VALUES)
     statement: str
     reference: str
     grade: Literal["written", "contract"]

@@ -30,7 +30,6 @@ from questionnaire.core.library import (
     lift_plan,
     rank_open,
     requirement_text,
-    value_hint,
     value_space,
     value_text,
 )
@@ -206,8 +205,6 @@ def written_answer(assessment_id: int, question_id: str):
         question=question,
         requirement=requirement_text(question, answer),
         must_have=must,
-        hint=value_hint(question),
-        choices=question.kind.choices(question) if question.type != "yesno" else [],
         values=values,
         given=given,
         editing=given is not None and not now.seen,
@@ -252,15 +249,8 @@ def form_values(question, given) -> dict:
             "grade": WRITTEN,
             "library_id": "",
         }
-    value = given.value
-    if question.type == "yesno":
-        shown = ["yes" if value else "no"]
-    elif question.type == "number":
-        shown = [str(value)]
-    else:
-        shown = list(value)
     return {
-        "value": shown,
+        "value": question.kind.written_form_value(question, given.value),
         "statement": given.statement,
         "reference": given.reference,
         "grade": given.grade,
@@ -273,12 +263,9 @@ def save_written(
 ) -> int:
     """Check and count one written answer by the signed-in person; WrittenAnswerError."""
     user = current_user._get_current_object()
-    raw = values["value"]
     question = bank.question(question_id)
-    if question.type != "multi" and question.type != "choice":
-        raw = raw[0] if raw else ""
     given = {
-        "raw": raw,
+        "raw": question.kind.written_from_form(question, values["value"]),
         "statement": values["statement"],
         "reference": values["reference"],
         "grade": values["grade"],

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from questionnaire import services
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
-from questionnaire.core.library import answerable_by_library, value_hint, value_text
+from questionnaire.core.library import answerable_by_library, value_text
 from questionnaire.core.report_context import report_id_of
 from questionnaire.core.summary import headline_words
 from questionnaire.core.written import MAX_REFERENCE, MAX_STATEMENT, WrittenAnswerError
@@ -135,8 +135,6 @@ def value_form(question, values: dict, error: str | None, status: int, **context
     return render_template(
         "sales/library/form.html",
         question=question,
-        hint_text=value_hint(question),
-        choices=question.kind.choices(question) if question.type != "yesno" else [],
         values=values,
         grades=GRADES,
         error=error,
@@ -155,10 +153,8 @@ def posted() -> dict:
 
 
 def raw_value(question, values: dict):
-    raw = values["value"]
-    if question.type not in ("choice", "multi"):
-        raw = raw[0] if raw else ""
-    return raw
+    """The posted value as the question's type reads a written value."""
+    return question.kind.written_from_form(question, values["value"])
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -18,7 +18,6 @@ from markupsafe import Markup
 from questionnaire.core import progress
 from questionnaire.core.bank import Bank, Question, Section
 from questionnaire.core.conditions import Compare, Group, visible
-from questionnaire.core.presenter import answer_text
 from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL, AnswerError
 from questionnaire.core.scoring import visible_answers, visible_questions
 from questionnaire.core.text import sentence
@@ -36,9 +35,6 @@ def condition_data(condition) -> dict:
     return {"q": condition.question.id, "op": condition.op, "v": operand}
 
 
-COUNT_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")
-
-
 def condition_text(condition) -> str:
     """show_if in words, for people without the script (and for screen readers)."""
     if isinstance(condition, Group):
@@ -46,25 +42,7 @@ def condition_text(condition) -> str:
         return joiner.join(condition_text(c) for c in condition.items)
     q = condition.question
     unsure = f"“{NOT_SURE_LABEL}”" if q.offers_not_sure else ""  # "Not sure" shows it too
-    if condition.op == "at_least":
-        n = condition.operand
-        if q.type != "multi":
-            text = f"you answered {answer_text(q, n)} or more to “{q.prompt}”"
-        elif n == 0:
-            text = f"you answered “{q.prompt}”"
-        else:
-            count = COUNT_WORDS[n] if n < len(COUNT_WORDS) else f"{n:,}"
-            text = f"you chose at least {count} of the options in “{q.prompt}”"
-        return f"{text}, or you answered {unsure} to it" if unsure else text
-    values = condition.operand if condition.op == "in" else (condition.operand,)
-    negated = condition.op == "not"
-    if q.type == "multi":  # "equals k" on a multi reads "k is among the chosen"
-        words = " or ".join(f"“{q.option(v).label}”" for v in values)
-        text = f"you {'did not choose' if negated else 'chose'} {words} in “{q.prompt}”"
-        return f"{text}, or you answered {unsure} to it" if unsure and not negated else text
-    words = " or ".join(f"“{answer_text(q, v)}”" for v in values)
-    words += f" or {unsure}" if unsure and not negated else ""
-    return f"you {'did not answer' if negated else 'answered'} {words} to “{q.prompt}”"
+    return q.kind.condition_words(q, condition.op, condition.operand, unsure)
 
 
 def looks_at_its_own_page(q: Question) -> bool:

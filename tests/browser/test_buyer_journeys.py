@@ -188,7 +188,7 @@ def test_buyer_completes_the_shipped_bank_and_gets_the_score_on_screen_and_in_th
     page.set_viewport_size({"width": 1280, "height": 900})
 
     with page.expect_download(timeout=120_000) as download:
-        page.get_by_role("link", name="Download PDF report").click()
+        page.get_by_role("link", name="Download PDF report").click(timeout=120_000)
     # Dated by the submission (UTC), so a buyer's downloads sort.
     assert re.fullmatch(
         r"trustcheck-report-harbour-finch-ltd-\d{4}-\d\d-\d\d\.pdf",

@@ -59,7 +59,7 @@ def test_a_written_answer_in_the_browser_reaches_the_buyers_result_pdf_and_acces
         expect(log).to_contain_text("Answered one of your questions in writing")
         checkers(buyer)
         with buyer.expect_download(timeout=120_000) as pdf:
-            buyer.get_by_role("link", name="Download PDF report").click()
+            buyer.get_by_role("link", name="Download PDF report").click(timeout=120_000)
         text = " ".join(
             " ".join(p.extract_text() for p in PdfReader(pdf.value.path()).pages).split()
         )

@@ -98,7 +98,7 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     assert cookies and all(c["secure"] and c["httpOnly"] for c in cookies), cookies
 
     with buyer.expect_download(timeout=120_000) as buyer_pdf:
-        buyer.get_by_role("link", name="Download PDF report").click()
+        buyer.get_by_role("link", name="Download PDF report").click(timeout=120_000)
     assert "Proxied Traders Ltd" in pdf_text(buyer_pdf)
 
     # A read-only link for a colleague: the result and its PDF, through nginx too.
@@ -109,7 +109,7 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     colleague.goto(link)
     expect(colleague.get_by_role("heading", name="Result: Proxied Traders Ltd")).to_be_visible()
     with colleague.expect_download(timeout=120_000) as shared_pdf:
-        colleague.get_by_role("link", name="Download PDF report").click()
+        colleague.get_by_role("link", name="Download PDF report").click(timeout=120_000)
     assert "Proxied Traders Ltd" in pdf_text(shared_pdf)
 
     # Revise: a new draft on its own link, its check page.
@@ -134,7 +134,7 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     expect(seller.get_by_role("heading", name="Proxied Traders Ltd", level=1)).to_be_visible()
     expect(score_panel(seller)).to_contain_text("62.5 / 100")
     with seller.expect_download(timeout=120_000) as seller_pdf:
-        seller.get_by_role("link", name="Download PDF report").click()
+        seller.get_by_role("link", name="Download PDF report").click(timeout=120_000)
     assert "Proxied Traders Ltd" in pdf_text(seller_pdf)
     with seller.expect_download() as answers:
         seller.get_by_role("link", name="Download answers (JSON)").click()

@@ -16,10 +16,11 @@ CERTIFICATIONS = "Which certifications must the provider hold?"
 UPTIME = "What monthly uptime must be guaranteed?"
 ENCRYPTION = "Must your data be encrypted at rest?"
 EU_STAFF = "Must support staff who can reach your data work in the EU?"
+CERTIFICATE = "Until when must the ISO 27001 certificate be valid?"
 
 
 def not_sure_box(page, prompt: str):
-    """A number question's "Not sure" box: its label names the question for screen readers
+    """A typed question's (number, date) "Not sure" box: its label names the question for screen readers
     (Chromium puts a space before the visually hidden part, hence the pattern)."""
     return page.get_by_role("checkbox", name=re.compile(rf"^Not sure ?: {re.escape(prompt)}$"))
 
@@ -57,6 +58,14 @@ def test_with_script_not_sure_excludes_the_other_answers_and_shows_what_it_guard
     expect(box).not_to_be_checked()
     box.check()
     must_have(page, UPTIME).check()  # a must-have on a "Not sure" answer
+    day, day_unsure = page.get_by_label(CERTIFICATE, exact=True), not_sure_box(page, CERTIFICATE)
+    expect(page.locator("#certificate_valid-bounds")).to_have_text(
+        "Enter a date, like 30 Nov 2026."
+    )
+    day.fill("31 Dec 2027")
+    day_unsure.check()
+    expect(day).to_have_value("")
+    day_unsure.uncheck()  # left blank: no requirement
     group(page, ENCRYPTION).get_by_label("Yes").check()
     checkers(page)
     fits_a_phone(page, "step-not-sure")
@@ -104,6 +113,7 @@ def test_without_script_not_sure_beside_another_answer_is_refused_keeping_both(
     group(page, CERTIFICATIONS).get_by_label("Not sure").check()
     page.get_by_label(UPTIME, exact=True).fill("99.95")
     not_sure_box(page, UPTIME).check()
+    page.get_by_label(CERTIFICATE, exact=True).fill("next spring")
     group(page, ENCRYPTION).get_by_label("Not sure").check()
     page.get_by_role("button", name="Save and continue").click()
 
@@ -111,6 +121,8 @@ def test_without_script_not_sure_beside_another_answer_is_refused_keeping_both(
     summary = page.get_by_role("alert").filter(has_text="There is a problem")
     expect(summary).to_contain_text("Select “Not sure” or the options that apply, not both")
     expect(summary).to_contain_text("Enter a number or select “Not sure”, not both")
+    expect(summary).to_contain_text("Enter a date, like 30 Nov 2026")
+    expect(page.get_by_label(CERTIFICATE, exact=True)).to_have_value("next spring")
     expect(group(page, CERTIFICATIONS).get_by_label("ISO 27001")).to_be_checked()
     expect(group(page, CERTIFICATIONS).get_by_label("Not sure")).to_be_checked()
     expect(page.get_by_label(UPTIME, exact=True)).to_have_value("99.95")
@@ -120,6 +132,7 @@ def test_without_script_not_sure_beside_another_answer_is_refused_keeping_both(
 
     group(page, CERTIFICATIONS).get_by_label("ISO 27001").uncheck()
     page.get_by_label(UPTIME, exact=True).fill("")
+    page.get_by_label(CERTIFICATE, exact=True).fill("")
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_title(re.compile("^Support staff"))
     group(page, EU_STAFF).get_by_label("No", exact=True).check()
@@ -145,6 +158,7 @@ def test_the_not_sure_error_page_passes_axe(page, not_sure_server, checkers):
     for selector in ("#certifications-0", "#certifications-not-sure", "#uptime-not-sure"):
         page.locator(selector).evaluate("box => { box.checked = true; }")
     page.get_by_label(UPTIME, exact=True).evaluate("input => { input.value = '99.9'; }")
+    page.get_by_label(CERTIFICATE, exact=True).fill("2027-02-30")  # no such day
     page.get_by_role("button", name="Save and continue").click()
     expect(page).to_have_title(re.compile("^Error: Your needs"))
     expect(page.get_by_role("alert").filter(has_text="There is a problem")).to_contain_text(

@@ -318,7 +318,7 @@ def test_all_five_types_are_used_and_texts_are_bounded(bank):
     assert {q.type for q in bank.questions} == {"yesno", "choice", "multi", "number", "text"}
     texts = [q for q in bank.questions if q.type == "text"]
     assert len(texts) >= 2
-    assert all(q.weight == 0 and q.max_length <= 2000 for q in texts)
+    assert all(q.weight == 0 and q.settings.max_length <= 2000 for q in texts)
 
 
 def test_every_choice_offers_no_requirement_unless_its_gate_asks_it(bank):
@@ -467,9 +467,11 @@ def test_number_fields_where_more_is_better_say_leave_blank_for_no_requirement(b
     """0 in a `better: higher` field states no requirement (the method says so); the help
     tells the buyer to leave it blank instead."""
     for q in bank.questions:
-        if q.type == "number" and q.better == "higher" and q.min == 0:
+        if q.type == "number" and q.settings.better == "higher" and q.settings.min == 0:
             assert "Leave blank" in q.help, at(q)
-    assert bank.question("deletion_after_exit").min >= 1  # 0: deleted before you can export
+    assert (
+        bank.question("deletion_after_exit").settings.min >= 1
+    )  # 0: deleted before you can export
 
 
 # --- wording -----------------------------------------------------------------------------
@@ -822,7 +824,8 @@ def test_a_2014_dpa_is_not_taken_for_a_gdpr_article_28_one(bank):
 
 def test_uptime_is_a_guarantee_backed_by_service_credits_with_a_near_miss_margin(bank):
     q = bank.question("min_uptime")
-    assert (q.type, q.unit, q.min, q.max, q.step, q.better, q.near) == (
+    s = q.settings
+    assert (q.type, s.unit, s.min, s.max, s.step, s.better, s.near) == (
         "number",
         "%",
         90,

@@ -336,14 +336,15 @@ def stricter(question, answer):
     if answer is None or answer == NOT_SURE or question.kind.requirement(question, answer) is None:
         return None
     if question.type == "number":
-        step = 0.03 if question.near else 7.5
-        moved = answer + step if question.better == "higher" else answer - step
+        settings = question.settings
+        step = 0.03 if settings.near else 7.5
+        moved = answer + step if settings.better == "higher" else answer - step
         moved = round(moved, 2)
         if (
-            question.min is not None
-            and moved < question.min
-            or question.max is not None
-            and moved > question.max
+            settings.min is not None
+            and moved < settings.min
+            or settings.max is not None
+            and moved > settings.max
         ):
             return None
         return moved

@@ -79,6 +79,13 @@ def test_an_answer_is_judged_by_the_results_own_rule(small_bank):
     assert judge(small_bank, "certs", ["pci"], False, ["iso27001"], "written").status == "not_met"
 
 
+def test_a_judgement_keeps_the_capitals_of_names_in_the_requirement(small_bank):
+    region = judge(small_bank, "region", "eu", False, ["eu"], "written")
+    assert region.text == "Meets what the buyer asked for: in the EU"
+    certs = judge(small_bank, "certs", ["pci", "soc2"], False, ["soc2"], "written")
+    assert certs.text == "Falls short of what the buyer asked for: PCI DSS; SOC 2"
+
+
 ANSWERS = {"encrypt": "yes", "smime": "yes", "certs": ["soc2", "pci"], "breach_hours": 24}
 
 

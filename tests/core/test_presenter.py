@@ -10,8 +10,6 @@ import pytest
 from questionnaire.core.bank import parse_bank
 from questionnaire.core.presenter import (
     answer_text,
-    downtime_minutes,
-    downtime_text,
     footing_view,
     gap_text,
     missing_labels,
@@ -21,6 +19,7 @@ from questionnaire.core.presenter import (
     result_view,
     score_text,
 )
+from questionnaire.core.qtypes import downtime_minutes, downtime_text
 from questionnaire.core.scoring import score
 from tests.core.test_result import EVERY_KIND, EVERY_KIND_MUST
 from tests.support import SMALL_BANK
@@ -479,7 +478,8 @@ def test_a_shortfall_is_put_in_the_readers_terms(bank):
 def test_a_unitless_shortfall_has_no_unit(bank):
     from dataclasses import replace
 
-    plain = replace(bank.question("breach_hours"), unit="")
+    question = bank.question("breach_hours")
+    plain = replace(question, settings=replace(question.settings, unit=""))
     assert gap_text(plain, 3) == "3 short"
 
 

@@ -257,17 +257,27 @@ def test_a_refused_number_says_what_the_field_wants(q):
 
 def test_a_number_question_reads_its_fields_from_the_bank(q):
     uptime = q("uptime")
-    assert (uptime.unit, uptime.min, uptime.max, uptime.better, uptime.near) == (
+    assert (
+        uptime.settings.unit,
+        uptime.settings.min,
+        uptime.settings.max,
+        uptime.settings.better,
+        uptime.settings.near,
+    ) == (
         "%",
         90,
         100,
         "higher",
         0.05,
     )
-    assert uptime.step is None and uptime.availability is False
+    assert uptime.settings.step is None and uptime.settings.availability is False
     question = number_question(unit="%", step=0.1, availability=True, better="lower")
-    assert (question.step, question.availability, question.better) == (0.1, True, "lower")
-    assert number_question().unit == "" and number_question().near is None
+    assert (question.settings.step, question.settings.availability, question.settings.better) == (
+        0.1,
+        True,
+        "lower",
+    )
+    assert number_question().settings.unit == "" and number_question().settings.near is None
 
 
 @pytest.mark.parametrize(
@@ -300,11 +310,11 @@ def test_availability_true_or_false_is_a_flag():
     text = replaced(
         'unit: "%"\n        min: 90', 'unit: "%"\n        availability: false\n        min: 90'
     )
-    assert parse_bank(text, "b.yaml").question("uptime").availability is False
+    assert parse_bank(text, "b.yaml").question("uptime").settings.availability is False
     text = replaced(
         'unit: "%"\n        min: 90', 'unit: "%"\n        availability: true\n        min: 90'
     )
-    assert parse_bank(text, "b.yaml").question("uptime").availability is True
+    assert parse_bank(text, "b.yaml").question("uptime").settings.availability is True
 
 
 def test_a_number_question_without_better_is_an_error_on_its_first_line():
@@ -316,7 +326,7 @@ def test_min_equal_to_max_and_a_near_of_zero_are_allowed():
     text = replaced("max: 100\n", "max: 90\n").replace("near: 0.05", "near: 0")
     text = text.replace("value: 99.9, statement", "value: 90, statement")
     uptime = parse_bank(text, "b.yaml").question("uptime")
-    assert (uptime.min, uptime.max, uptime.near) == (90, 90, 0)
+    assert (uptime.settings.min, uptime.settings.max, uptime.settings.near) == (90, 90, 0)
 
 
 # --- text -------------------------------------------------------------------------------
@@ -344,12 +354,12 @@ def test_text_takes_no_commitment_and_no_condition(q):
 @pytest.mark.parametrize(("written", "kept"), [("max_length: 1", 1), ("max_length: 2000", 2000)])
 def test_a_text_length_limit_from_1_to_2000_is_kept(written, kept):
     text = replaced("max_length: 200", written)
-    assert parse_bank(text, "b.yaml").question("notes").max_length == kept
+    assert parse_bank(text, "b.yaml").question("notes").settings.max_length == kept
 
 
 def test_a_text_question_without_a_limit_takes_2000_characters():
     text = replaced("        max_length: 200\n", "")
-    assert parse_bank(text, "b.yaml").question("notes").max_length == 2000
+    assert parse_bank(text, "b.yaml").question("notes").settings.max_length == 2000
 
 
 @pytest.mark.parametrize("bad", ["0", "2001", "true", "ten", "5.5"])

@@ -581,3 +581,16 @@ def test_the_summary_of_an_earlier_result_says_which_method_made_it(small_bank):
     assert summary["frameworks"] == [] and summary["coverage"] is None
     assert summary["must_have_evidence_label"] == "Contract"  # the bank's bar
     assert summary_view(small_bank, {**legacy, "method": "fit/2"}, views, TODAY)["legacy"] is False
+
+
+def test_a_provisional_result_is_named_in_one_place_for_the_page_and_the_pdf(small_bank):
+    now = summary_of(small_bank, "every_kind")  # fit/3, provisional
+    assert (now["provisional_flag"], now["provisional_title"]) == (
+        "(provisional)",
+        "Why it is not yet rated",
+    )
+    _, answers, must, result = stored(small_bank, "every_kind")
+    views = {q["id"]: q for q in _question_views(small_bank, answers, must, result)}
+    earlier = summary_view(small_bank, {**result, "method": "fit/2"}, views, TODAY)
+    assert earlier["provisional_title"] == "This result is provisional"
+    assert summary_of(small_bank, "rated_exact")["provisional_flag"] == ""

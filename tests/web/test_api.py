@@ -317,8 +317,11 @@ def test_requests_past_the_rate_limit_get_429_with_retry_after(app, token):
 
 def answer_body(bank, asked: str) -> dict:
     question = bank.question(asked)
-    value = {"yesno": True, "number": question.max}.get(question.type)
-    if value is None:
+    if question.type == "yesno":
+        value = True
+    elif question.type == "number":
+        value = question.settings.max
+    else:
         value = [question.options[-1].key]
     return {"question": asked, "value": value, "statement": "In our contract.", "reference": "§4"}
 
@@ -412,10 +415,9 @@ def test_the_detail_lists_each_follow_up_with_what_an_answer_must_be(
         question = bank.question(qid)
         assert item["type"] == question.type and item["prompt"] == question.prompt
         assert item["must_have"] == (qid in example["must_have"])
+        terms = question.settings if question.type == "number" else None
         assert (item["unit"], item["min"], item["max"]) == (
-            question.unit,
-            question.min,
-            question.max,
+            (terms.unit, terms.min, terms.max) if terms else ("", None, None)
         )
         expected = [{"key": o.key, "label": o.label} for o in question.options]
         assert item["options"] == (expected if question.type in ("choice", "multi") else [])

@@ -28,8 +28,11 @@ def sales(app):
 
 def answer_form(bank, question_id, statement="We encrypt with keys you hold."):
     question = bank.question(question_id)
-    value = {"yesno": "yes", "number": str(question.max or 1)}.get(question.type)
-    if value is None:
+    if question.type == "yesno":
+        value = "yes"
+    elif question.type == "number":
+        value = str(question.settings.max or 1)
+    else:
         value = [question.options[-1].key]
     return {"value": value, "statement": statement, "reference": "MSA clause 4.2"}
 

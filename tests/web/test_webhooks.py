@@ -174,8 +174,11 @@ def answer_in_writing(app, bank, number: int) -> None:
         result = db.session.get(Assessment, number).result
     asked = next(f["id"] for f in result["follow_ups"] if f["status"] == "ask_provider")
     question = bank.question(asked)
-    value = "yes" if question.type == "yesno" else str(question.max)
-    if question.type in ("choice", "multi"):
+    if question.type == "yesno":
+        value = "yes"
+    elif question.type == "number":
+        value = str(question.settings.max)
+    else:
         value = question.options[-1].key
     response = sales.post(
         f"/sales/assessments/{number}/provider-answers/{asked}",
