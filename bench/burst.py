@@ -17,6 +17,7 @@ get a ``queue_`` prefix). bench/run.py runs both.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import statistics
@@ -112,10 +113,8 @@ class Healthz:
     def _run(self) -> None:
         while not self._stop.wait(0.05):
             started = time.perf_counter()
-            try:
+            with contextlib.suppress(OSError):
                 urllib.request.urlopen(self.url, timeout=30).read()
-            except OSError:
-                pass
             self.slowest = max(self.slowest, time.perf_counter() - started)
 
 

@@ -37,7 +37,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 def process_tree(pid: int) -> list[int]:
-    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    children = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+    ).stdout  # pgrep exits 1 when there are no children
     return [pid] + [p for child in children.split() for p in process_tree(int(child))]
 
 

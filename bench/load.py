@@ -210,32 +210,34 @@ def main() -> int:
     stats = Stats()
     sent: dict[str, tuple[dict, list[str]]] = {}
     failures: list[str] = []
-    with tempfile.TemporaryDirectory(prefix="trustcheck-load-") as tmp:
-        with LiveServer(Path(tmp), "load", workers=args.workers) as server:
-            database_url = server.database_url
-            barrier = threading.Barrier(args.buyers)
+    with (
+        tempfile.TemporaryDirectory(prefix="trustcheck-load-") as tmp,
+        LiveServer(Path(tmp), "load", workers=args.workers) as server,
+    ):
+        database_url = server.database_url
+        barrier = threading.Barrier(args.buyers)
 
-            def run(plan):
-                buyer = Buyer(server.url, stats)
-                barrier.wait()
-                try:
-                    token = buyer.walk(bank, *plan)
-                    with stats.lock:
-                        sent[token] = plan
-                except (AssertionError, RuntimeError, AttributeError) as error:
-                    with stats.lock:
-                        failures.append(str(error))
+        def run(plan):
+            buyer = Buyer(server.url, stats)
+            barrier.wait()
+            try:
+                token = buyer.walk(bank, *plan)
+                with stats.lock:
+                    sent[token] = plan
+            except (AssertionError, RuntimeError, AttributeError) as error:
+                with stats.lock:
+                    failures.append(str(error))
 
-            threads = [threading.Thread(target=run, args=(plan,), daemon=True) for plan in plans]
-            started = time.perf_counter()
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(max(0.0, args.deadline - (time.perf_counter() - started)))
-            elapsed = time.perf_counter() - started
-            unfinished = sum(thread.is_alive() for thread in threads)
-            server_errors = server.log_errors()
-            lost = verify(database_url, bank, sent)
+        threads = [threading.Thread(target=run, args=(plan,), daemon=True) for plan in plans]
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(max(0.0, args.deadline - (time.perf_counter() - started)))
+        elapsed = time.perf_counter() - started
+        unfinished = sum(thread.is_alive() for thread in threads)
+        server_errors = server.log_errors()
+        lost = verify(database_url, bank, sent)
 
     all_times = [t for values in stats.times.values() for t in values]
     print(

@@ -79,7 +79,7 @@ def fill(rows: int, seed: int = 1) -> None:
         use = old if rng.random() < 0.1 else bank
         company = f"{rng.choice(WORDS).title()}{rng.choice(WORDS)} {rng.choice(KINDS)} {rng.choice(SUFFIXES)}"
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        email = f"{first}.{last}{n}@{company.split()[0].lower()}.example".lower()
+        email = f"{first}.{last}{n}@{company.split(maxsplit=1)[0].lower()}.example".lower()
         created = now - timedelta(minutes=rng.randint(60, 730 * 24 * 60))
         submitted = rng.random() < 0.75
         result, answers, must = rng.choice(outcomes)

@@ -216,12 +216,12 @@ def transport_warnings(config: dict) -> list[str]:
                 "unencrypted; use https://"
             )
     server = config.get("MAIL_SERVER")
-    if server and not (config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")):
-        if not is_loopback_host(server):
-            warnings.append(
-                f"e-mail goes to {server} without TLS (neither MAIL_USE_TLS nor MAIL_USE_SSL "
-                "is set): resume links would cross the network readable"
-            )
+    tls = config.get("MAIL_USE_TLS") or config.get("MAIL_USE_SSL")
+    if server and not tls and not is_loopback_host(server):
+        warnings.append(
+            f"e-mail goes to {server} without TLS (neither MAIL_USE_TLS nor MAIL_USE_SSL "
+            "is set): resume links would cross the network readable"
+        )
     return warnings
 
 

@@ -62,7 +62,8 @@ def main() -> int:
     subprocess.run([*mutmut, "--max-children", str(args.workers), *chosen], env=env, check=False)
     minutes = (time.monotonic() - started) / 60
     print(f"mutation run: {minutes:.0f} minutes")
-    return subprocess.run([sys.executable, str(ROOT / "scripts" / "mutation_report.py")]).returncode
+    report = [sys.executable, str(ROOT / "scripts" / "mutation_report.py")]
+    return subprocess.run(report, check=False).returncode
 
 
 if __name__ == "__main__":

@@ -85,7 +85,10 @@ def end(process: subprocess.Popen) -> None:
 
 
 def children(pid: int) -> list[int]:
-    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    # pgrep exits 1 when there are no children: not an error here.
+    out = subprocess.run(
+        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
+    ).stdout
     return [int(child) for child in out.split()]
 
 
@@ -160,6 +163,7 @@ def self_signed_certificate(folder: Path) -> tuple[Path, Path]:
          "-keyout", str(key), "-out", str(certificate)],
         capture_output=True,
         text=True,
+        check=False,
     )  # fmt: skip
     if made.returncode != 0:
         raise RuntimeError(f"openssl could not make a test certificate:\n{made.stderr}")
@@ -176,7 +180,8 @@ def nginx_binary() -> str:
 def fill_site(template: str, **values: str) -> str:
     """deploy/nginx-site.conf with its __NAMES__ replaced (comments aside); each must be given."""
     lines = []
-    for line in template.splitlines():
+    for raw in template.splitlines():
+        line = raw
         if not line.lstrip().startswith("#"):
             for name, value in values.items():
                 line = line.replace(f"__{name.upper()}__", value)
@@ -435,6 +440,7 @@ class LiveServer:
             capture_output=True,
             text=True,
             cwd=ROOT,
+            check=False,
         )
         if result.returncode != 0:
             raise RuntimeError(f"flask {' '.join(args)} failed:\n{result.stdout}{result.stderr}")

@@ -38,7 +38,7 @@ def check_value(bank: Bank, question_id: str, value: Any) -> Any:
     return question.kind.read_answer(question, value)
 
 
-def check(bank: Bank, answers: Any, must_have: Any = ()) -> Answers:
+def check(bank: Bank, answers: Any, must_have: Any = ()) -> Answers:  # noqa: PLR0912  one branch per kind of problem, all listed at once
     """Normalised answers, or AnswersInvalid listing every problem at once."""
     problems: list[str] = []
     values: dict[str, Any] = {}

@@ -253,7 +253,7 @@ class _Reader(QuestionReader):
         if value is None:
             self.error(1, "missing 'version' (quote it, e.g. version: \"2026.11.1\")")
             return ""
-        if isinstance(value, float) or isinstance(value, bool) or not isinstance(value, str | int):
+        if isinstance(value, float | bool) or not isinstance(value, str | int):
             self.error(
                 data.line_of("version"), f'version {value!r} must be quoted text, e.g. "2026.11.1"'
             )

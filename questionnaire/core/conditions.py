@@ -72,7 +72,7 @@ def parse(
     return (None if problems else condition), problems
 
 
-def _parse(
+def _parse(  # noqa: PLR0911, PLR0912  one return per condition form
     raw: object,
     earlier: Mapping[str, Question],
     known: set[str],

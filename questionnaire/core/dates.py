@@ -35,7 +35,7 @@ def parse_day(text: str) -> date:
         pass
     for form in _READ_FORMATS:
         try:
-            return datetime.strptime(text.title(), form).date()
+            return datetime.strptime(text.title(), form).date()  # noqa: DTZ007  a day, no time
         except ValueError:
             continue
     raise ValueError(text)

@@ -38,7 +38,7 @@ class OptionSettings(Settings):
     options: tuple[Option, ...] = ()
 
 
-def _read_options(spec: SpecReader) -> tuple[Option, ...]:
+def _read_options(spec: SpecReader) -> tuple[Option, ...]:  # noqa: PLR0912  one branch per option spec error
     raw = spec.raw.get("options")
     if not raw:
         spec.error(

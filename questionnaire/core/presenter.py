@@ -33,7 +33,7 @@ def points_text(points: float, maximum: float) -> str:
 
 
 def answer_text(question: Question, answer: Any) -> str:
-    if answer is None or answer == "" or answer == []:
+    if answer is None or answer in ("", []):
         return "Not answered" if question.kind.required else "No requirement"
     if question.scored and answer == NOT_SURE:
         return NOT_SURE_LABEL

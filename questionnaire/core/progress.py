@@ -50,9 +50,9 @@ def section_states(
         marked = progress.get(section.id)
         if not questions:
             states[section.id] = NOT_NEEDED
-        elif marked == COMPLETE and not missing_required(questions, answers):
-            states[section.id] = COMPLETE
-        elif marked == VISITED and not unanswered(questions, answers):
+        elif (marked == COMPLETE and not missing_required(questions, answers)) or (
+            marked == VISITED and not unanswered(questions, answers)
+        ):
             states[section.id] = COMPLETE
         elif marked or any(q.id in answers for q in questions):
             states[section.id] = IN_PROGRESS

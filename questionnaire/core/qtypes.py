@@ -611,7 +611,7 @@ class Date(_Typed):
     def shortfall(self, q: Question, requirement: Any, offered: Any) -> float:
         """The days ``offered`` falls before ``requirement`` (0 when on or after it)."""
         needed, given = _day(requirement), _day(offered)
-        assert needed is not None and given is not None  # both read by parse
+        assert needed is not None and given is not None  # noqa: S101  both read by parse
         return max((needed - given).days, 0)
 
     def near_margin(self, q: Question) -> float | None:

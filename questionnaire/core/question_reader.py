@@ -145,8 +145,8 @@ class QuestionReader:
             )
             return MappingProxyType({})
         out = {}
-        for name, refs in value.items():
-            refs = refs if isinstance(refs, list) else [refs]
+        for name, given in value.items():
+            refs = given if isinstance(given, list) else [given]
             if not all(isinstance(r, str | int) and not isinstance(r, bool) for r in refs):
                 self.error(
                     value.line_of(name), f"references of framework {name!r} must be text or numbers"

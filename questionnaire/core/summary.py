@@ -120,10 +120,7 @@ def open_must_haves(
     for qid in result.get("unresolved_must_haves", []):
         item = by_id[qid]
         reason = reasons.get(qid, item["status"])
-        if reason == NOT_SURE_STATUS:
-            ask = item["prompt"]
-        else:
-            ask = item["follow_up"]
+        ask = item["prompt"] if reason == NOT_SURE_STATUS else item["follow_up"]
         found.append({**item, "reason": reason, "reason_label": OPEN_LABELS[reason], "ask": ask})
     return found
 
@@ -196,7 +193,7 @@ def band_text(label: str | None) -> str:
     return f"“{label}”" if label else ""
 
 
-def verdict_view(
+def verdict_view(  # noqa: PLR0912, PLR0915  one branch per verdict wording
     bank: Bank, result: Mapping[str, Any], unresolved: list[dict[str, Any]]
 ) -> dict[str, Any]:
     """The headline, in the words the page, the cover and the PDF summary print."""

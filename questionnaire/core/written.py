@@ -19,7 +19,7 @@ from typing import Any
 from questionnaire.core.bank import Bank, Commitment, Question
 from questionnaire.core.dates import day_text
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
-from questionnaire.core.questiontype import WrittenAnswerError as WrittenAnswerError  # re-export
+from questionnaire.core.questiontype import WrittenAnswerError as WrittenAnswerError  # noqa: PLC0414  re-export (mypy no_implicit_reexport)
 from questionnaire.core.scoring import FOLLOW_UP_CONFIRM, FOLLOW_UP_STATUSES
 from questionnaire.core.text import clean_text, one_line
 

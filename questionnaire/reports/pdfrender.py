@@ -57,7 +57,7 @@ SKIPPED: list[str] = []
 def written_for(major: int, patch: str, costs: str, version: str = WEASYPRINT_VERSION) -> bool:
     """Whether WeasyPrint ``version`` is of the release line ``major`` that ``patch`` was
     written for; if not, a warning saying what leaving it out ``costs`` joins SKIPPED."""
-    if version.split(".")[0] == str(major):
+    if version.split(".", maxsplit=1)[0] == str(major):
         return True
     SKIPPED.append(
         f"WeasyPrint {version} is not the {major}.x that {patch} was written for: it is "
@@ -335,5 +335,5 @@ if __name__ == "__main__":
     except BrokenPipeError:
         # The web process that started this worker has gone (a gunicorn worker killed or
         # recycled): nobody is left to reply to, which is no error of ours.
-        sys.stderr = open(os.devnull, "w")  # also silences the failed flush at exit
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115  kept open to exit; also silences the failed flush at exit
         sys.exit(0)

@@ -22,6 +22,7 @@ What happens when things go wrong (tests/reports/test_queue.py, tests/faults/tes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
@@ -157,7 +158,7 @@ class ReportQueue:
         if ahead >= self.limit:
             log.warning("the report queue holds %s renders already: not adding more", self.limit)
             return LATER
-        try:
+        with contextlib.suppress(DuplicateJobError):  # another web process asked at once
             queue.enqueue(
                 render_report,
                 assessment_id,
@@ -170,8 +171,6 @@ class ReportQueue:
                 retry=Retry(max=RETRIES),
                 description=f"report of assessment {assessment_id}",
             )
-        except DuplicateJobError:
-            pass  # another web process asked at the same moment
         return Asked(soon=ahead < self._workers(queue))
 
     @staticmethod

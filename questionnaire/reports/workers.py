@@ -75,7 +75,7 @@ class RenderProcess:
 
     def start(self) -> None:
         """Launch a worker; it warms up on its own while the caller does other things."""
-        self.proc = subprocess.Popen(
+        self.proc = subprocess.Popen(  # noqa: S603  this interpreter and our own script
             self.command(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -119,7 +119,7 @@ class RenderProcess:
         payload = json.dumps({"html": html}).encode()
         try:
             stdin = self._running().stdin
-            assert stdin is not None  # started with stdin=PIPE
+            assert stdin is not None  # noqa: S101  started with stdin=PIPE
             stdin.write(len(payload).to_bytes(FRAME_SIZE, "big") + payload)
             stdin.flush()
         except OSError as exc:
@@ -138,7 +138,7 @@ class RenderProcess:
 
     def _read_exactly(self, size: int, deadline: float, what: str) -> bytes:
         stdout = self._running().stdout
-        assert stdout is not None  # started with stdout=PIPE
+        assert stdout is not None  # noqa: S101  started with stdout=PIPE
         fd = stdout.fileno()
         chunks, remaining = [], size
         while remaining:

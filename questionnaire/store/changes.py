@@ -47,7 +47,7 @@ NOT_CHANGES = {"version", "row_version"}  # bookkeeping, not a change to announc
 event.listen(
     ChangeClock.__table__,
     "after_create",
-    DDL(f"INSERT INTO change_clock (id, version) VALUES ({CLOCK_ID}, 0)"),
+    DDL(f"INSERT INTO change_clock (id, version) VALUES ({CLOCK_ID}, 0)"),  # noqa: S608  a constant
 )
 
 

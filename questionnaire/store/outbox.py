@@ -139,7 +139,7 @@ def resend(channel: str, since: datetime, now: datetime | None = None) -> int:
     They keep their id, so a receiver that has them can tell. Returns how many."""
     now = now or utcnow()
     gone = select(Tombstone.id)
-    changed = rowcount(
+    return rowcount(
         db.session.execute(
             update(OutboxMessage)
             .where(
@@ -156,12 +156,11 @@ def resend(channel: str, since: datetime, now: datetime | None = None) -> int:
             .execution_options(synchronize_session=False)
         )
     )
-    return changed
 
 
 def purge_delivered(now: datetime) -> int:
     """Delete delivered (and dropped) messages older than DELIVERED_KEPT; returns how many."""
-    removed = rowcount(
+    return rowcount(
         db.session.execute(
             delete(OutboxMessage).where(
                 OutboxMessage.state.in_((DELIVERED, DROPPED)),
@@ -169,7 +168,6 @@ def purge_delivered(now: datetime) -> int:
             )
         )
     )
-    return removed
 
 
 def next_due(channel: str) -> datetime | None:

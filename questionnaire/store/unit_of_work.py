@@ -41,7 +41,7 @@ class StoreSettings:
     lock_timeout: float = 10.0  # DATABASE_LOCK_TIMEOUT: how long a save keeps trying
     webhooks: bool = False  # WEBHOOK_URL is set: changes queue their webhook
     answer_notices: bool = False  # MAIL_SERVER is set: written answers note the buyer's e-mail
-    password_hash: str = "scrypt"  # PASSWORD_HASH: Werkzeug's method (tests name a cheap one)
+    password_hash: str = "scrypt"  # noqa: S105  PASSWORD_HASH: Werkzeug's method (tests name a cheap one)
     draft_days: int = 90  # DRAFT_RETENTION_DAYS
     submitted_days: int = 730  # SUBMITTED_RETENTION_DAYS
 

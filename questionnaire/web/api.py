@@ -325,7 +325,7 @@ def update_assessment(assessment_id: int):
 
 
 @bp.post("/assessments/<id:assessment_id>/provider-answers")
-def provider_answer(assessment_id: int):
+def provider_answer(assessment_id: int):  # noqa: PLR0911  one problem response per refusal
     key = request.headers.get("Idempotency-Key")
     if key is not None and not 1 <= len(key) <= MAX_IDEMPOTENCY_KEY:
         return problem(

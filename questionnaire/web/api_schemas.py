@@ -314,7 +314,8 @@ def query_parameters(model: type[BaseModel]) -> list[dict]:
     """A query model as OpenAPI query parameters."""
     schema = model.model_json_schema()
     parameters = []
-    for name, prop in schema["properties"].items():
+    for name, declared in schema["properties"].items():
+        prop = declared
         if "anyOf" in prop:  # "or null": a query string leaves the parameter out instead
             prop = next(p for p in prop["anyOf"] if p.get("type") != "null")
         parameters.append(

@@ -9,7 +9,7 @@ a decorator.
 from __future__ import annotations
 
 import logging
-from datetime import date
+from datetime import UTC, datetime
 from typing import Any, TypedDict
 from urllib.parse import quote
 
@@ -271,7 +271,8 @@ def export():
                 ]
             )
 
-    filename = f"trustcheck-{filters.status}-{date.today().isoformat()}.csv"
+    # The UTC day, as the list's date filters use: not the server's local one.
+    filename = f"trustcheck-{filters.status}-{datetime.now(UTC).date().isoformat()}.csv"
     return Response(
         stream_with_context(generate()),
         mimetype="text/csv",

@@ -78,7 +78,8 @@ HSTS = "max-age=31536000"  # a year; not includeSubDomains: other hosts are not 
 
 def add_headers(response):
     # One pass over what the response already has, instead of a lookup per header.
-    present = {name.lower() for name in response.headers.keys()}
+    # .keys(): iterating Werkzeug's Headers itself gives (name, value) pairs.
+    present = {name.lower() for name in response.headers.keys()}  # noqa: SIM118
     response.headers.extend(v for k, v in _HEADERS_BY_KEY.items() if k not in present)
     if request.is_secure:  # over plain HTTP browsers ignore it; behind a proxy see ProxyFix
         response.headers["Strict-Transport-Security"] = HSTS
@@ -88,10 +89,9 @@ def add_headers(response):
         if "v" in request.args and response.status_code == 200:
             # asset_url() names the file's content in ?v=, so this URL never changes meaning.
             response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
-    elif request.endpoint:
+    elif request.endpoint and "cache-control" not in present:
         # Pages hold buyer answers or staff data: never keep them in shared caches.
-        if "cache-control" not in present:
-            response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

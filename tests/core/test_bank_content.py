@@ -149,8 +149,8 @@ def pages() -> dict[str, str]:
 def sentences() -> list[str]:
     """Every sentence of the seed, whitespace-normalised (a line may hold several)."""
     found = []
-    for line in SEED_PATH.read_text(encoding="utf-8").splitlines():
-        line = normalise(line.lstrip(" •"))
+    for raw in SEED_PATH.read_text(encoding="utf-8").splitlines():
+        line = normalise(raw.lstrip(" •"))
         found.extend(s for s in re.split(r"(?<=[.?!])\s+(?=[A-Z])", line) if s)
     return found
 

@@ -428,8 +428,8 @@ def test_a_bad_commitment_url_or_date_is_an_error_at_its_line():
 def test_a_date_with_a_time_is_refused():
     from datetime import datetime
 
-    with pytest.raises(ValueError):
-        parse_date(datetime(2025, 1, 1, 12, 0))
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="without a time"):
+        parse_date(datetime(2025, 1, 1, 12, 0))  # noqa: DTZ001  YAML reads a time as naive
+    with pytest.raises(ValueError, match="expected a date like 2014-04-01"):
         parse_date(20250101)
     assert parse_date(" 2025-01-31 ") == date(2025, 1, 31)

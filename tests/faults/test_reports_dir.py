@@ -30,7 +30,9 @@ def can_mount(tmp: Path) -> bool:
     probe = tmp / "probe"
     probe.mkdir()
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)], capture_output=True
+        ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(probe)],
+        capture_output=True,
+        check=False,
     )
     if done.returncode == 0:
         subprocess.run(["umount", str(probe)], check=True)
@@ -66,6 +68,12 @@ class ReplacedByAFile:
         self.directory.unlink()
 
 
+def fill(out) -> None:
+    """Write to ``out`` until the disk refuses more."""
+    while True:
+        out.write(b"x" * 4096)
+
+
 class FullDisk:
     """A 64 KiB tmpfs with a file filling it, grown to 16 MiB to repair."""
 
@@ -79,10 +87,11 @@ class FullDisk:
             ["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(self.directory)], check=True
         )
         self.mounted = True
-        with (self.directory / "filler").open("wb", buffering=0) as out:
-            with pytest.raises(OSError) as full:
-                while True:
-                    out.write(b"x" * 4096)
+        with (
+            (self.directory / "filler").open("wb", buffering=0) as out,
+            pytest.raises(OSError) as full,  # noqa: PT011  the errno is checked below
+        ):
+            fill(out)
         assert full.value.errno == errno.ENOSPC
 
     def repair(self) -> None:

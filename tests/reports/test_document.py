@@ -54,7 +54,7 @@ def test_compact_drops_indentation_between_tags_only():
 
 
 @pytest.mark.parametrize(
-    "company, name",
+    ("company", "name"),
     [
         ("Acme Ltd", "trustcheck-report-acme-ltd-2026-11-30.pdf"),
         ('Ærø "Cloud" / Ops', "trustcheck-report-r-cloud-ops-2026-11-30.pdf"),

@@ -243,7 +243,9 @@ def test_a_report_that_is_not_xml_is_drawn_from_the_html_parse(example, service)
     pdf = service.pool.render(html, timeout=RENDER_SECONDS).pdf
     # poppler's reading of the text (pypdf's is thrown by the form feed's glyph)
     text = flat(
-        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+        subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
     )
     assert "Before the break" in text and "after the break" in text
     assert "How this result was worked out" in text
@@ -259,7 +261,9 @@ def test_a_report_declaring_entities_is_not_expanded_by_the_xml_parser(service):
     )
     pdf = service.pool.render(html, timeout=RENDER_SECONDS).pdf
     text = flat(
-        subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True).stdout.decode()
+        subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
     )
     assert "Before" in text and "after" in text and "EXPANDED-BY-EXPAT" not in text
 

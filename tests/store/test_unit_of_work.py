@@ -53,12 +53,15 @@ def test_two_store_operations_share_one_transaction(app, bank):
 
 
 def test_a_failure_rolls_back_every_operation_of_the_transaction(app, bank):
-    with pytest.raises(RuntimeError, match="the second step failed"):
-        with app.app_context(), services.unit_of_work() as uow:
-            assessment, _ = ops.start_assessment(bank, "Acme Ltd", "Ann", "ann@acme.example")
-            user = accounts.create_user(uow, "sam@provider.example", "sales", PASSWORD, "Sam")
-            followup.add_note(assessment.id, user, "Call them on Monday")
-            raise RuntimeError("the second step failed")
+    with (  # noqa: PT012  the refusal comes from a transaction's several steps
+        pytest.raises(RuntimeError, match="the second step failed"),
+        app.app_context(),
+        services.unit_of_work() as uow,
+    ):
+        assessment, _ = ops.start_assessment(bank, "Acme Ltd", "Ann", "ann@acme.example")
+        user = accounts.create_user(uow, "sam@provider.example", "sales", PASSWORD, "Sam")
+        followup.add_note(assessment.id, user, "Call them on Monday")
+        raise RuntimeError("the second step failed")
     assert set(counts(app).values()) == {0}
 
 
@@ -80,18 +83,24 @@ def test_a_refusal_half_way_through_a_store_verb_leaves_nothing_behind(app, bank
         with app.app_context(), services.unit_of_work() as uow:
             mails.record_to_buyer("key", assessment.id, mails.RESUME_LINK)
             uow.commit()
-    with pytest.raises(mails.TooMany):
-        with app.app_context(), services.unit_of_work() as uow:
-            mails.record_to_buyer("key", assessment.id, mails.RESUME_LINK)
-            uow.commit()
+    with (  # noqa: PT012  the refusal comes from a transaction's several steps
+        pytest.raises(mails.TooMany),
+        app.app_context(),
+        services.unit_of_work() as uow,
+    ):
+        mails.record_to_buyer("key", assessment.id, mails.RESUME_LINK)
+        uow.commit()
     assert counts(app)["SentMail"] == mails.RESUME_LINK_LIMIT
 
 
 def test_units_of_work_do_not_nest(app):
-    with app.app_context(), services.unit_of_work():
-        with pytest.raises(NestedUnitOfWork):
-            with services.unit_of_work():
-                pass
+    with (
+        app.app_context(),
+        services.unit_of_work(),
+        pytest.raises(NestedUnitOfWork),
+        services.unit_of_work(),  # the inner one refuses to open
+    ):
+        pass
     with app.app_context(), services.unit_of_work():
         pass  # the first one ended: a new one opens
 

@@ -510,9 +510,9 @@ def test_every_post_route_refuses_a_missing_or_wrong_csrf_token_and_changes_noth
         "sales.library.confirm",
     }, "a new POST route: add it to the expected outcomes below"
     before = database_state(app)
-    for endpoint in routes:
+    for endpoint, takes in routes.items():
         with app.test_request_context():
-            url = app.url_for(endpoint, **{k: v for k, v in args.items() if k in routes[endpoint]})
+            url = app.url_for(endpoint, **{k: v for k, v in args.items() if k in takes})
         for csrf in (None, "not-a-token", theirs):
             data = dict(forms.get(endpoint, {}))
             if csrf is not None:
@@ -748,9 +748,10 @@ def test_oversized_bodies_are_refused_with_413_and_change_nothing(make_app, enco
         buyer.url("/step/security"): {"security_notes": big, "action": "save"},
         "/sales/login": {"email": "sam@provider.example", "password": big},
     }
-    for url, fields in cases.items():
+    for url, given in cases.items():
+        fields = given
         if encoding == "multipart":
-            fields = {k: v for k, v in fields.items() if v is not big}
+            fields = {k: v for k, v in given.items() if v is not big}
         response = buyer.client.post(url, data=body(fields))
         assert response.status_code == 413, (url, response.status_code)
         assert "That was too much data to send" in page(response)

@@ -31,7 +31,7 @@ def referer_sent(policy: str, page_url: str, target_url: str) -> str | None:
     both addresses https, so no downgrade)."""
     same = origin_of(page_url) == origin_of(target_url)
     page_origin = "{}://{}".format(*urlsplit(page_url)[:2]) + "/"
-    stripped = page_url.split("#")[0]
+    stripped = page_url.split("#", maxsplit=1)[0]
     sent = {
         "no-referrer": None,
         "same-origin": stripped if same else None,

@@ -8,7 +8,8 @@ import hashlib
 import io
 import random
 import re
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -78,7 +79,7 @@ def add_assessments(app, count: int, seed: int = 0) -> list[dict]:
             use = older if rng.random() < 0.2 else bank
             submitted = rng.random() < 0.8
             company = f"{rng.choice(COMPANIES)} {rng.choice(['Ltd', 'GmbH', 'plc'])} {n}"
-            name, email = f"Person {n}", f"p{n}@{company.split()[0].lower()}.example"
+            name, email = f"Person {n}", f"p{n}@{company.split(maxsplit=1)[0].lower()}.example"
             when = now - timedelta(days=rng.randint(0, 40), minutes=rng.randint(0, 1439))
             score = rng.choice([None, *range(0, 101, 5)]) if submitted else None
             row = Assessment(
@@ -786,6 +787,27 @@ def test_csv_export_streams_every_row_of_the_filter_not_just_a_page(app, sales):
     source = by_id[int(first["Link"].rsplit("/", 1)[1])]
     assert first["Company"] == source["company"] and first["Status"] == "submitted"
     assert first["Link"].startswith("http://localhost/sales/assessments/")
+
+
+def test_csv_export_is_named_for_the_utc_day_whatever_the_servers_time_zone(sales, monkeypatch):
+    """UTC+14 and UTC-12 are 26 hours apart, so at any moment at least one of their local
+    days differs from the UTC day: a name taken from the server's local day fails here."""
+    try:
+        for zone in ("Etc/GMT-14", "Etc/GMT+12"):
+            monkeypatch.setenv("TZ", zone)
+            time.tzset()
+            before = datetime.now(UTC).date().isoformat()
+            response = sales.get("/sales/export.csv?status=draft")
+            response.get_data()  # let the stream finish inside its request
+            after = datetime.now(UTC).date().isoformat()
+            name = response.headers["Content-Disposition"].split('filename="', 1)[1]
+            assert name.removesuffix('"') in {
+                f"trustcheck-draft-{before}.csv",
+                f"trustcheck-draft-{after}.csv",
+            }
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_csv_export_neutralises_formulas_in_every_cell(app, sales, buyer):
