@@ -126,7 +126,7 @@ def test_sections_are_listed_in_bank_order_with_their_state_in_words(small_bank)
     rows = section_rows(small_bank, {"sec": IN_PROGRESS, "ops": COMPLETE})
     assert rows == [
         {"id": "sec", "title": "Security", "state": IN_PROGRESS, "label": "In progress"},
-        {"id": "ops", "title": "Operations", "state": COMPLETE, "label": "Complete"},
+        {"id": "ops", "title": "Operations", "state": COMPLETE, "label": "Completed"},
     ]
     labels = [
         section_rows(small_bank, {"sec": state, "ops": state})[0]["label"]
