@@ -453,7 +453,9 @@ def test_a_provider_needs_a_name_and_in_a_dated_bank_a_source(schema):
 
 
 def test_a_commitments_bad_date_names_the_question_it_belongs_to():
-    stated = '{value: true, statement: "Encryption at rest", source: "Trust page", evidence: contract'
+    stated = (
+        '{value: true, statement: "Encryption at rest", source: "Trust page", evidence: contract'
+    )
     text = SMALL_BANK.replace(f"{stated}}}", f"{stated}, as_of: soon}}")
     assert problems_of(text) == [
         f"q.yaml:{line_of(text, 'as_of: soon')}: as_of of the commitment of 'encrypt': "
