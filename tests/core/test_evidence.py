@@ -82,7 +82,9 @@ def test_a_bad_date_is_an_error_on_its_line(written, fragment):
     text = with_provider(f"provider: {{name: X, source: Trust page, as_of: {written}}}")
     found = problems_of(text)
     line = line_of(text, "provider:")
-    assert any(p.startswith(f"q.yaml:{line}: ") and fragment in p for p in found), found
+    assert any(
+        p.startswith(f"q.yaml:{line}: as_of of the provider: ") and fragment in p for p in found
+    ), found
 
 
 def test_a_bank_in_use_requires_the_providers_as_of():
