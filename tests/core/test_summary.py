@@ -13,6 +13,7 @@ from questionnaire.core.evidence import Provider
 from questionnaire.core.presenter import result_view
 from questionnaire.core.scoring import score
 from questionnaire.core.summary import (
+    band_text,
     coverage_view,
     evidence_view,
     headline_words,
@@ -581,3 +582,23 @@ def test_the_summary_of_an_earlier_result_says_which_method_made_it(small_bank):
     assert summary["frameworks"] == [] and summary["coverage"] is None
     assert summary["must_have_evidence_label"] == "Contract"  # the bank's bar
     assert summary_view(small_bank, {**legacy, "method": "fit/2"}, views, TODAY)["legacy"] is False
+
+
+def test_a_cap_names_the_second_band_of_the_bank_or_its_only_one(small_bank):
+    """Capped results are rated no higher than the second band; a bank of one band has no
+    second, so its cap is that band."""
+    two_bands = replace(small_bank, ratings=small_bank.ratings[:2])
+    one_band = replace(small_bank, ratings=small_bank.ratings[:1])
+    capped = fit2(provisional=True, capped_by="provisional")
+    assert "no higher than “Fit with gaps”" in verdict_view(two_bands, capped, [])["cap_text"]
+    _, _, _, result = stored(small_bank, "evidence_cap")
+    assert result["state"] == "rated"
+    for bank, ceiling in [(two_bands, "Fit with gaps"), (one_band, "Strong fit")]:
+        bank = replace(bank, top_band_evidence=90.0)
+        cap = verdict_view(bank, result, [])["cap_text"]
+        assert cap.startswith(f"Rated no higher than “{ceiling}”: only 60% "), cap
+
+
+@pytest.mark.parametrize(("label", "text"), [("Strong fit", "“Strong fit”"), ("", ""), (None, "")])
+def test_a_band_is_quoted_and_no_band_is_no_words(label, text):
+    assert band_text(label) == text
