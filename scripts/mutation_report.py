@@ -21,6 +21,7 @@ import argparse
 import ast
 import difflib
 import json
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -64,6 +65,7 @@ MESSAGE_CALLS = {
 MESSAGE_LISTS = {"problems", "warnings"}  # problems.append((line, message)) or (message)
 MESSAGE_FUNCTIONS = ("_error", "_warning", "_message", "_problem")
 MESSAGE_LOCALS = {"hint"}  # a clause of a message, used nowhere else
+MUTMUT_SUFFIX = re.compile(r"__mutmut_(?:orig|\d+)\(")
 
 
 @dataclass
@@ -84,7 +86,9 @@ class Mutant:
         return [line for line in lines if line[:3] not in ("---", "+++", "@@ ")]
 
     def changed_lines(self) -> tuple[list[str], list[str]]:
-        diff = self.diff()
+        """The lines the mutant removes and adds, a changed ``def`` line without mutmut's
+        suffix of the function's name (__mutmut_orig, __mutmut_12)."""
+        diff = [MUTMUT_SUFFIX.sub("(", line, count=1) for line in self.diff()]
         return (
             [line[1:].strip() for line in diff if line.startswith("-")],
             [line[1:].strip() for line in diff if line.startswith("+")],

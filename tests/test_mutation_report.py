@@ -94,3 +94,10 @@ def test_every_listed_equivalent_says_why():
     for entry in report.read_equivalents():
         assert set(entry) == {"module", "function", "before", "after", "why"}, entry
         assert entry["before"] != entry["after"] and entry["why"].strip(), entry
+
+
+def test_a_changed_def_line_is_matched_without_mutmuts_suffix_of_the_name():
+    changed = mutant(
+        "def x_f__mutmut_orig(a, b=False): ...", "def x_f__mutmut_7(a, b=True): ...", "f"
+    )
+    assert changed.changed_lines() == (["def x_f(a, b=False): ..."], ["def x_f(a, b=True): ..."])
