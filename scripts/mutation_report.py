@@ -116,8 +116,13 @@ class Row:
         return self.counts.get(KILLED, 0) + self.counts.get(TIMEOUT, 0)
 
     @property
+    def ran(self) -> bool:
+        """Whether any of the module's counted mutants has been run."""
+        return self.counted > self.counts.get("not run", 0)
+
+    @property
     def percent(self) -> float | None:
-        return 100 * self.killed / self.counted if self.counted else None
+        return 100 * self.killed / self.counted if self.counted and self.ran else None
 
 
 def _name_of(func: ast.AST) -> str:
@@ -307,6 +312,7 @@ def print_table(rows: list[Row]) -> bool:
         "killed",
         "survived",
         "no tests",
+        "not run",
         "message-only",
         "equivalent",
         "mutants",
@@ -323,10 +329,11 @@ def print_table(rows: list[Row]) -> bool:
         c = row.counts
         cells = (
             row.module,
-            "-" if percent is None else f"{percent:.1f}",
+            ("-" if row.ran else "not run") if percent is None else f"{percent:.1f}",
             str(row.killed),
-            str(c.get(SURVIVED, 0) + c.get(OTHER, 0) + c.get("not run", 0)),
+            str(c.get(SURVIVED, 0) + c.get(OTHER, 0)),
             str(c.get(NO_TESTS, 0)),
+            str(c.get("not run", 0)),
             str(c.get("message-only", 0)),
             str(c.get("equivalent", 0)),
             str(c.get("total", 0)),

@@ -101,3 +101,14 @@ def test_a_changed_def_line_is_matched_without_mutmuts_suffix_of_the_name():
         "def x_f__mutmut_orig(a, b=False): ...", "def x_f__mutmut_7(a, b=True): ...", "f"
     )
     assert changed.changed_lines() == (["def x_f(a, b=False): ..."], ["def x_f(a, b=True): ..."])
+
+
+def test_a_module_none_of_whose_mutants_ran_has_no_figure():
+    row = report.Row("m")
+    for _ in range(3):
+        row.add("total")
+        row.add("not run")
+    assert not row.ran and row.percent is None
+    row.add("total")
+    row.add("killed")
+    assert row.ran and row.percent == 25.0
