@@ -602,3 +602,17 @@ def test_a_cap_names_the_second_band_of_the_bank_or_its_only_one(small_bank):
 @pytest.mark.parametrize(("label", "text"), [("Strong fit", "“Strong fit”"), ("", ""), (None, "")])
 def test_a_band_is_quoted_and_no_band_is_no_words(label, text):
     assert band_text(label) == text
+
+
+def test_the_summary_gives_the_evidence_bars_the_result_was_scored_under(small_bank):
+    """Not the bank's bars of today: a bank edited since the result was stored."""
+    bank, answers, must, result = stored(small_bank, "every_kind")
+    views = {q["id"]: q for q in _question_views(bank, answers, must, result)}
+    edited = replace(bank, must_have_evidence="independent", top_band_evidence=90.0)
+    summary = summary_view(edited, result, views, TODAY)
+    assert summary["must_have_evidence_label"] == "Contract"
+    assert summary["top_band_evidence"] == 50.0
+    earlier = {k: v for k, v in result.items() if k != "assurance"}  # stored before fit/3
+    summary = summary_view(edited, earlier, views, TODAY)
+    assert summary["must_have_evidence_label"] == "Independent audit"
+    assert summary["top_band_evidence"] == 90.0
