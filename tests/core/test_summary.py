@@ -616,3 +616,31 @@ def test_the_summary_gives_the_evidence_bars_the_result_was_scored_under(small_b
     summary = summary_view(edited, earlier, views, TODAY)
     assert summary["must_have_evidence_label"] == "Independent audit"
     assert summary["top_band_evidence"] == 90.0
+
+
+def test_the_summary_carries_the_framework_tables_and_the_providers_address(small_bank):
+    bank = replace(
+        small_bank,
+        sections=tuple(
+            replace(
+                section,
+                questions=tuple(
+                    replace(q, frameworks={"ncsc": ("2",)}) if q.id == "encrypt" else q
+                    for q in section.questions
+                ),
+            )
+            for section in small_bank.sections
+        ),
+    )
+    answers = {"encrypt": "yes"}
+    result = score(bank, answers, []).to_dict()
+    views = {q["id"]: q for q in _question_views(bank, answers, [], result)}
+    summary = summary_view(bank, result, views, TODAY)
+    [ncsc] = summary["frameworks"]
+    assert [row["ref"] for row in ncsc["rows"]] == ["2"]
+    assert summary["evidence"]["url"] == "https://trust.example.com/"
+    assert summary_view(bank, {**result, "frameworks": {}}, views, TODAY)["frameworks"] == []
+
+
+def test_an_earlier_result_compares_nothing_in_words(small_bank):
+    assert verdict_view(small_bank, fit2(), [])["compared_text"] == ""
