@@ -644,3 +644,8 @@ def test_the_summary_carries_the_framework_tables_and_the_providers_address(smal
 
 def test_an_earlier_result_compares_nothing_in_words(small_bank):
     assert verdict_view(small_bank, fit2(), [])["compared_text"] == ""
+
+
+def test_a_fit2_result_as_stored_without_open_points_has_none_open(small_bank):
+    stored_then = {k: v for k, v in fit2().items() if k != "open_points"}  # fit/2 kept none
+    assert verdict_view(small_bank, stored_then, [])["open_points"] == 0
