@@ -635,3 +635,17 @@ def test_a_result_is_never_shown_against_a_bank_of_other_sections(bank):
     fewer = replace(bank, sections=bank.sections[:1])
     with pytest.raises(ValueError, match="zip"):
         result_view(fewer, EVERY_KIND, EVERY_KIND_MUST, result, TODAY)
+
+
+def test_a_hidden_question_is_left_out_and_those_after_it_are_shown():
+    assert SMALL_BANK.count("        type: multi\n") == 1
+    text = SMALL_BANK.replace(
+        "        type: multi\n",
+        '        type: multi\n        show_if: {question: personal, equals: "yes"}\n',
+    )
+    bank = parse_bank(text, "b.yaml")
+    answers = {"personal": "no", "encrypt": "yes", "uptime": 99.9}
+    result = score(bank, answers, []).to_dict()
+    page = result_view(bank, answers, [], result, TODAY)
+    ops = next(s for s in page["sections"] if s["id"] == "ops")
+    assert [q["id"] for q in ops["questions"]] == ["uptime", "breach_hours", "notes"]
