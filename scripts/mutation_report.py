@@ -8,7 +8,8 @@ killed % = (killed + timed out) / (mutants - message-only - equivalent), where
   is kept: no error is not a wording), or in a ``hint`` local (a clause added to a
   message); found by comparing the two functions' syntax trees with those parts blanked;
 - *equivalent* mutants behave exactly as the original; each is listed, with why, in
-  scripts/mutation-equivalents.toml, matched by its function and its changed line.
+  scripts/mutation-equivalents.toml, matched by its function and its changed line (an
+  empty ``after`` for a mutant that only removes the line).
 Mutants no test reaches count as not killed.
 
     .venv/bin/python scripts/mutation_report.py              # the table
@@ -88,7 +89,11 @@ class Mutant:
     def changed_lines(self) -> tuple[list[str], list[str]]:
         """The lines the mutant removes and adds, a changed ``def`` line without mutmut's
         suffix of the function's name (__mutmut_orig, __mutmut_12)."""
-        diff = [MUTMUT_SUFFIX.sub("(", line, count=1) for line in self.diff()]
+        unnamed = [
+            MUTMUT_SUFFIX.sub("(", text).splitlines() for text in (self.original, self.mutated)
+        ]
+        diff = difflib.unified_diff(*unnamed, lineterm="", n=0)
+        diff = [line for line in diff if line[:3] not in ("---", "+++", "@@ ")]
         return (
             [line[1:].strip() for line in diff if line.startswith("-")],
             [line[1:].strip() for line in diff if line.startswith("+")],
@@ -282,7 +287,7 @@ def classify(mutants: list[Mutant], equivalents: list[dict]) -> list[dict]:
                 entry["module"] == mutant.module
                 and entry["function"] == mutant.function
                 and entry["before"] in before
-                and entry["after"] in after
+                and (entry["after"] in after if entry["after"] else not after)  # "": removed
             ):
                 mutant.kind, mutant.why = "equivalent", entry["why"]
                 if entry in unmatched:

@@ -112,3 +112,20 @@ def test_a_module_none_of_whose_mutants_ran_has_no_figure():
     row.add("total")
     row.add("killed")
     assert row.ran and row.percent == 25.0
+
+
+def test_an_equivalent_with_an_empty_after_matches_a_mutant_that_only_removes_the_line():
+    removed = mutant(CHECK, CHECK.replace("    if value < 0:\n", "    if value < 0 or value:\n"))
+    gone = mutant("def check(v):\n    v.a = 1\n    return v\n", "def check(v):\n    return v\n")
+    entry = {"module": "m", "function": "check", "before": "v.a = 1", "after": "", "why": "w"}
+    report.classify([removed, gone], [entry])
+    assert (removed.kind, gone.kind) == ("", "equivalent")
+
+
+def test_a_def_line_that_differs_only_by_mutmuts_name_is_not_a_change():
+    changed = mutant(
+        "def x_f__mutmut_orig(v):\n    v.a = 1\n    return v\n",
+        "def x_f__mutmut_3(v):\n    return v\n",
+        "f",
+    )
+    assert changed.changed_lines() == (["v.a = 1"], [])
