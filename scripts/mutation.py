@@ -6,6 +6,7 @@ would cost a run of every test that reaches its function (about an hour of the r
 
     .venv/bin/python scripts/mutation.py                    # every core module, afresh
     .venv/bin/python scripts/mutation.py scoring presenter  # these modules; other results kept
+    .venv/bin/python scripts/mutation.py --unkilled evidence # only its mutants not yet killed
 
 Runs under the "mutation" hypothesis profile (tests/conftest.py): few examples each.
 """
@@ -43,6 +44,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("modules", nargs="*", help="core modules to run (default: all, afresh)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--unkilled",
+        action="store_true",
+        help="only the mutants not killed in the last run (after adding tests for survivors)",
+    )
     args = parser.parse_args()
     os.chdir(ROOT)
     if not args.modules:
@@ -54,7 +60,9 @@ def main() -> int:
     chosen = [
         m.name
         for m in mutants
-        if m.kind != "message-only" and (not args.modules or m.module in args.modules)
+        if m.kind != "message-only"
+        and (not args.modules or m.module in args.modules)
+        and not (args.unkilled and m.status in (mutation_report.KILLED, mutation_report.TIMEOUT))
     ]
     print(f"running {len(chosen)} mutants (message-only ones left out)", flush=True)
     env = {**os.environ, "TRUSTCHECK_HYPOTHESIS_PROFILE": "mutation"}

@@ -8,7 +8,8 @@ killed % = (killed + timed out) / (mutants - message-only - equivalent), where
   is kept: no error is not a wording), or in a ``hint`` local (a clause added to a
   message); found by comparing the two functions' syntax trees with those parts blanked;
 - *equivalent* mutants behave exactly as the original; each is listed, with why, in
-  scripts/mutation-equivalents.toml, matched by its function and its changed line.
+  scripts/mutation-equivalents.toml, matched by its function and its changed line (an
+  empty ``after`` for a mutant that only removes the line).
 Mutants no test reaches count as not killed.
 
     .venv/bin/python scripts/mutation_report.py              # the table
@@ -21,6 +22,7 @@ import argparse
 import ast
 import difflib
 import json
+import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -64,6 +66,7 @@ MESSAGE_CALLS = {
 MESSAGE_LISTS = {"problems", "warnings"}  # problems.append((line, message)) or (message)
 MESSAGE_FUNCTIONS = ("_error", "_warning", "_message", "_problem")
 MESSAGE_LOCALS = {"hint"}  # a clause of a message, used nowhere else
+MUTMUT_SUFFIX = re.compile(r"__mutmut_(?:orig|\d+)\(")
 
 
 @dataclass
@@ -84,7 +87,13 @@ class Mutant:
         return [line for line in lines if line[:3] not in ("---", "+++", "@@ ")]
 
     def changed_lines(self) -> tuple[list[str], list[str]]:
-        diff = self.diff()
+        """The lines the mutant removes and adds, a changed ``def`` line without mutmut's
+        suffix of the function's name (__mutmut_orig, __mutmut_12)."""
+        unnamed = [
+            MUTMUT_SUFFIX.sub("(", text).splitlines() for text in (self.original, self.mutated)
+        ]
+        diff = difflib.unified_diff(*unnamed, lineterm="", n=0)
+        diff = [line for line in diff if line[:3] not in ("---", "+++", "@@ ")]
         return (
             [line[1:].strip() for line in diff if line.startswith("-")],
             [line[1:].strip() for line in diff if line.startswith("+")],
@@ -112,8 +121,13 @@ class Row:
         return self.counts.get(KILLED, 0) + self.counts.get(TIMEOUT, 0)
 
     @property
+    def ran(self) -> bool:
+        """Whether any of the module's counted mutants has been run."""
+        return self.counted > self.counts.get("not run", 0)
+
+    @property
     def percent(self) -> float | None:
-        return 100 * self.killed / self.counted if self.counted else None
+        return 100 * self.killed / self.counted if self.counted and self.ran else None
 
 
 def _name_of(func: ast.AST) -> str:
@@ -273,7 +287,7 @@ def classify(mutants: list[Mutant], equivalents: list[dict]) -> list[dict]:
                 entry["module"] == mutant.module
                 and entry["function"] == mutant.function
                 and entry["before"] in before
-                and entry["after"] in after
+                and (entry["after"] in after if entry["after"] else not after)  # "": removed
             ):
                 mutant.kind, mutant.why = "equivalent", entry["why"]
                 if entry in unmatched:
@@ -303,6 +317,7 @@ def print_table(rows: list[Row]) -> bool:
         "killed",
         "survived",
         "no tests",
+        "not run",
         "message-only",
         "equivalent",
         "mutants",
@@ -319,10 +334,11 @@ def print_table(rows: list[Row]) -> bool:
         c = row.counts
         cells = (
             row.module,
-            "-" if percent is None else f"{percent:.1f}",
+            ("-" if row.ran else "not run") if percent is None else f"{percent:.1f}",
             str(row.killed),
-            str(c.get(SURVIVED, 0) + c.get(OTHER, 0) + c.get("not run", 0)),
+            str(c.get(SURVIVED, 0) + c.get(OTHER, 0)),
             str(c.get(NO_TESTS, 0)),
+            str(c.get("not run", 0)),
             str(c.get("message-only", 0)),
             str(c.get("equivalent", 0)),
             str(c.get("total", 0)),

@@ -60,7 +60,7 @@ Condition = Compare | Group
 
 
 def parse(
-    raw: object, earlier: Mapping[str, Question], known: set[str], line: int, own_id: str = ""
+    raw: object, earlier: Mapping[str, Question], known: set[str], line: int, own_id: str
 ) -> tuple[Condition | None, list[tuple[int, str]]]:
     """Read a show_if value; returns (condition or None, [(line, problem), ...]).
 
@@ -78,7 +78,7 @@ def _parse(  # noqa: PLR0911, PLR0912  one return per condition form
     known: set[str],
     line: int,
     problems: list[tuple[int, str]],
-    own_id: str = "",
+    own_id: str,
 ) -> Condition | None:
     if not isinstance(raw, dict):
         problems.append((line, "a condition must be a mapping such as {question: q, equals: v}"))

@@ -168,3 +168,25 @@ def test_a_retired_choice_option_is_named_too():
         "are no longer offered it"
     ]
     assert retired_answers(bank, {"personal": "yes", "region": "eu", "uptime": 99}) == []
+
+
+def test_a_choice_is_its_whole_key_so_a_retired_option_named_inside_another_is_not_warned():
+    bank = parse_bank(
+        SMALL_BANK.replace(
+            "{key: eu, label: In the EU}", "{key: eu, label: In the EU, retired: true}"
+        )
+    )
+    answers = check(bank, {"personal": "yes", "region": "eu_any"})
+    assert retired_answers(bank, answers.values) == []
+    assert len(retired_answers(bank, {"personal": "yes", "region": "eu"})) == 1
+
+
+def test_a_blank_answer_is_skipped_and_the_answers_after_it_still_read(small_bank):
+    answers = check(small_bank, {"notes": None, "encrypt": "yes", "uptime": None, "smime": "no"})
+    assert answers.values == {"encrypt": "yes", "smime": "no"}
+
+
+def test_every_unknown_question_is_named_not_only_the_first(small_bank):
+    with pytest.raises(AnswersInvalid) as caught:
+        check(small_bank, {"colour": "red", "encrypt": "yes", "size": 3})
+    assert [p.split(":")[0] for p in caught.value.problems] == ["'colour'", "'size'"]

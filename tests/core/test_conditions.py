@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from questionnaire.core.bank import parse_bank
+from questionnaire.core.bank import BankInvalid, parse_bank
 from questionnaire.core.conditions import Compare, Group, parse, visible
 from questionnaire.core.scoring import visible_answers, visible_questions
-from tests.support import SMALL_BANK
+from tests.support import SMALL_BANK, line_of
 
 
 def bank_with_condition(condition: str):
@@ -101,8 +101,6 @@ def test_conditions_are_never_evaluated_as_code():
     text = SMALL_BANK.replace(
         '{question: personal, equals: "yes"}', "{question: personal, equals: \"__import__('os')\"}"
     )
-    from questionnaire.core.bank import BankInvalid
-
     with pytest.raises(BankInvalid) as caught:
         parse_bank(text, "c.yaml")
     assert "is not a possible answer" in str(caught.value)
@@ -208,3 +206,59 @@ def test_a_question_without_a_condition_is_always_visible(small_bank):
     assert visible(small_bank.question("encrypt"), {})
     assert not visible(small_bank.question("region"), {})
     assert visible(small_bank.question("region"), {"personal": "yes"})
+
+
+# --- where a show_if problem is reported --------------------------------------------------
+
+
+def problems_with_condition(block: str) -> tuple[str, list[str]]:
+    """A show_if written over several lines under notes: the bank's text and problems."""
+    text = SMALL_BANK.replace(
+        "        prompt: Anything else?\n", f"        prompt: Anything else?\n{block}"
+    )
+    with pytest.raises(BankInvalid) as caught:
+        parse_bank(text, "c.yaml")
+    return text, [str(p) for p in caught.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("block", "at", "fragment"),
+    [
+        # a mapping's own problem: at its first line, not at show_if's
+        (
+            "        show_if:\n          question: region\n",
+            "question: region",
+            "exactly one of",
+        ),
+        # a question that is no question: at its 'question' key
+        (
+            "        show_if:\n          equals: x\n          question: nowhere\n",
+            "question: nowhere",
+            "'nowhere' is not a question",
+        ),
+        # an operand the question cannot take: at the operator's key
+        (
+            "        show_if:\n          question: personal\n          equals: maybe\n",
+            "equals: maybe",
+            "'maybe' is not a possible answer",
+        ),
+        # an item of a group that is not a mapping: at the item's line
+        (
+            "        show_if:\n          all:\n            - personal\n",
+            "- personal",
+            "must be a mapping",
+        ),
+    ],
+)
+def test_a_show_if_problem_is_reported_at_the_line_that_has_it(block, at, fragment):
+    text, problems = problems_with_condition(block)
+    line = line_of(text, at)
+    assert [p for p in problems if fragment in p] == [p for p in problems if f":{line}: " in p]
+    assert len(problems) == 1 and problems[0].startswith(f"c.yaml:{line}: show_if of 'notes'")
+
+
+def test_a_condition_in_a_group_on_its_own_question_says_so(earlier):
+    _, problems = read({"all": [{"question": "notes", "equals": "x"}]}, earlier)
+    assert len(problems) == 1 and "is this question" in problems[0][1]
+    _, problems = read({"any": [{"all": [{"question": "notes", "equals": "x"}]}]}, earlier)
+    assert len(problems) == 1 and "is this question" in problems[0][1]

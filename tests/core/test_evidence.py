@@ -82,7 +82,9 @@ def test_a_bad_date_is_an_error_on_its_line(written, fragment):
     text = with_provider(f"provider: {{name: X, source: Trust page, as_of: {written}}}")
     found = problems_of(text)
     line = line_of(text, "provider:")
-    assert any(p.startswith(f"q.yaml:{line}: ") and fragment in p for p in found), found
+    assert any(
+        p.startswith(f"q.yaml:{line}: as_of of the provider: ") and fragment in p for p in found
+    ), found
 
 
 def test_a_bank_in_use_requires_the_providers_as_of():
@@ -433,3 +435,39 @@ def test_a_date_with_a_time_is_refused():
     with pytest.raises(ValueError, match="expected a date like 2014-04-01"):
         parse_date(20250101)
     assert parse_date(" 2025-01-31 ") == date(2025, 1, 31)
+
+
+@pytest.mark.parametrize("schema", ["3", "2"])
+def test_a_provider_needs_a_name_and_in_a_dated_bank_a_source(schema):
+    def problems(provider: str) -> list[str]:
+        return problems_of(with_provider(provider).replace("schema: 3", f"schema: {schema}"))
+
+    line = line_of(SMALL_BANK, "provider:")
+    assert problems("provider: {source: Trust page, as_of: 2025-09-01}") == [
+        f"q.yaml:{line}: provider is missing 'name'"
+    ]
+    assert problems("provider: {name: X, as_of: 2025-09-01}") == [
+        f"q.yaml:{line}: provider is missing 'source'"
+    ]
+    assert problems("provider: {name: X, source: '  ', as_of: 2025-09-01}") == [
+        f"q.yaml:{line}: 'source' must be non-empty text"
+    ]
+
+
+def test_a_commitments_bad_date_names_the_question_it_belongs_to():
+    stated = (
+        '{value: true, statement: "Encryption at rest", source: "Trust page", evidence: contract'
+    )
+    text = SMALL_BANK.replace(f"{stated}}}", f"{stated}, as_of: soon}}")
+    assert problems_of(text) == [
+        f"q.yaml:{line_of(text, 'as_of: soon')}: as_of of the commitment of 'encrypt': "
+        "expected a date like 2014-04-01, got 'soon'"
+    ]
+
+
+def test_a_commitment_quoting_another_source_keeps_its_own_address():
+    raw = yaml_map("source: An audit report\nurl: https://audit.example/r\nas_of: 2024-01-01\n")
+    report = Recorder()
+    found = read_evidence(raw, PROVIDER_OF_RECORD, 3, report, "c")
+    assert found == Evidence("An audit report", "https://audit.example/r", date(2024, 1, 1))
+    assert report.errors == []

@@ -612,3 +612,48 @@ def test_counts_list_only_the_statuses_the_results_method_has(bank):
         "ask_provider",
     ]
     assert page["rating"] == "Strong fit" and page["capped"] is False
+
+
+@pytest.mark.parametrize(
+    ("percent", "words"),
+    [(99.7211, "2.0 hours of downtime a month"), (99.7224, "119.9 minutes of downtime a month")],
+)
+def test_downtime_is_told_in_hours_from_two_hours_on(percent, words):
+    assert downtime_text(percent) == words
+
+
+def test_an_availability_question_without_a_commitment_shows_only_the_asked_for_downtime(bank):
+    from dataclasses import replace
+
+    silent = replace(bank.question("uptime"), commitment=None)
+    view = question_view(silent, 99.9, None, TODAY)
+    assert view["feel"] == ["Asked for 99.9%: up to 43.2 minutes of downtime a month"]
+    assert view["commitment"] is None
+
+
+def test_the_page_names_the_bank_its_result_was_scored_against(bank, page):
+    result = score(bank, EVERY_KIND, EVERY_KIND_MUST).to_dict()
+    assert page["bank_sha256"] == result["bank_sha256"] and len(page["bank_sha256"]) == 64
+
+
+def test_a_result_is_never_shown_against_a_bank_of_other_sections(bank):
+    from dataclasses import replace
+
+    result = score(bank, EVERY_KIND, EVERY_KIND_MUST).to_dict()
+    fewer = replace(bank, sections=bank.sections[:1])
+    with pytest.raises(ValueError, match="zip"):
+        result_view(fewer, EVERY_KIND, EVERY_KIND_MUST, result, TODAY)
+
+
+def test_a_hidden_question_is_left_out_and_those_after_it_are_shown():
+    assert SMALL_BANK.count("        type: multi\n") == 1
+    text = SMALL_BANK.replace(
+        "        type: multi\n",
+        '        type: multi\n        show_if: {question: personal, equals: "yes"}\n',
+    )
+    bank = parse_bank(text, "b.yaml")
+    answers = {"personal": "no", "encrypt": "yes", "uptime": 99.9}
+    result = score(bank, answers, []).to_dict()
+    page = result_view(bank, answers, [], result, TODAY)
+    ops = next(s for s in page["sections"] if s["id"] == "ops")
+    assert [q["id"] for q in ops["questions"]] == ["uptime", "breach_hours", "notes"]

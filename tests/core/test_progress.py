@@ -17,6 +17,7 @@ from questionnaire.core.progress import (
     section_rows,
     section_states,
     tidy_answers,
+    unanswered,
     unfinished_sections,
 )
 from tests.factories import bank_dict, load
@@ -163,3 +164,26 @@ def test_tidying_drops_must_haves_on_questions_that_are_never_scored(small_bank)
     kept, must = tidy_answers(small_bank, answers, ["personal", "notes", "encrypt"])
     assert kept == answers
     assert must == ["encrypt"]
+
+
+def test_a_saved_section_with_every_wanted_answer_is_complete_however_it_was_left(small_bank):
+    """Saved (visited), not marked complete: complete once every required or scored
+    question it shows has an answer; optional unscored ones (notes) are not waited for."""
+    ops = {"certs": ["soc2"], "uptime": 99.9, "breach_hours": 24}
+    states = section_states(small_bank, {**SEC_DONE, **ops}, {"sec": VISITED, "ops": VISITED})
+    assert states == {"sec": COMPLETE, "ops": COMPLETE}
+    # A scored number left blank is "no requirement" only once the buyer says it is done.
+    blank = {**ops, "breach_hours": None}
+    assert section_states(small_bank, blank, {"ops": VISITED})["ops"] == IN_PROGRESS
+    assert section_states(small_bank, blank, {"ops": COMPLETE})["ops"] == COMPLETE
+    # A required question of weight 0 (personal) is waited for too.
+    without = {k: v for k, v in SEC_DONE.items() if k != "personal"}
+    assert section_states(small_bank, without, {"sec": VISITED})["sec"] == IN_PROGRESS
+
+
+def test_unanswered_lists_the_required_and_scored_questions_without_an_answer(small_bank):
+    shown = section_questions(small_bank, {"personal": "yes"}, "sec")
+    answers = {"personal": "yes", "encrypt": None, "smime": "no"}
+    assert ids(unanswered(shown, answers)) == ["encrypt", "region"]
+    ops = section_questions(small_bank, {}, "ops")
+    assert ids(unanswered(ops, {"certs": [], "uptime": 99.9})) == ["breach_hours"]

@@ -303,7 +303,9 @@ def test_a_number_question_reads_its_fields_from_the_bank(q):
 )
 def test_each_bad_number_field_is_an_error_on_its_own_line(old, new, key):
     text = replaced(old, new)
-    assert lines_of(text) == [line_of(text, key)]
+    [(line, message)] = problems_of(text)
+    assert line == line_of(text, key)
+    assert key.split(":")[0] in message  # the field, not a reader that gave up on the file
 
 
 def test_availability_true_or_false_is_a_flag():
@@ -849,3 +851,23 @@ def test_each_option_problem_is_told_at_the_line_of_its_field():
     ]
     assert f"(first on line {line_of(text, 'key: second')})" in problems[2][1]
     assert [w.line for w in caught.value.warnings] == [line_of(text, "colour: red")]
+
+
+def test_an_option_requiring_no_option_is_one_problem_read_as_requiring_itself():
+    """The bank is refused, with no second problem on its account: the option stands for
+    its own offering, so a commitment may still list it as not offered."""
+    text = replaced(
+        "{key: ch, label: In Switzerland}", "{key: ch, label: In Switzerland, requires: mars}"
+    )
+    text = text.replace(
+        '{value: [eu, us], statement: "EU', '{value: [eu, us], not_offered: [ch], statement: "EU'
+    )
+    assert problems_of(text) == [
+        (line_of(text, "requires: mars"), "option 'ch' requires 'mars', which is not an option")
+    ]
+
+
+def test_a_type_that_does_not_word_its_commitment_shows_the_value_as_written(q):
+    """QuestionType's default, for a new type whose commitment needs no words of its own."""
+    assert QuestionType.describe_commitment(TYPES["text"], q("notes"), 48) == "48"
+    assert QuestionType.describe_commitment(TYPES["text"], q("notes"), "ISO 27001") == "ISO 27001"

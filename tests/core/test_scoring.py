@@ -19,7 +19,9 @@ from questionnaire.core.scoring import (
     NOT_MET,
     NOT_REQUIRED,
     PARTLY_MET,
+    reference_order,
     score,
+    states_no_requirement,
     visible_answers,
 )
 from tests.factories import bank_dict, commitment, load, random_answers, random_bank_dict
@@ -411,3 +413,27 @@ def test_generated_2000_question_bank_loads_and_scores():
 def test_generator_is_deterministic():
     assert random_bank_dict(30, seed=3) == random_bank_dict(30, seed=3)
     assert random_bank_dict(30, seed=3) != random_bank_dict(30, seed=4)
+
+
+def test_a_single_requirement_of_weight_1_is_scored(small_bank):
+    result = score(small_bank, {"smime": "yes"}, []).to_dict()
+    assert (result["score"], result["score_range"], result["state"]) == (
+        0.0,
+        {"low": 0.0, "high": 0.0},
+        "rated",
+    )
+    assert result["coverage"]["weighted_percent"] == 100.0
+
+
+@pytest.mark.parametrize(
+    ("question_id", "answer", "none"),
+    [("region", "none", True), ("region", "eu", False), ("uptime", 0, True), ("uptime", 99, False)],
+)
+def test_an_answer_states_no_requirement_by_what_its_type_requires(
+    small_bank, question_id, answer, none
+):
+    assert states_no_requirement(small_bank.question(question_id), answer) is none
+
+
+def test_framework_references_sort_numbers_by_value_before_text():
+    assert sorted(["B", "2", "10", "9", "A1"], key=reference_order) == ["2", "9", "10", "A1", "B"]

@@ -13,6 +13,7 @@ from questionnaire.core.evidence import Provider
 from questionnaire.core.presenter import result_view
 from questionnaire.core.scoring import score
 from questionnaire.core.summary import (
+    band_text,
     coverage_view,
     evidence_view,
     headline_words,
@@ -594,3 +595,70 @@ def test_a_provisional_result_is_named_in_one_place_for_the_page_and_the_pdf(sma
     earlier = summary_view(small_bank, {**result, "method": "fit/2"}, views, TODAY)
     assert earlier["provisional_title"] == "This result is provisional"
     assert summary_of(small_bank, "rated_exact")["provisional_flag"] == ""
+
+
+def test_a_cap_names_the_second_band_of_the_bank_or_its_only_one(small_bank):
+    """Capped results are rated no higher than the second band; a bank of one band has no
+    second, so its cap is that band."""
+    two_bands = replace(small_bank, ratings=small_bank.ratings[:2])
+    one_band = replace(small_bank, ratings=small_bank.ratings[:1])
+    capped = fit2(provisional=True, capped_by="provisional")
+    assert "no higher than “Fit with gaps”" in verdict_view(two_bands, capped, [])["cap_text"]
+    _, _, _, result = stored(small_bank, "evidence_cap")
+    assert result["state"] == "rated"
+    for base, ceiling in [(two_bands, "Fit with gaps"), (one_band, "Strong fit")]:
+        bank = replace(base, top_band_evidence=90.0)
+        cap = verdict_view(bank, result, [])["cap_text"]
+        assert cap.startswith(f"Rated no higher than “{ceiling}”: only 60% "), cap
+
+
+@pytest.mark.parametrize(("label", "text"), [("Strong fit", "“Strong fit”"), ("", ""), (None, "")])
+def test_a_band_is_quoted_and_no_band_is_no_words(label, text):
+    assert band_text(label) == text
+
+
+def test_the_summary_gives_the_evidence_bars_the_result_was_scored_under(small_bank):
+    """Not the bank's bars of today: a bank edited since the result was stored."""
+    bank, answers, must, result = stored(small_bank, "every_kind")
+    views = {q["id"]: q for q in _question_views(bank, answers, must, result)}
+    edited = replace(bank, must_have_evidence="independent", top_band_evidence=90.0)
+    summary = summary_view(edited, result, views, TODAY)
+    assert summary["must_have_evidence_label"] == "Contract"
+    assert summary["top_band_evidence"] == 50.0
+    earlier = {k: v for k, v in result.items() if k != "assurance"}  # stored before fit/3
+    summary = summary_view(edited, earlier, views, TODAY)
+    assert summary["must_have_evidence_label"] == "Independent audit"
+    assert summary["top_band_evidence"] == 90.0
+
+
+def test_the_summary_carries_the_framework_tables_and_the_providers_address(small_bank):
+    bank = replace(
+        small_bank,
+        sections=tuple(
+            replace(
+                section,
+                questions=tuple(
+                    replace(q, frameworks={"ncsc": ("2",)}) if q.id == "encrypt" else q
+                    for q in section.questions
+                ),
+            )
+            for section in small_bank.sections
+        ),
+    )
+    answers = {"encrypt": "yes"}
+    result = score(bank, answers, []).to_dict()
+    views = {q["id"]: q for q in _question_views(bank, answers, [], result)}
+    summary = summary_view(bank, result, views, TODAY)
+    [ncsc] = summary["frameworks"]
+    assert [row["ref"] for row in ncsc["rows"]] == ["2"]
+    assert summary["evidence"]["url"] == "https://trust.example.com/"
+    assert summary_view(bank, {**result, "frameworks": {}}, views, TODAY)["frameworks"] == []
+
+
+def test_an_earlier_result_compares_nothing_in_words(small_bank):
+    assert verdict_view(small_bank, fit2(), [])["compared_text"] == ""
+
+
+def test_a_fit2_result_as_stored_without_open_points_has_none_open(small_bank):
+    stored_then = {k: v for k, v in fit2().items() if k != "open_points"}  # fit/2 kept none
+    assert verdict_view(small_bank, stored_then, [])["open_points"] == 0
