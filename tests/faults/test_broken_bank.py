@@ -267,7 +267,9 @@ def test_a_hostile_bank_file_is_an_error_with_a_line_and_the_site_stays_up(
     bank_path.write_text(text)
     started = time.process_time()  # CPU time: the test's own work, however busy the machine
     response = client.get("/")
-    assert time.process_time() - started < 3  # the reader's work is bounded
+    # The reader's work is bounded: about 1 s of CPU here, 3-4 s under `make test`'s
+    # coverage tracing; an alias bomb read without the bound takes minutes.
+    assert time.process_time() - started < 20
     assert response.status_code == 200 and f"<h1>{GOOD.title}</h1>" in page(response)
     problems = [str(p) for p in services.banks(app).last_error.problems]
     assert any(re.match(rf"{re.escape(str(bank_path))}:\d+: .*{message}", p) for p in problems)
