@@ -20,6 +20,7 @@ from questionnaire.app import create_app
 from questionnaire.core.scoring import score
 from questionnaire.store.db import db
 from tests.conftest import EXAMPLE_ANSWERS, SHIPPED_BANK, Buyer
+from tests.live import RENDER_SECONDS
 from tests.reports.test_report import pdf_of
 from tests.support import FAST, add_user, assessment_id, sign_in, text_of
 from tests.web.test_followup import answer_form
@@ -44,6 +45,8 @@ def reports(tmp_path_factory):
             "QUESTIONS_PATH": str(tmp / "questions.yaml"),
             "REPORTS_DIR": str(tmp / "reports"),
             "SERVER_NAME": "localhost",
+            # As every test app: a loaded machine's render of the shipped bank outlasts 20 s.
+            "REPORT_TIMEOUT_SECONDS": RENDER_SECONDS,
             **FAST,
         }
     )
