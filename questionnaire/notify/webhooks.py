@@ -22,7 +22,6 @@ import hmac
 import http.client
 import logging
 import ssl
-import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -32,6 +31,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app
 
 from questionnaire import services
+from questionnaire.notify.background import Loop
 from questionnaire.store import outbox
 from questionnaire.store.models import OutboxMessage, utcnow
 
@@ -153,31 +153,16 @@ def deliver_due(limit: int = 100) -> tuple[int, int]:
     return done, failed
 
 
-class Courier:
-    """One daemon thread per app and process: wakes when kicked or when a retry is due."""
+class Courier(Loop):
+    """One daemon thread per app and process (notify.background.Loop): wakes when kicked,
+    or when the next retry is due."""
 
-    def __init__(self, app: Flask):
-        self.app = app
-        self.wake = threading.Event()
-        self.thread: threading.Thread | None = None
-        self.lock = threading.Lock()
+    name = "webhooks"
+    idle_seconds = IDLE_WAIT
 
-    def kick(self) -> None:
-        with self.lock:
-            if self.thread is None or not self.thread.is_alive():
-                self.thread = threading.Thread(target=self.run, name="webhooks", daemon=True)
-                self.thread.start()
-        self.wake.set()
-
-    def run(self) -> None:
-        while True:
-            self.wake.wait(self.pause())
-            self.wake.clear()
-            try:
-                with self.app.app_context():
-                    deliver_due()
-            except Exception:  # the thread must outlive a bad moment (a database restart)
-                log.exception("webhook delivery failed")
+    def work(self) -> None:
+        with self.app.app_context():
+            deliver_due()
 
     def pause(self) -> float:
         try:
