@@ -5,6 +5,7 @@ adds the role check for every endpoint here."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from typing import Any, TypedDict
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -101,16 +102,27 @@ def index():
     return render_admin(NewUserForm())
 
 
+class AdminData(TypedDict):
+    """templates/sales/admin.html's data."""
+
+    form: NewUserForm  # "Add an account", as typed
+    users: list[dict[str, Any]]  # every account (store.accounts.all_users)
+    bank: dict[str, Any]  # the bank in use and the file's problems (bank_status)
+    errors: list[tuple[str, str, str]]  # the error summary's rows
+    me: int  # the signed-in admin's user id: no buttons on their own row
+    webhooks: dict[str, Any] | None  # counts and failures (store.outbox.problems); None: off
+
+
 def render_admin(form: NewUserForm, status: int = 200):
-    return render_template(
-        "sales/admin.html",
-        form=form,
-        users=accounts.all_users(),
-        bank=bank_status(),
-        errors=error_rows(form, ("email", "name", "role")),
-        me=current_user.id,
-        webhooks=outbox.problems(outbox.WEBHOOK) if current_app.config["WEBHOOK_URL"] else None,
-    ), status
+    data: AdminData = {
+        "form": form,
+        "users": accounts.all_users(),
+        "bank": bank_status(),
+        "errors": error_rows(form, ("email", "name", "role")),
+        "me": current_user.id,
+        "webhooks": outbox.problems(outbox.WEBHOOK) if current_app.config["WEBHOOK_URL"] else None,
+    }
+    return render_template("sales/admin.html", **data), status
 
 
 def bank_status() -> dict:
@@ -155,7 +167,7 @@ def create_user():
         form.email.errors = [*form.email.errors, str(exc)]
         return render_admin(form, 400)
     # Shown in this response only: never redirected through the (readable) session cookie.
-    return render_template("sales/password.html", user=user_view(user), password=password, new=True)
+    return password_page(user, password, new=True)
 
 
 @bp.post("/users/<id:user_id>/disable")
@@ -189,9 +201,20 @@ def reset_password(user_id: int):
     with services.unit_of_work() as uow:
         password = accounts.reset_password(uow, user, must_change_password=True)
         uow.commit()
-    return render_template(
-        "sales/password.html", user=user_view(user), password=password, new=False
-    )
+    return password_page(user, password, new=False)
+
+
+class PasswordData(TypedDict):
+    """templates/sales/password.html's data."""
+
+    user: dict[str, Any]  # email, name and role in words (user_view)
+    password: str  # shown this once
+    new: bool  # a new account's password; else a reset one's
+
+
+def password_page(user: User, password: str, new: bool) -> str:
+    data: PasswordData = {"user": user_view(user), "password": password, "new": new}
+    return render_template("sales/password.html", **data)
 
 
 @bp.get("/tokens")
@@ -199,14 +222,31 @@ def tokens():
     return render_tokens(NewTokenForm())
 
 
+class TokensData(TypedDict):
+    """templates/sales/tokens.html's data."""
+
+    form: NewTokenForm  # "Make a token", as typed
+    tokens: list[dict[str, Any]]  # every token (store.apitokens.all_tokens)
+    now: datetime  # to tell the expired ones
+    errors: list[tuple[str, str, str]]  # the error summary's rows
+
+
 def render_tokens(form: NewTokenForm, status: int = 200):
-    return render_template(
-        "sales/tokens.html",
-        form=form,
-        tokens=apitokens.all_tokens(),
-        now=utcnow(),
-        errors=error_rows(form, ("name", "scope", "expires")),
-    ), status
+    data: TokensData = {
+        "form": form,
+        "tokens": apitokens.all_tokens(),
+        "now": utcnow(),
+        "errors": error_rows(form, ("name", "scope", "expires")),
+    }
+    return render_template("sales/tokens.html", **data), status
+
+
+class TokenCreatedData(TypedDict):
+    """templates/sales/token_created.html's data."""
+
+    name: str
+    actor: str  # how buyers see its reads named
+    token: str  # shown this once
 
 
 @bp.post("/tokens")
@@ -226,12 +266,12 @@ def create_token():
         field.errors = [*field.errors, str(exc)]
         return render_tokens(form, 400)
     # Shown in this response only, like a new password.
-    return render_template(
-        "sales/token_created.html",
-        name=form.data["name"],
-        actor=apitokens.actor_of(form.data["name"]),
-        token=token,
-    )
+    data: TokenCreatedData = {
+        "name": form.data["name"],
+        "actor": apitokens.actor_of(form.data["name"]),
+        "token": token,
+    }
+    return render_template("sales/token_created.html", **data)
 
 
 @bp.post("/tokens/<id:token_id>/revoke")
@@ -248,6 +288,20 @@ def user_view(user: User) -> dict:
     return {"email": user.email, "name": user.name, "role": accounts.ROLE_LABELS[user.role]}
 
 
+class AccessLogData(TypedDict):
+    """templates/sales/access_log.html's data."""
+
+    events: list[dict[str, Any]]  # one page of the log, newest first (store.access.log_page)
+    total: int
+    page: int
+    pages: int
+    filters: access.LogFilters
+    assessment_id: int | None  # the one assessment shown, if filtered to one
+    page_links: list[int | None]  # see queries.page_numbers
+    actions: dict[str, str]  # the staff actions, in words
+    errors: list[tuple[str, str, str]]  # the error summary's rows (bad dates)
+
+
 @bp.get("/access-log")
 def access_log():
     page = queries.page_number(request.args)
@@ -259,17 +313,17 @@ def access_log():
         date_to=queries.day(request.args, "date_to", "To date", errors),
         assessment_id=request.args.get("assessment", type=row_id),
     )
-    data = access.log_page(page, LOG_PAGE_SIZE, filters)
-    pages = max(1, -(-data["total"] // LOG_PAGE_SIZE))
-    return render_template(
-        "sales/access_log.html",
-        events=data["events"],
-        total=data["total"],
-        page=data["page"],
-        pages=pages,
-        filters=filters,
-        assessment_id=filters.assessment_id,
-        page_links=queries.page_numbers(data["page"], pages),
-        actions=access.STAFF_ACTIONS,
-        errors=[(name, "", message) for name, message in errors],
-    )
+    found = access.log_page(page, LOG_PAGE_SIZE, filters)
+    pages = max(1, -(-found["total"] // LOG_PAGE_SIZE))
+    data: AccessLogData = {
+        "events": found["events"],
+        "total": found["total"],
+        "page": found["page"],
+        "pages": pages,
+        "filters": filters,
+        "assessment_id": filters.assessment_id,
+        "page_links": queries.page_numbers(found["page"], pages),
+        "actions": access.STAFF_ACTIONS,
+        "errors": [(name, "", message) for name, message in errors],
+    }
+    return render_template("sales/access_log.html", **data)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import TypedDict
 from urllib.parse import urlsplit
 
 from flask import (
@@ -127,6 +128,14 @@ def signed_in_user() -> User:
     return current_user._get_current_object()
 
 
+class LoginData(TypedDict):
+    """templates/sales/login.html's data."""
+
+    form: LoginForm
+    message: str | None  # why signing in was refused, above the form
+    errors: list[tuple[str, str, str]]  # the error summary's rows
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -141,13 +150,12 @@ def login():
             return redirect(safe_next(request.args.get("next")) or url_for("sales.assessments"))
     elif request.method == "POST":
         status = 400
-    html = render_template(
-        "sales/login.html",
-        form=form,
-        message=message,
-        errors=error_rows(form, ("email", "password")),
-    )
-    return html, status, headers
+    data: LoginData = {
+        "form": form,
+        "message": message,
+        "errors": error_rows(form, ("email", "password")),
+    }
+    return render_template("sales/login.html", **data), status, headers
 
 
 def sign_in(email: str, password: str) -> tuple[str | None, int, dict[str, str]]:
@@ -190,6 +198,13 @@ def logout():
     return redirect(url_for(LOGIN))
 
 
+class ChangePasswordData(TypedDict):
+    """templates/sales/change_password.html's data."""
+
+    form: PasswordForm
+    errors: list[tuple[str, str, str]]  # the error summary's rows
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password():
     """A person's own password: an admin-set one is known to the admin until changed."""
@@ -204,13 +219,11 @@ def change_password():
             return redirect(url_for("sales.assessments"))
     elif request.method == "POST":
         status = 400
-    fields = ("current", "new", "confirm")
-    html = render_template(
-        "sales/change_password.html",
-        form=form,
-        errors=error_rows(form, fields),
-    )
-    return html, status
+    data: ChangePasswordData = {
+        "form": form,
+        "errors": error_rows(form, ("current", "new", "confirm")),
+    }
+    return render_template("sales/change_password.html", **data), status
 
 
 def add_error(field: Field, message: str) -> None:

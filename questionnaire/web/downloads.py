@@ -8,6 +8,7 @@ import json
 import logging
 from collections.abc import Callable
 from io import BytesIO
+from typing import TypedDict
 
 from flask import (
     Blueprint,
@@ -25,6 +26,7 @@ from questionnaire.reports.service import ReportError
 from questionnaire.store import followup
 from questionnaire.store import operations as ops
 from questionnaire.store.models import Assessment
+from questionnaire.web.security import ErrorData
 
 log = logging.getLogger(__name__)
 
@@ -63,14 +65,14 @@ def buyer_pdf(
         pdf = ready_pdf(assessment)
     except ReportError as exc:
         log.error("report download for assessment %s failed: %s", assessment.id, exc)
-        return render_template(
-            "error.html",
-            title="Your PDF report could not be prepared",
-            message="Something went wrong on our side while preparing the PDF. Your answers and "
-            "result are safe: the result page and the JSON download still work. Please try "
+        error: ErrorData = {
+            "title": "Your PDF report could not be prepared",
+            "message": "Something went wrong on our side while preparing the PDF. Your answers "
+            "and result are safe: the result page and the JSON download still work. Please try "
             "again later.",
-            code=503,
-        ), 503
+            "code": 503,
+        }
+        return render_template("error.html", **error), 503
     if pdf is None:
         return preparing_page("Your report is being prepared", again, back)
     if on_sent is not None:
@@ -105,19 +107,31 @@ def pdf_download(pdf: bytes, assessment: Assessment):
     return response
 
 
+class PreparingData(TypedDict):
+    """templates/report/preparing.html's data."""
+
+    layout: str  # the template it extends: the buyer's base.html or the sales layout
+    title: str
+    url: str  # where "Try again now" and the Refresh header ask again
+    back_url: str
+    back_label: str
+    seconds: int  # how soon the page asks again by itself
+    bank: None  # no bank's name in the footer: base.html says "the provider"
+
+
 def preparing_page(title: str, url: str, back: tuple[str, str], layout: str = "base.html"):
     """Shown while the PDF is still being drawn; the Refresh header asks again by itself
     (no script needed, so it works under the page's CSP) and the link does it by hand."""
-    body = render_template(
-        "report/preparing.html",
-        layout=layout,
-        title=title,
-        url=url,
-        back_url=back[0],
-        back_label=back[1],
-        seconds=RETRY_SECONDS,
-        bank=None,
-    )
+    data: PreparingData = {
+        "layout": layout,
+        "title": title,
+        "url": url,
+        "back_url": back[0],
+        "back_label": back[1],
+        "seconds": RETRY_SECONDS,
+        "bank": None,
+    }
+    body = render_template("report/preparing.html", **data)
     headers = {"Retry-After": str(RETRY_SECONDS), "Refresh": f"{RETRY_SECONDS}; url={url}"}
     return body, 202, headers
 

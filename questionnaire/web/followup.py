@@ -6,7 +6,7 @@ Registered inside the sales blueprint, so its guard (sign-in) covers every view 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypedDict
 
 from flask import (
     Blueprint,
@@ -22,6 +22,7 @@ from flask_login import current_user
 
 from questionnaire import services
 from questionnaire.core import dates
+from questionnaire.core.bank import Question
 from questionnaire.core.dates import day_text
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
 from questionnaire.core.library import (
@@ -37,6 +38,7 @@ from questionnaire.core.scoring import METHOD, score
 from questionnaire.core.written import (
     MAX_REFERENCE,
     MAX_STATEMENT,
+    WrittenAnswer,
     WrittenAnswerError,
     answerable,
     make_answer,
@@ -167,6 +169,24 @@ def add_note(assessment_id: int):
     return back_to(found.id)
 
 
+class WrittenAnswerData(TypedDict):
+    """templates/sales/written_answer.html's data."""
+
+    assessment: dict[str, Any]  # id and company
+    question: Question
+    requirement: str  # what the buyer asked for, in words
+    must_have: bool
+    values: dict[str, Any]  # the form's value, statement, reference, grade and library_id
+    given: WrittenAnswer | None  # the written answer in force, if any
+    editing: bool  # that answer is changed in place: the buyer has not seen it
+    offered: list[dict[str, Any]]  # the library's answers to it (offer_view)
+    used: int | None  # the library answer filling the form, if one was chosen
+    grades: dict[str, str]  # the evidence grades a written answer may have, in words
+    error: str | None
+    limits: dict[str, int]  # the longest statement and reference
+    list_args: dict[str, Any]  # the sales list's filters, for the links back
+
+
 @bp.route("/assessments/<id:assessment_id>/provider-answers/<question_id>", methods=["GET", "POST"])
 def written_answer(assessment_id: int, question_id: str):
     found = db.get_or_404(Assessment, assessment_id)
@@ -199,22 +219,22 @@ def written_answer(assessment_id: int, question_id: str):
             return back_to(found.id)
     answer = found.answers.get(question_id)
     must = question_id in found.must_have
-    return render_template(
-        "sales/written_answer.html",
-        assessment={"id": found.id, "company": found.company},
-        question=question,
-        requirement=requirement_text(question, answer),
-        must_have=must,
-        values=values,
-        given=given,
-        editing=given is not None and not now.seen,
-        offered=[offer_view(bank, question, a, answer, must) for a in offered],
-        used=used.id if used else None,
-        grades={WRITTEN: GRADE_LABELS[WRITTEN], CONTRACT: GRADE_LABELS[CONTRACT]},
-        error=error,
-        limits={"statement": MAX_STATEMENT, "reference": MAX_REFERENCE},
-        list_args=list_args(),
-    ), status
+    data: WrittenAnswerData = {
+        "assessment": {"id": found.id, "company": found.company},
+        "question": question,
+        "requirement": requirement_text(question, answer),
+        "must_have": must,
+        "values": values,
+        "given": given,
+        "editing": given is not None and not now.seen,
+        "offered": [offer_view(bank, question, a, answer, must) for a in offered],
+        "used": used.id if used else None,
+        "grades": {WRITTEN: GRADE_LABELS[WRITTEN], CONTRACT: GRADE_LABELS[CONTRACT]},
+        "error": error,
+        "limits": {"statement": MAX_STATEMENT, "reference": MAX_REFERENCE},
+        "list_args": list_args(),
+    }
+    return render_template("sales/written_answer.html", **data), status
 
 
 def chosen(offered: list[LibraryAnswer], text: str) -> LibraryAnswer | None:

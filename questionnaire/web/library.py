@@ -8,11 +8,14 @@ and sales alike may create, edit, retire and apply answers.
 
 from __future__ import annotations
 
+from typing import Any, TypedDict
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from questionnaire import services
+from questionnaire.core.bank import Question
 from questionnaire.core.evidence import CONTRACT, GRADE_LABELS, WRITTEN
 from questionnaire.core.library import answerable_by_library, value_text
 from questionnaire.core.report_context import report_id_of
@@ -113,6 +116,15 @@ def answer_view(answer: LibraryAnswer, bank, banks=None) -> dict:
     }
 
 
+class IndexData(TypedDict):
+    """templates/sales/library/index.html's data."""
+
+    answers: list[dict[str, Any]]  # answer_view, with how many open assessments it fits
+    show_all: bool  # retired answers listed too
+    listed: int  # the most answers listed
+    bank_version: str  # the bank in use
+
+
 @bp.get("/")
 def index():
     bank = current_bank()
@@ -122,25 +134,48 @@ def index():
         {**answer_view(a, bank), "open": counts.get(a.id, 0)}
         for a in library.all_answers(include_retired=retired)
     ]
-    return render_template(
-        "sales/library/index.html",
-        answers=answers,
-        show_all=retired,
-        listed=library.LISTED,
-        bank_version=bank.version,
-    )
+    data: IndexData = {
+        "answers": answers,
+        "show_all": retired,
+        "listed": library.LISTED,
+        "bank_version": bank.version,
+    }
+    return render_template("sales/library/index.html", **data)
 
 
-def value_form(question, values: dict, error: str | None, status: int, **context):
-    return render_template(
-        "sales/library/form.html",
-        question=question,
-        values=values,
-        grades=GRADES,
-        error=error,
-        limits={"statement": MAX_STATEMENT, "reference": MAX_REFERENCE},
-        **context,
-    ), status
+class FormData(TypedDict):
+    """templates/sales/library/form.html's data: a new answer's form, or a change's."""
+
+    question: Question
+    values: dict[str, Any]  # the form's value, statement, reference and grade
+    grades: dict[str, str]  # the evidence grades a written answer may have, in words
+    error: str | None
+    limits: dict[str, int]  # the longest statement and reference
+    answer: dict[str, Any] | None  # the answer being changed (answer_view); None: a new one
+    bank_version: str  # the bank in use
+    review: bool  # the answer was written for other options or another range
+
+
+def value_form(
+    question: Question,
+    values: dict,
+    error: str | None,
+    status: int,
+    answer: dict[str, Any] | None,
+    bank_version: str,
+    review: bool,
+):
+    data: FormData = {
+        "question": question,
+        "values": values,
+        "grades": GRADES,
+        "error": error,
+        "limits": {"statement": MAX_STATEMENT, "reference": MAX_REFERENCE},
+        "answer": answer,
+        "bank_version": bank_version,
+        "review": review,
+    }
+    return render_template("sales/library/form.html", **data), status
 
 
 def posted() -> dict:
@@ -157,6 +192,13 @@ def raw_value(question, values: dict):
     return question.kind.written_from_form(question, values["value"])
 
 
+class ChooseData(TypedDict):
+    """templates/sales/library/choose.html's data."""
+
+    sections: list[dict[str, Any]]  # title, and the section's scored questions
+    error: str | None
+
+
 @bp.route("/new", methods=["GET", "POST"])
 def new():
     bank = current_bank()
@@ -169,11 +211,11 @@ def new():
             {"title": s.title, "questions": [q for q in s.questions if q.scored]}
             for s in bank.sections
         ]
-        return render_template(
-            "sales/library/choose.html",
-            sections=[s for s in sections if s["questions"]],
-            error="Choose one of the questions" if question_id else None,
-        ), (400 if question_id else 200)
+        data: ChooseData = {
+            "sections": [s for s in sections if s["questions"]],
+            "error": "Choose one of the questions" if question_id else None,
+        }
+        return render_template("sales/library/choose.html", **data), (400 if question_id else 200)
     assert question is not None  # noqa: S101  checked above; narrows the type for mypy
     values = {"value": [], "statement": "", "reference": "", "grade": WRITTEN}
     error, status = None, 200
@@ -203,6 +245,16 @@ def new():
     )
 
 
+class AnswerData(TypedDict):
+    """templates/sales/library/answer.html's data."""
+
+    answer: dict[str, Any]  # answer_view, with the bank versions it fits
+    open: int  # open assessments it fits, if in use
+    bank_version: str  # the bank in use
+    changes: list[dict[str, Any]]  # every change, newest first, in words
+    jobs: list[dict[str, Any]]  # the latest times it was applied (job_summary)
+
+
 @bp.get("/<id:answer_id>")
 def answer(answer_id: int):
     found = found_or_404(answer_id)
@@ -222,14 +274,14 @@ def answer(answer_id: int):
         }
         for c in library.changes_of(found.id)
     ]
-    return render_template(
-        "sales/library/answer.html",
-        answer=view,
-        open=open_counts().get(found.id, 0) if view["status"] == "in_use" else 0,
-        bank_version=bank.version,
-        changes=changes,
-        jobs=[job_summary(j) for j in recent],
-    )
+    data: AnswerData = {
+        "answer": view,
+        "open": open_counts().get(found.id, 0) if view["status"] == "in_use" else 0,
+        "bank_version": bank.version,
+        "changes": changes,
+        "jobs": [job_summary(j) for j in recent],
+    }
+    return render_template("sales/library/answer.html", **data)
 
 
 def change_value(bank, change: dict) -> str:
@@ -353,6 +405,19 @@ def words(brief: dict) -> dict:
     return headline_words(brief)
 
 
+class JobData(TypedDict):
+    """templates/sales/library/job.html's data."""
+
+    job: dict[str, Any]  # job_summary, whether it includes those short of it, and its error
+    answer: dict[str, Any]  # the answer applied (answer_view)
+    changed: bool  # the answer changed since the preview
+    counts: dict[str, int]  # the preview's assessments of each kind (fits, short, review)
+    outcomes: dict[str, int]  # what writing did: applied, answered, gone
+    lists: dict[str, list[dict[str, Any]]]  # a kind's first assessments (item_view)
+    listed: int  # the most assessments a list shows
+    seconds: int  # how soon a running job's page asks again
+
+
 @bp.get("/jobs/<id:job_id>")
 def job(job_id: int):
     found = library.job(job_id)
@@ -367,17 +432,17 @@ def job(job_id: int):
     if found.state != library.PREVIEWING:
         for kind in (library.FITS, library.SHORT, library.REVIEW):
             lists[kind] = [item_view(i) for i in library.items_of(found.id, kind, LISTED_ITEMS)]
-    html = render_template(
-        "sales/library/job.html",
-        job=job_summary(found) | {"include_short": found.include_short, "error": found.error},
-        answer=answer_view(answer, bank),
-        changed=answer.number != found.answer_number,
-        counts=library.counts_of(found.id),
-        outcomes=library.outcome_counts(found.id),
-        lists=lists,
-        listed=LISTED_ITEMS,
-        seconds=REFRESH_SECONDS,
-    )
+    data: JobData = {
+        "job": job_summary(found) | {"include_short": found.include_short, "error": found.error},
+        "answer": answer_view(answer, bank),
+        "changed": answer.number != found.answer_number,
+        "counts": library.counts_of(found.id),
+        "outcomes": library.outcome_counts(found.id),
+        "lists": lists,
+        "listed": LISTED_ITEMS,
+        "seconds": REFRESH_SECONDS,
+    }
+    html = render_template("sales/library/job.html", **data)
     if running:
         url = url_for("sales.library.job", job_id=found.id)
         return html, 200, {"Refresh": f"{REFRESH_SECONDS}; url={url}"}

@@ -24,7 +24,8 @@ import hashlib
 import hmac
 import logging
 import queue
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any, TypedDict
 
 from flask import (
     Blueprint,
@@ -39,6 +40,7 @@ from flask import (
 from itsdangerous import BadData, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 from questionnaire import services
+from questionnaire.core.bank import Bank
 from questionnaire.core.report_context import report_id_of
 from questionnaire.notify import letters
 from questionnaire.notify.background import Loop, wait_until_done
@@ -238,9 +240,22 @@ REFUSALS = {  # (status, title, what happened)
 }
 
 
+class NewLinkData(TypedDict):
+    """templates/new_link.html's data: the question, or why the address cannot be used."""
+
+    refused: dict[str, str] | None  # the refusal's title and message; None: ask
+    form: ConfirmForm | None
+    assessment: dict[str, Any] | None  # reference, company, state in words, submitted
+
+
 def refused_page(reason: str):
     status, title, message = REFUSALS[reason]
-    return render_template("new_link.html", refused={"title": title, "message": message}), status
+    data: NewLinkData = {
+        "refused": {"title": title, "message": message},
+        "form": None,
+        "assessment": None,
+    }
+    return render_template("new_link.html", **data), status
 
 
 @bp.route("/new-link/<signed>", methods=["GET", "POST"])
@@ -259,17 +274,31 @@ def confirm(signed: str):
         if token is None:  # another press of the button, or another e-mail, went first
             return refused_page("used")
         return redirect(url_for("lost_link.made", token=token), 303)
-    return render_template(
-        "new_link.html",
-        refused=None,
-        form=form,
-        assessment={
+    data: NewLinkData = {
+        "refused": None,
+        "form": form,
+        "assessment": {
             "reference": report_id_of(found.id),
             "company": found.company,
             "state": state_words(found),
             "submitted": found.submitted,
         },
-    )
+    }
+    return render_template("new_link.html", **data)
+
+
+class NewLinkMadeData(TypedDict):
+    """templates/new_link_made.html's data."""
+
+    bank: Bank
+    token: str
+    reference: str  # its TC- number
+    company: str
+    replaced: datetime  # when the new link was made
+    resume_link: str
+    expires: datetime
+    submitted: bool
+    days: int  # how long it is kept after the buyer's last change or submission
 
 
 @bp.get("/a/<token>/new-link")
@@ -280,18 +309,20 @@ def made(token: str):
     if replaced is None:
         return redirect(url_for("wizard.resume", token=token))
     config = current_app.config
-    return render_template(
-        "new_link_made.html",
-        bank=bank,
-        token=token,
-        reference=report_id_of(assessment.id),
-        company=assessment.company,
-        replaced=replaced,
-        resume_link=wizard.resume_url(token),
-        expires=ops.expiry(assessment, services.store_settings()),
-        submitted=assessment.submitted,
-        days=config["SUBMITTED_RETENTION_DAYS" if assessment.submitted else "DRAFT_RETENTION_DAYS"],
-    )
+    data: NewLinkMadeData = {
+        "bank": bank,
+        "token": token,
+        "reference": report_id_of(assessment.id),
+        "company": assessment.company,
+        "replaced": replaced,
+        "resume_link": wizard.resume_url(token),
+        "expires": ops.expiry(assessment, services.store_settings()),
+        "submitted": assessment.submitted,
+        "days": config[
+            "SUBMITTED_RETENTION_DAYS" if assessment.submitted else "DRAFT_RETENTION_DAYS"
+        ],
+    }
+    return render_template("new_link_made.html", **data)
 
 
 def init_app(app: Flask) -> None:

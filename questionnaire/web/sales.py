@@ -100,6 +100,14 @@ RECORDED = {
 OWN_SITE = ("same-origin", "none")
 
 
+class CrossSiteData(TypedDict):
+    """templates/sales/cross_site.html's data."""
+
+    what: str  # what the link leads to, in words (RECORDED)
+    action: str  # the button's words
+    target: str  # the address the other site linked to, to open from here
+
+
 def refuse_cross_site():
     """Another site's link to a view that records access (the session cookie is sent with
     it) would make a buyer see events nobody chose: such links get a page with a button
@@ -110,10 +118,12 @@ def refuse_cross_site():
     if origin is None or origin in OWN_SITE:
         return None
     what, action = RECORDED[request.endpoint]
-    html = render_template(
-        "sales/cross_site.html", what=what, action=action, target=request.full_path.rstrip("?")
-    )
-    return html, 403
+    data: CrossSiteData = {
+        "what": what,
+        "action": action,
+        "target": request.full_path.rstrip("?"),
+    }
+    return render_template("sales/cross_site.html", **data), 403
 
 
 def record_access(assessment_id: int, action: str, after_save: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from pathlib import Path
-from typing import cast
+from typing import TypedDict, cast
 
 from flask import Flask, current_app, render_template, request, url_for
 from flask.json.provider import DefaultJSONProvider
@@ -139,6 +139,14 @@ class BoundedJSONProvider(DefaultJSONProvider):
             raise ValueError("the JSON is nested too deeply") from None
 
 
+class ErrorData(TypedDict):
+    """templates/error.html's data: every error page's, this module's and the views' own."""
+
+    title: str
+    message: str | None  # what went wrong, in words; None: the title says it all
+    code: int  # the HTTP status (404 adds how to find the page again)
+
+
 def render_error(error: HTTPException):
     code = error.code or 500
     title = ERROR_TITLES.get(code, error.name)
@@ -147,7 +155,8 @@ def render_error(error: HTTPException):
         # Allow (405), WWW-Authenticate and the like; never the HTML content type.
         headers = {k: v for k, v in error.get_headers() if k.lower() != "content-type"}
         return problems.for_status(code, message, headers)
-    return render_template("error.html", title=title, message=message, code=code), code
+    data: ErrorData = {"title": title, "message": message, "code": code}
+    return render_template("error.html", **data), code
 
 
 def is_api() -> bool:
@@ -165,14 +174,13 @@ def render_busy(error: Exception):
     retry = {"Retry-After": str(BUSY_RETRY_SECONDS)}
     if is_api():
         return problems.problem("busy", headers=retry)
-    html = render_template(
-        "error.html",
-        title=ERROR_TITLES[503],
-        message="The database was busy, so nothing was saved. Please go back and try again "
+    data: ErrorData = {
+        "title": ERROR_TITLES[503],
+        "message": "The database was busy, so nothing was saved. Please go back and try again "
         "in a moment.",
-        code=503,
-    )
-    return html, 503, retry
+        "code": 503,
+    }
+    return render_template("error.html", **data), 503, retry
 
 
 def init_app(app: Flask) -> None:

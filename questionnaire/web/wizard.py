@@ -48,6 +48,7 @@ from questionnaire.store.unit_of_work import UnitOfWork
 from questionnaire.web import auth, downloads, emails, results, sharing, steps
 from questionnaire.web import followup as followup_pages
 from questionnaire.web.forms import LOST_PREFIX, ConfirmForm, LostLinkForm, StartForm, error_rows
+from questionnaire.web.security import ErrorData
 
 bp = Blueprint("wizard", __name__)
 
@@ -123,6 +124,20 @@ def start():
     return redirect(url_for("wizard.step", token=token, section_id=first, new=1))
 
 
+class StartData(TypedDict):
+    """templates/start.html's data."""
+
+    bank: Bank
+    form: StartForm  # as typed, with its errors
+    errors: list[tuple[str, str, str]]  # the start form's error summary rows
+    lost: LostLinkForm | None  # "Lost your link?": None when e-mail is off
+    lost_errors: list[tuple[str, str, str]]  # that form's error summary rows
+    question_count: int
+    minutes: int  # about how long the questions take
+    draft_days: int  # how long a draft and a submitted assessment are kept
+    submitted_days: int
+
+
 def start_page(
     bank: Bank,
     form: StartForm,
@@ -142,18 +157,18 @@ def start_page(
     lost_errors = error_rows(lost, ("email",)) if lost else []
     if lost and lost_refusal:
         lost_errors.append((lost.email.id, "", lost_refusal))
-    return render_template(
-        "start.html",
-        bank=bank,
-        form=form,
-        errors=errors,
-        lost=lost,
-        lost_errors=lost_errors,
-        question_count=len(bank.questions),
-        minutes=estimated_minutes(len(bank.questions)),
-        draft_days=current_app.config["DRAFT_RETENTION_DAYS"],
-        submitted_days=current_app.config["SUBMITTED_RETENTION_DAYS"],
-    ), status
+    data: StartData = {
+        "bank": bank,
+        "form": form,
+        "errors": errors,
+        "lost": lost,
+        "lost_errors": lost_errors,
+        "question_count": len(bank.questions),
+        "minutes": estimated_minutes(len(bank.questions)),
+        "draft_days": current_app.config["DRAFT_RETENTION_DAYS"],
+        "submitted_days": current_app.config["SUBMITTED_RETENTION_DAYS"],
+    }
+    return render_template("start.html", **data), status
 
 
 @bp.get("/a/<token>")
@@ -167,23 +182,36 @@ def resume(token: str):
     return redirect(url_for("wizard.step", token=token, section_id=section_id))
 
 
+class OverviewData(TypedDict):
+    """templates/overview.html's data."""
+
+    bank: Bank
+    token: str
+    sections: list[dict[str, Any]]  # each with its state in words (progress.section_rows)
+    all_done: bool  # every section finished: on to the check page
+    resume_link: str
+    expires: datetime
+    email_link: dict[str, Any] | None  # the resume-link e-mail's state; None: no e-mail
+    revision: dict[str, Any] | None  # see sharing.revision_notice
+
+
 @bp.get("/a/<token>/overview")
 def overview(token: str):
     assessment, bank = load(token)
     if assessment.submitted:
         return redirect(url_for("wizard.result", token=token))
     states = progress.section_states(bank, assessment.answers, assessment.progress)
-    return render_template(
-        "overview.html",
-        bank=bank,
-        token=token,
-        sections=progress.section_rows(bank, states),
-        all_done=not any(state in progress.UNFINISHED for state in states.values()),
-        resume_link=resume_url(token),
-        expires=ops.expiry(assessment, services.store_settings()),
-        email_link=emails.status(assessment, mails.RESUME_LINK),
-        revision=sharing.revision_notice(assessment, token),
-    )
+    data: OverviewData = {
+        "bank": bank,
+        "token": token,
+        "sections": progress.section_rows(bank, states),
+        "all_done": not any(state in progress.UNFINISHED for state in states.values()),
+        "resume_link": resume_url(token),
+        "expires": ops.expiry(assessment, services.store_settings()),
+        "email_link": emails.status(assessment, mails.RESUME_LINK),
+        "revision": sharing.revision_notice(assessment, token),
+    }
+    return render_template("overview.html", **data)
 
 
 SUBMITTED_NOTE = "This assessment has been submitted, so its answers can no longer be changed."
@@ -456,6 +484,15 @@ def result(token: str):
     return render_template("result.html", **data)
 
 
+class AccessData(TypedDict):
+    """templates/access.html's data."""
+
+    token: str
+    company: str
+    provider: str  # the provider's name
+    access: dict[str, Any]  # one page of events and the counts (store.access.events_for_buyer)
+
+
 @bp.get("/a/<token>/access")
 def access(token: str):
     """Everyone who has looked at the buyer's answers, a page of 100 at a time."""
@@ -465,19 +502,34 @@ def access(token: str):
     found = access_log.events_for_buyer(assessment.id, access_log.BUYER_LIMIT, number)
     if number > found["pages"]:
         abort(404)
-    return render_template(
-        "access.html",
-        token=token,
-        company=assessment.company,
-        provider=bank.provider.name,
-        access=found,
-    )
+    data: AccessData = {
+        "token": token,
+        "company": assessment.company,
+        "provider": bank.provider.name,
+        "access": found,
+    }
+    return render_template("access.html", **data)
 
 
 @bp.get("/a/<token>/answers.json")
 def answers_json(token: str):
     assessment, _ = load(token)
     return downloads.answers_download(assessment)
+
+
+class DeleteData(TypedDict):
+    """templates/delete.html's data."""
+
+    bank: Bank
+    token: str
+    form: ConfirmForm
+    submitted: bool
+    company: str
+    name: str  # its TC- number
+    revision_of: dict[str, Any] | None  # the assessment it revises (revisions.summary)
+    written: bool  # its result has the provider's written answers
+    mailing: bool  # e-mail is on: the e-mails sent about it go too
+    revisions: list[dict[str, Any]]  # revisions made from it, to tick (revisions.summary)
 
 
 @bp.route("/a/<token>/delete", methods=["GET", "POST"])
@@ -502,22 +554,22 @@ def delete(token: str):
         return redirect(url_for("wizard.start"))
     if request.method == "POST":  # only the CSRF token can make this form invalid
         flash("This page had expired, so nothing was deleted. Press the button again.", "error")
-    return render_template(
-        "delete.html",
-        bank=bank,
-        token=token,
-        form=form,
-        submitted=assessment.submitted,
-        company=assessment.company,
-        name=report_id_of(assessment.id),
-        revision_of=revisions.links(assessment)["revision_of"],
-        written=assessment.result_revision > 0,
-        mailing=emails.mailer() is not None,
-        revisions=[
+    data: DeleteData = {
+        "bank": bank,
+        "token": token,
+        "form": form,
+        "submitted": assessment.submitted,
+        "company": assessment.company,
+        "name": report_id_of(assessment.id),
+        "revision_of": revisions.links(assessment)["revision_of"],
+        "written": assessment.result_revision > 0,
+        "mailing": emails.mailer() is not None,
+        "revisions": [
             {**revisions.summary(r), "status": "submitted" if r.submitted else "draft"}
             for r in later
         ],
-    ), (400 if request.method == "POST" else 200)
+    }
+    return render_template("delete.html", **data), (400 if request.method == "POST" else 200)
 
 
 def deleted_revisions(count: int) -> str:
@@ -533,12 +585,12 @@ def on_csrf_error(error: CSRFError):
     if request.blueprint == "wizard" and view is not None and request.method == "POST":
         g.csrf_expired = True
         return view(**(request.view_args or {}))
-    return render_template(
-        "error.html",
-        title="This form had expired",
-        message="Nothing was changed. Go back, reload the page and try again.",
-        code=400,
-    ), 400
+    data: ErrorData = {
+        "title": "This form had expired",
+        "message": "Nothing was changed. Go back, reload the page and try again.",
+        "code": 400,
+    }
+    return render_template("error.html", **data), 400
 
 
 def init_app(app: Flask) -> None:
