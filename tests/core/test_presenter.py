@@ -657,3 +657,7 @@ def test_a_hidden_question_is_left_out_and_those_after_it_are_shown():
     page = result_view(bank, answers, [], result, TODAY)
     ops = next(s for s in page["sections"] if s["id"] == "ops")
     assert [q["id"] for q in ops["questions"]] == ["uptime", "breach_hours", "notes"]
+
+
+def test_a_page_lists_no_written_answers_until_they_are_marked(page):
+    assert page["written_answers"] == []  # core.written.mark_written fills the list
