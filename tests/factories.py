@@ -8,6 +8,7 @@ import yaml
 
 from questionnaire.core.bank import Bank, parse_bank
 from questionnaire.core.evidence import GRADES
+from questionnaire.core.model import Question
 
 TYPES = ("yesno", "choice", "multi", "number", "text")
 
@@ -33,6 +34,13 @@ def bank_dict(sections: list[dict], version: str = "t1") -> dict:
 
 def load(data: dict) -> Bank:
     return parse_bank(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), "generated.yaml")
+
+
+def number_question(**fields) -> Question:
+    """A bank with one number question ``n`` built from ``fields``; the question."""
+    question = {"id": "n", "prompt": "How much?", "type": "number", "better": "higher"}
+    question.update(fields)
+    return load(bank_dict([{"id": "s", "title": "S", "questions": [question]}])).question("n")
 
 
 def commitment(value, evidence: str = "contract", not_offered: list[str] | None = None) -> dict:

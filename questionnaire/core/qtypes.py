@@ -609,10 +609,9 @@ class Date(_Typed):
         return 1.0 if self.shortfall(q, requirement, offered) == 0 else 0.0
 
     def shortfall(self, q: Question, requirement: Any, offered: Any) -> float:
-        """The days ``offered`` falls before ``requirement`` (0 when on or after it)."""
-        needed, given = _day(requirement), _day(offered)
-        assert needed is not None and given is not None  # noqa: S101  both read by parse
-        return max((needed - given).days, 0)
+        """The days ``offered`` falls before ``requirement`` (0 when on or after it); both
+        are ISO text, as ``parse`` holds them."""
+        return max((date.fromisoformat(requirement) - date.fromisoformat(offered)).days, 0)
 
     def near_margin(self, q: Question) -> float | None:
         return cast(DateSettings, q.settings).near

@@ -23,6 +23,7 @@ from questionnaire.core.library import (
 from questionnaire.core.model import BankInvalid
 from questionnaire.core.presenter import result_view
 from questionnaire.core.qtypes import NOT_SURE, TYPES, AnswerError, TypedField
+from questionnaire.core.questiontype import Field
 from questionnaire.core.scoring import (
     ASK_PROVIDER,
     MET,
@@ -114,6 +115,11 @@ def test_a_near_miss_margin_is_a_whole_number_of_days(near):
     ]
 
 
+def test_a_near_miss_margin_of_zero_days_is_allowed():
+    text = DATE_BANK.replace("near: 30", "near: 0")
+    assert parse_bank(text, "dates.yaml").question("iso_valid").settings.near == 0
+
+
 def test_a_date_question_lists_nothing_as_not_offered():
     text = DATE_BANK.replace("evidence: independent}", "evidence: independent, not_offered: [x]}")
     assert problems(text) == [
@@ -184,11 +190,8 @@ def test_not_sure_is_the_box_beside_the_day_never_both(bank):
 
 
 def test_the_field_is_one_box_with_the_form_of_a_day_as_its_hint(bank):
-    field = KIND.field(bank.question("iso_valid"))
-    assert (field.widget, field.hint, field.suffix) == (
-        "input",
-        "Enter a date, like 30 Nov 2026.",
-        "",
+    assert KIND.field(bank.question("iso_valid")) == Field(
+        "input", hint="Enter a date, like 30 Nov 2026.", size="date"
     )
 
 
@@ -204,6 +207,14 @@ def outcome(bank, answer, must_have=()):
 def test_a_day_on_or_before_the_commitment_is_met(bank, answer):
     found = outcome(bank, answer)
     assert (found.status, found.credit, found.gap) == (MET, 1.0, None)
+
+
+@pytest.mark.parametrize(
+    ("offered", "credit"), [("2027-12-31", 1.0), ("2028-01-01", 1.0), ("2027-12-30", 0.0)]
+)
+def test_full_credit_is_for_a_day_on_or_after_the_one_asked_for(bank, offered, credit):
+    # A day early earns none here, within the margin or not: a near miss is compare's.
+    assert KIND.credit(bank.question("iso_valid"), "2027-12-31", offered) == credit
 
 
 def test_a_day_after_the_commitment_within_the_margin_is_a_near_miss(bank):
@@ -278,17 +289,22 @@ def test_a_written_day_later_than_asked_makes_the_revision_met_with_its_evidence
 
 def test_the_written_field_asks_for_the_day_committed_to(bank):
     question = bank.question("iso_valid")
-    field = KIND.written_field(question)
-    assert (field.widget, field.label, field.hint) == (
+    assert KIND.written_field(question) == Field(
         "input",
-        "What date do you commit to?",
-        "Enter a date, like 30 Nov 2026.",
+        label="What date do you commit to?",
+        hint="Enter a date, like 30 Nov 2026.",
+        max_length=32,
+        size="date",
     )
     assert KIND.written_form_value(question, "2028-06-30") == ["30 Jun 2028"]
     assert KIND.written_from_form(question, ["30 Jun 2028"]) == "30 Jun 2028"
 
 
 # --- the answer library -------------------------------------------------------------------
+
+
+def test_a_stored_value_that_is_not_a_day_is_shown_as_it_was_written(bank):
+    assert KIND.describe(bank.question("iso_valid"), "end of 2027") == "end of 2027"
 
 
 def test_the_library_words_a_day_and_judges_it_against_the_buyer(bank):

@@ -10,7 +10,7 @@ from werkzeug.datastructures import MultiDict
 from questionnaire.core.bank import BankInvalid, parse_bank
 from questionnaire.core.qtypes import NOT_SURE, TYPES, AnswerError, NumberField
 from questionnaire.core.questiontype import Match, QuestionType, format_number, is_number
-from tests.factories import bank_dict, commitment, load
+from tests.factories import bank_dict, commitment, load, number_question
 from tests.support import SMALL_BANK, line_of
 
 
@@ -18,13 +18,6 @@ from tests.support import SMALL_BANK, line_of
 def q(small_bank):
     """A question of the small bank by id."""
     return small_bank.question
-
-
-def number_question(**fields):
-    """A bank with one number question ``n`` built from ``fields``; the question."""
-    question = {"id": "n", "prompt": "How much?", "type": "number", "better": "higher"}
-    question.update(fields)
-    return load(bank_dict([{"id": "s", "title": "S", "questions": [question]}])).question("n")
 
 
 def problems_of(text: str) -> list[tuple[int, str]]:
@@ -329,6 +322,33 @@ def test_min_equal_to_max_and_a_near_of_zero_are_allowed():
     text = text.replace("value: 99.9, statement", "value: 90, statement")
     uptime = parse_bank(text, "b.yaml").question("uptime")
     assert (uptime.settings.min, uptime.settings.max, uptime.settings.near) == (90, 90, 0)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "changes"),
+    [
+        ({"unit": "days"}, {"unit": "hours"}, [("reworded", "unit: 'days' -> 'hours'")]),
+        ({}, {"unit": "%"}, [("reworded", "unit: (none) -> '%'")]),
+        ({"unit": "%"}, {}, [("reworded", "unit: '%' -> (none)")]),
+        (
+            {"min": 0, "max": 10},
+            {"min": 0, "max": 20, "better": "lower"},
+            [("options", "range/direction 0..10 higher -> 0..20 lower")],
+        ),
+        ({}, {"near": 2.0}, [("options", "near miss margin (none) -> 2")]),
+        ({"near": 0.05}, {}, [("options", "near miss margin 0.05 -> (none)")]),
+        # a whole-number margin is written in full, however large
+        (
+            {"near": 1000000},
+            {"near": 2000000},
+            [("options", "near miss margin 1000000 -> 2000000")],
+        ),
+        ({"unit": "days", "near": 1}, {"unit": "days", "near": 1}, []),
+    ],
+)
+def test_a_changed_number_setting_is_worded_for_the_bank_diff(old, new, changes):
+    kind = TYPES["number"]
+    assert list(kind.setting_changes(number_question(**old), number_question(**new))) == changes
 
 
 # --- text -------------------------------------------------------------------------------
