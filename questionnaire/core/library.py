@@ -24,7 +24,7 @@ import yaml
 
 from questionnaire.core.bank import Bank, Question
 from questionnaire.core.evidence import ASSERTION, GRADE_LABELS, GRADES
-from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL
+from questionnaire.core.qtypes import NOT_SURE, NOT_SURE_LABEL, AnswerError
 from questionnaire.core.scoring import (
     ASK_PROVIDER,
     MET,
@@ -68,11 +68,20 @@ def answerable_by_library(question: Question | None) -> bool:
 
 
 def requirement_text(question: Question, answer: Any) -> str:
-    """What the buyer asked for, in words: "At most 30 days", "In the EU", "Yes"."""
+    """What the buyer asked for, in words: "At most 30 days", "In the EU", "Yes".
+
+    An answer the question no longer takes was given to an earlier version of it (since
+    changed in type, options or range): it is shown as it was stored, and said to be so,
+    never read as an answer of today's kind (a stored "yes" is not a number of days)."""
     if answer is None:
         return "Not answered"
     if answer == NOT_SURE:
         return NOT_SURE_LABEL
+    try:
+        question.kind.read_answer(question, answer)
+    except AnswerError:
+        stored = ", ".join(map(str, answer)) if isinstance(answer, list) else str(answer)
+        return f"“{stored}”, answered to an earlier version of the question"
     return question.kind.describe_requirement(question, answer)
 
 

@@ -356,8 +356,6 @@ class Number(_Typed):
         return f"{format_number(answer)}{_unit_suffix(number_settings(q).unit, answer)}"
 
     def describe_requirement(self, q: Question, answer: Any) -> str:
-        if not is_number(answer):
-            return self.describe(q, answer)
         bound = "At least" if number_settings(q).better == "higher" else "At most"
         return f"{bound} {self.describe(q, answer)}"
 

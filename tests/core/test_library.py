@@ -59,6 +59,17 @@ def test_requirements_in_words_say_which_way_a_figure_goes(small_bank):
     assert requirement_text(small_bank.question("smime"), "not_sure") == "Not sure"
 
 
+def test_an_answer_to_an_earlier_version_of_the_question_is_shown_as_stored(small_bank):
+    # A library answer written before the question changed sends its review the old answer.
+    earlier = ", answered to an earlier version of the question"
+    hours, smime, certs = (small_bank.question(q) for q in ("breach_hours", "smime", "certs"))
+    assert requirement_text(hours, "yes") == "“yes”" + earlier
+    assert requirement_text(hours, ["soc2", "pci"]) == "“soc2, pci”" + earlier
+    assert requirement_text(smime, 30) == "“30”" + earlier  # not "No"
+    assert requirement_text(certs, ["soc2", "dropped"]) == "“soc2, dropped”" + earlier
+    assert requirement_text(smime, "yes") == "Yes"
+
+
 def test_the_number_hint_uses_the_questions_own_unit_and_range(small_bank):
     hours = value_hint(small_bank.question("breach_hours"))
     assert "hours" in hours and "1 hour to 720 hours" in hours and "99.9" not in hours
