@@ -348,11 +348,33 @@ def print_table(rows: list[Row]) -> bool:
     return ok
 
 
+def equivalents_table(equivalents: list[dict]) -> list[str]:
+    """The equivalent mutants as docs/testing.md lists them (a test keeps the two alike)."""
+
+    def code(text: str) -> str:
+        return f"`{text}`" if text else "(line removed)"
+
+    lines = [
+        "| module | function | the change (before → after) | why it behaves as the original |",
+        "|---|---|---|---|",
+    ]
+    for e in equivalents:
+        change = f"{code(e['before'])} → {code(e['after'])}"
+        lines.append(f"| {e['module']} | `{e['function']}` | {change} | {e['why']} |")
+    return lines
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--survivors", action="store_true", help="print each survivor's diff")
     parser.add_argument("--module", help="only this module's survivors (with --survivors)")
+    parser.add_argument(
+        "--equivalents", action="store_true", help="print the equivalents' table for the docs"
+    )
     args = parser.parse_args()
+    if args.equivalents:
+        print("\n".join(equivalents_table(read_equivalents())))
+        return 0
     mutants = read_mutants()
     unmatched = classify(mutants, read_equivalents())
     if args.survivors:

@@ -129,3 +129,9 @@ def test_a_def_line_that_differs_only_by_mutmuts_name_is_not_a_change():
         "f",
     )
     assert changed.changed_lines() == (["v.a = 1"], [])
+
+
+def test_the_docs_list_every_equivalent_as_the_report_reads_them():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "testing.md").read_text()
+    listed = "\n".join(report.equivalents_table(report.read_equivalents()))
+    assert listed + "\n" in docs
