@@ -351,8 +351,8 @@ def print_table(rows: list[Row]) -> bool:
 def equivalents_table(equivalents: list[dict]) -> list[str]:
     """The equivalent mutants as docs/testing.md lists them (a test keeps the two alike)."""
 
-    def code(text: str) -> str:
-        return f"`{text}`" if text else "(line removed)"
+    def code(text: str) -> str:  # a | inside a table's cell is written \| (GitHub's tables)
+        return f"`{text.replace('|', chr(92) + '|')}`" if text else "(line removed)"
 
     lines = [
         "| module | function | the change (before → after) | why it behaves as the original |",
