@@ -497,6 +497,17 @@ def test_an_unresolved_must_have_says_what_settles_it(small_bank):
     assert open_must_haves({}, views) == []
 
 
+def test_the_provider_is_asked_the_follow_up_and_the_buyer_the_question(small_bank):
+    bank, answers, must, result = stored(small_bank, "every_kind")
+    result = {**result, "unresolved_must_haves": ["smime", "region"]}
+    views = {q["id"]: q for q in _question_views(bank, answers, must, result)}
+    follow_ups = {"smime": "Which mail do you sign?", "region": "Which regions hold our data?"}
+    views = {qid: {**view, "follow_up": follow_ups.get(qid, "")} for qid, view in views.items()}
+    asks = [(u["id"], u["ask"]) for u in open_must_haves(result, views)]
+    # "Not sure" is the buyer's to settle: their own question; the provider gets the follow-up.
+    assert asks == [("smime", "Do you need S/MIME?"), ("region", "Which regions hold our data?")]
+
+
 def _question_views(bank, answers, must, result):
     view = result_view(bank, answers, must, result, TODAY)
     return [q for section in view["sections"] for q in section["questions"]]
