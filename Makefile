@@ -103,9 +103,13 @@ test: $(STAMP) test-system-deps $(NODE_STAMP) lint
 # CI's second run (.ci/run): the suite again on a throw-away PostgreSQL 15 server
 # (scripts/with-postgres sets DATABASE_URL). Left out, as nothing in them can differ on
 # PostgreSQL: `make lint` (the same files), tests/core (the pure core: no app, no database,
-# held so by the import contracts) and coverage (its floor is the SQLite run's).
+# held so by the import contracts), coverage (its floor is the SQLite run's), and the
+# outside checkers' verdicts on markup and PDF (axe-core and the Nu Html Checker on every
+# page type, pdfua on the report), drawn from the same templates and plain data; every
+# page and report is still drawn on PostgreSQL by the journeys and web tests.
+POSTGRES_SAME := tests/core tests/browser/test_pages.py tests/reports/test_report_checks.py
 test-postgres: $(STAMP) test-system-deps $(NODE_STAMP)
-	scripts/with-postgres $(BIN)/pytest -n $(TEST_WORKERS) --ignore=tests/core
+	scripts/with-postgres $(BIN)/pytest -n $(TEST_WORKERS) $(POSTGRES_SAME:%=--ignore=%)
 
 # Style, the layers' import contracts (pyproject.toml) and the core's types.
 lint: $(STAMP)
