@@ -109,39 +109,51 @@ def test_neutralise_makes_formula_cells_text(value, expected):
     assert neutralise(value) == expected
 
 
-def test_csv_cells_are_neutralised_and_dates_iso_8601_with_seconds_and_offset():
-    row = {
-        "company": "=cmd|' /C calc'!A0",
-        "contact_name": "@Ann",
-        "email": "ann@example.com",
+def stored_row(**changes) -> dict:
+    """An assessment's row as the listing query gives it: a fit/1-era submitted one with no
+    owner, summary or fit/3 state, changed by ``changes``."""
+    return {
+        "id": 7,
+        "version": 1,
+        "company": "Acme",
+        "contact_name": "Ann",
+        "email": "a@x.example",
         "status": "submitted",
-        "submitted_at": datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
-        "updated_at": datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
-        "score": 86.904,
-        "rating": "Strong fit",
+        "created_at": None,
+        "submitted_at": None,
+        "updated_at": None,
+        "score": None,
+        "rating": None,
         "deal_breakers": 0,
-        "bank_version": "2026.11.1",
-        **CRM_COLUMNS,
-    }
+        "bank_version": "1",
+        "owner_id": None,
+        "stage": "new",
+        "result_revision": 0,
+        "open_follow_ups": None,
+        "summary": None,
+        "revision_of_id": None,
+        "state": None,
+        "score_low": None,
+        "score_high": None,
+    } | changes
+
+
+def test_csv_cells_are_neutralised_and_dates_iso_8601_with_seconds_and_offset():
+    row = stored_row(
+        company="=cmd|' /C calc'!A0",
+        contact_name="@Ann",
+        email="ann@example.com",
+        submitted_at=datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
+        updated_at=datetime(2026, 11, 30, 9, 15, 42, tzinfo=UTC),
+        score=86.904,
+        rating="Strong fit",
+        bank_version="2026.11.1",
+    )
     cells = csv_cells(row, "http://localhost/sales/assessments/7", {}, NO_LINKS)
     assert cells[:4] == ["7", "'=cmd|' /C calc'!A0", "'@Ann", "ann@example.com"]
     assert cells[5:8] == ["2026-11-30T09:15:42+00:00", "2026-11-30T09:15:42+00:00", "86.9"]
 
 
-CRM_COLUMNS = {
-    "id": 7,
-    "version": 1,
-    "created_at": None,
-    "owner_id": None,
-    "stage": "new",
-    "result_revision": 0,
-    "open_follow_ups": None,
-    "summary": None,
-    "revision_of_id": None,
-    "state": None,
-    "score_low": None,
-    "score_high": None,
-}
 NO_LINKS = Links({}, {})
 
 
@@ -157,32 +169,24 @@ def crm(cells: list[str]) -> dict[str, str]:
 
 
 def test_csv_has_what_a_crm_needs_of_a_fit2_result():
-    row = {
-        "company": "Acme",
-        "contact_name": "Ann",
-        "email": "a@x.example",
-        "status": "submitted",
-        "submitted_at": None,
-        "updated_at": None,
-        "score": 70.0,
-        "rating": "Fit with gaps",
-        "deal_breakers": 2,
-        "bank_version": "1",
-        **CRM_COLUMNS,
-        "owner_id": 3,
-        "stage": "in_discussion",
-        "result_revision": 2,
-        "open_follow_ups": 4,
-        "revision_of_id": 3,
-        "state": "provisional",
-        "summary": {
+    row = stored_row(
+        score=70.0,
+        rating="Fit with gaps",
+        deal_breakers=2,
+        owner_id=3,
+        stage="in_discussion",
+        result_revision=2,
+        open_follow_ups=4,
+        revision_of_id=3,
+        state="provisional",
+        summary={
             "deal_breakers": ["mfa", "backups"],
             "unresolved_must_haves": 1,
             "coverage": 84.2,
             "provisional": True,
             "sections": [{"title": "Security", "score": 80.0}, {"title": "Privacy", "score": None}],
         },
-    }
+    )
     links = Links(revised_by={7: [9, 12]}, causes={7: "written_answer"})
     cells = crm(csv_cells(row, "link", {3: "Sam Seller"}, links))
     assert cells["Id"] == "7" and cells["Deal-breaker ids"] == "mfa backups"
@@ -200,22 +204,7 @@ def test_csv_has_what_a_crm_needs_of_a_fit2_result():
 
 
 def test_csv_gives_a_fit3_results_state_and_score_range():
-    row = {
-        "company": "Acme",
-        "contact_name": "Ann",
-        "email": "a@x.example",
-        "status": "submitted",
-        "submitted_at": None,
-        "updated_at": None,
-        "score": None,
-        "rating": None,
-        "deal_breakers": 0,
-        "bank_version": "1",
-        **CRM_COLUMNS,
-        "state": "not_rated",
-        "score_low": 41.25,
-        "score_high": 93.0,
-    }
+    row = stored_row(state="not_rated", score_low=41.25, score_high=93.0)
     cells = crm(csv_cells(row, "link", {}, NO_LINKS))
     assert (cells["State"], cells["Score low"], cells["Score high"]) == (
         "not_rated",
@@ -226,19 +215,7 @@ def test_csv_gives_a_fit3_results_state_and_score_range():
 
 
 def test_csv_leaves_a_drafts_result_cells_and_what_fit1_lacks_empty_never_zero():
-    draft = {
-        "company": "Acme",
-        "contact_name": "Ann",
-        "email": "a@x.example",
-        "status": "draft",
-        "submitted_at": None,
-        "updated_at": None,
-        "score": None,
-        "rating": None,
-        "deal_breakers": 0,
-        "bank_version": "1",
-        **CRM_COLUMNS,
-    }
+    draft = stored_row(status="draft")
     cells = crm(csv_cells(draft, "link", {}, NO_LINKS))
     for column in (
         "Score",
