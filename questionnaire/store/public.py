@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import select, tuple_
 
@@ -76,9 +76,8 @@ class Links:
                 .where(Assessment.revision_of_id.in_(ids))
                 .order_by(Assessment.id)
             )
-            for original, number in later:
-                if original is not None:  # (the query asks for revisions only)
-                    revised_by.setdefault(original, []).append(number)
+            for original, number in later:  # revisions only: original is never None
+                revised_by.setdefault(cast(int, original), []).append(number)
         revised = [(r["id"], r["result_revision"]) for r in rows if r["result_revision"]]
         causes: dict[int, str] = {}
         if revised:
@@ -147,12 +146,13 @@ def assessment_dict(
     return out
 
 
-def assessment_dicts(rows: Sequence[Mapping]) -> list[dict[str, Any]]:
-    """The public dicts of a page of rows, with their owners and revisions looked up."""
+def assessment_dicts(rows: Sequence[Mapping], links: Links | None = None) -> list[dict[str, Any]]:
+    """The public dicts of a page of rows, with their owners and (unless the caller has
+    them already) their revisions looked up."""
     if not rows:
         return []
     owners = owner_names()
-    links = Links.of(rows)
+    links = links if links is not None else Links.of(rows)
     return [assessment_dict(r, owners, links) for r in rows]
 
 

@@ -7,9 +7,7 @@ token, on the bank in use now, holding the answers and must-haves that still fit
 
 from __future__ import annotations
 
-from typing import cast
-
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from questionnaire.core import progress
 from questionnaire.core.bank import Bank
@@ -114,20 +112,4 @@ def summary(assessment: Assessment) -> dict:
         "submitted": assessment.submitted,
         "submitted_at": assessment.submitted_at,
         "created_at": assessment.created_at,
-    }
-
-
-def latest_revisions(ids: list[int]) -> dict[int, dict]:
-    """For a page of the sales list: each of ``ids`` that was revised, with its latest
-    revision's id and how many there are (one grouped query, however many there are)."""
-    if not ids:
-        return {}
-    rows = db.session.execute(
-        select(Assessment.revision_of_id, func.max(Assessment.id), func.count())
-        .where(Assessment.revision_of_id.in_(ids))
-        .group_by(Assessment.revision_of_id)
-    ).all()
-    return {  # revision_of_id IN (...): never NULL here
-        cast(int, original): {"id": latest, "name": report_id_of(latest), "count": count}
-        for original, latest, count in rows
     }

@@ -172,15 +172,14 @@ def assessments():
     filters = queries.list_filters(request.args)
     page = listing.page_of(filters)
     ranks = rating_ranks()
-    ids = [row["id"] for row in page.rows]
-    revised = revisions.latest_revisions(ids)
-    in_library = open_questions.library_counts(ids)
-    items = public.assessment_dicts(page.rows)
+    in_library = open_questions.library_counts([row["id"] for row in page.rows])
+    links = public.Links.of(page.rows)
+    items = public.assessment_dicts(page.rows, links)
     data: ListPage = {
         "filters": filters,
         "page": page,
         "rows": [
-            list_row(item, public.result_facts(row), revised.get(item["id"]), in_library)
+            list_row(item, public.result_facts(row), revised_later(links, item["id"]), in_library)
             for item, row in zip(items, page.rows, strict=True)
         ],
         "page_links": queries.page_numbers(page.number, page.pages),
@@ -226,6 +225,14 @@ def list_row(
         "revised_later": revised,
         "in_library": in_library.get(item["id"], 0),
     }
+
+
+def revised_later(links: public.Links, assessment_id: int) -> dict[str, Any] | None:
+    """An assessment's latest revision, and how many there are, from the page's links."""
+    later = links.revised_by.get(assessment_id)
+    if not later:
+        return None
+    return {"id": later[-1], "name": report_id_of(later[-1]), "count": len(later)}
 
 
 STATE_LABELS = {"rated": "Rated", "provisional": "Not yet rated", "not_rated": "Not rated"}
