@@ -225,14 +225,16 @@ MARK_SEEN_TRIES = 5
 
 def mark_seen(uow: UnitOfWork, assessment: Assessment) -> None:
     """The buyer is about to be shown the current revision: from now on it is only ever
-    superseded. Call before reading what to show (see give_written_answer); commits ``uow``.
+    superseded. Call before reading what to show (see give_written_answer); commits ``uow``
+    on every path, which ends the read too, so nothing read so far is expired by the
+    rollback at the end of the caller's block.
 
     A revision made between marking and reading (staff answering at that moment) is the one
     shown, so it is marked in turn, until what is read is what was marked."""
     for _ in range(MARK_SEEN_TRIES):
         number = assessment.result_revision
         if not number:
-            return
+            break
         db.session.execute(
             update(ResultRevision)
             .where(
@@ -245,7 +247,8 @@ def mark_seen(uow: UnitOfWork, assessment: Assessment) -> None:
         uow.commit()
         db.session.refresh(assessment)
         if assessment.result_revision == number:
-            return
+            break
+    uow.commit()
 
 
 # --- owner, stage, notes -----------------------------------------------------------------

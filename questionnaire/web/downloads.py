@@ -60,7 +60,6 @@ def buyer_pdf(
     they shared it with) and can no longer be edited."""
     with services.unit_of_work() as uow:
         followup.mark_seen(uow, assessment)
-        uow.commit()
     try:
         pdf = ready_pdf(assessment)
     except ReportError as exc:

@@ -465,7 +465,6 @@ def result(token: str):
         return redirect(url_for("wizard.check", token=token))
     with services.unit_of_work() as uow:
         followup.mark_seen(uow, assessment)  # before reading: what is shown is never edited after
-        uow.commit()  # ends the read too, so nothing read so far is expired by a rollback
     data: ResultData = {
         "bank": bank,
         "token": token,
