@@ -249,14 +249,13 @@ def set_own_password(form: PasswordForm) -> int:
             add_error(form.current, "Your current password is not right")
             return 400
         throttle.succeeded(attempt)
+        uow.commit()  # the right password counts as such, whatever becomes of the new one
         if form.new.data == form.current.data:
-            uow.commit()  # the attempt counts as the right password, as before
             add_error(form.new, "Choose a password different from your current one")
             return 400
         try:
             accounts.reset_password(uow, user, form.new.data)  # ends the user's other sessions
         except accounts.UserError as exc:
-            uow.commit()
             add_error(form.new, str(exc))
             return 400
         start_session(uow, user, now)  # this one goes on, on a fresh session

@@ -27,10 +27,6 @@ bp = Blueprint("emails", __name__)
 STUCK = timedelta(minutes=10)  # a letter still queued after this was most likely lost
 
 
-def mailer() -> services.Mail | None:
-    return services.mail()
-
-
 def buyer_of(assessment: Assessment) -> dict:
     return {
         "company": assessment.company,
@@ -46,7 +42,7 @@ def when(moment) -> str:
 @bp.post("/a/<token>/email-link")
 def email_link(token: str):
     """Send the resume link to the address given at the start: only ever that address."""
-    sender = mailer()
+    sender = services.mail()
     if sender is None:
         abort(404)
     assessment, bank = wizard.load(token)
@@ -87,7 +83,7 @@ def email_link(token: str):
 def after_submit(assessment: Assessment, token: str) -> None:
     """The buyer's confirmation and the sales team's notice. Never raises: the buyer's
     submission is saved whatever happens to its e-mails."""
-    sender = mailer()
+    sender = services.mail()
     if sender is None:
         return
     try:
@@ -129,7 +125,7 @@ def after_submit(assessment: Assessment, token: str) -> None:
 def status(assessment: Assessment, kind: str) -> dict | None:
     """The newest e-mail of ``kind`` in words for the buyer's page; None when e-mail is
     off. ``state`` is "none", "sending", "sent" or "failed"."""
-    if mailer() is None:
+    if services.mail() is None:
         return None
     # Both kinds hold the buyer's link: one sent before it was last replaced holds a dead one.
     found = mails.latest(assessment.id, kind, since=resume_links.replaced_at(assessment.id))

@@ -333,11 +333,6 @@ def same_words(answer, other) -> bool:
     return all(getattr(answer, f) == getattr(other, f) for f in fields)
 
 
-def list_owners() -> list[dict[str, Any]]:
-    """The owners the sales list filters by (its stages are followup.STAGE_LABELS)."""
-    return followup.owner_choices()
-
-
 def init_app(app) -> None:
     app.add_template_filter(day_text, "day")
     app.add_template_filter(dates.machine_time, "machine_time")

@@ -40,7 +40,7 @@ from questionnaire.reports.service import ReportError
 from questionnaire.store import access, listing, open_questions, public, revisions
 from questionnaire.store import operations as ops
 from questionnaire.store.db import db
-from questionnaire.store.followup import STAGE_LABELS
+from questionnaire.store.followup import STAGE_LABELS, owner_choices
 from questionnaire.store.models import SUBMITTED, Assessment
 from questionnaire.web import admin, auth, downloads, followup, jobs, library, queries, results
 from questionnaire.web import export as csv_export
@@ -191,7 +191,7 @@ def assessments():
         "library_choices": queries.LIBRARY_CHOICES,
         "rating_rank": ranks,
         "errors": [(name, "", message) for name, message in filters.errors],
-        "owners": followup.list_owners(),
+        "owners": owner_choices(),
         "stages": STAGE_LABELS,
     }
     return render_template("sales/list.html", **data)

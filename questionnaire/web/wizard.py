@@ -562,7 +562,7 @@ def delete(token: str):
         "name": report_id_of(assessment.id),
         "revision_of": revisions.links(assessment)["revision_of"],
         "written": assessment.result_revision > 0,
-        "mailing": emails.mailer() is not None,
+        "mailing": services.mail() is not None,
         "revisions": [
             {**revisions.summary(r), "status": "submitted" if r.submitted else "draft"}
             for r in later
