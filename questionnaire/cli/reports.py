@@ -83,20 +83,14 @@ def purge_command() -> None:
     now = utcnow()
     with services.unit_of_work() as uow:
         attempts = throttle.purge_attempts(now) + mails.purge_recipients(now)
+        stones = changes.purge_tombstones(now)
+        sent = outbox.purge_delivered(now)
+        kept = apitokens.purge(now)
         uow.commit()
     click.echo(f"Deleted {attempts} sign-in, start and e-mail count(s) older than a day.")
-    with services.unit_of_work() as uow:
-        stones = changes.purge_tombstones(now)
-        uow.commit()
     click.echo(
         f"Deleted {stones} deletion record(s) of the change feed older than "
         f"{changes.TOMBSTONE_KEPT.days} days."
     )
-    with services.unit_of_work() as uow:
-        sent = outbox.purge_delivered(now)
-        uow.commit()
     click.echo(f"Deleted {sent} delivered webhook(s) older than {outbox.DELIVERED_KEPT.days} days.")
-    with services.unit_of_work() as uow:
-        kept = apitokens.purge(now)
-        uow.commit()
     click.echo(f"Deleted {kept} API request count(s) and idempotency key(s) no longer needed.")

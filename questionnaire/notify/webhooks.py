@@ -120,18 +120,19 @@ def attempt(message: OutboxMessage, config) -> bool:
     delivered."""
     body = message.body.encode()
     headers = headers_for(message.id, message.event, body, config, int(time.time()))
+    failure = None
     try:
         post(config["WEBHOOK_URL"], body, headers, config["WEBHOOK_TIMEOUT_SECONDS"])
     except DeliveryError as exc:
         log.warning("webhook %s (%s) failed: %s", message.id, message.event, exc)
-        with services.unit_of_work() as uow:
-            outbox.attempt_failed(message, str(exc))
-            uow.commit()
-        return False
+        failure = str(exc)
     with services.unit_of_work() as uow:
-        outbox.delivered(message)
+        if failure is None:
+            outbox.delivered(message)
+        else:
+            outbox.attempt_failed(message, failure)
         uow.commit()
-    return True
+    return failure is None
 
 
 def deliver_due(limit: int = 100) -> tuple[int, int]:

@@ -27,8 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import TracebackType
 
-from sqlalchemy.orm import Session, scoped_session
-
 from questionnaire.store.db import db
 
 OPEN = "trustcheck.unit_of_work"  # the session's info key while a unit of work is open
@@ -38,12 +36,12 @@ OPEN = "trustcheck.unit_of_work"  # the session's info key while a unit of work 
 class StoreSettings:
     """What the store is told of the app's settings (config.py parses them)."""
 
-    lock_timeout: float = 10.0  # DATABASE_LOCK_TIMEOUT: how long a save keeps trying
-    webhooks: bool = False  # WEBHOOK_URL is set: changes queue their webhook
-    answer_notices: bool = False  # MAIL_SERVER is set: written answers note the buyer's e-mail
-    password_hash: str = "scrypt"  # noqa: S105  PASSWORD_HASH: Werkzeug's method (tests name a cheap one)
-    draft_days: int = 90  # DRAFT_RETENTION_DAYS
-    submitted_days: int = 730  # SUBMITTED_RETENTION_DAYS
+    lock_timeout: float  # DATABASE_LOCK_TIMEOUT: how long a save keeps trying
+    webhooks: bool  # WEBHOOK_URL is set: changes queue their webhook
+    answer_notices: bool  # MAIL_SERVER is set: written answers note the buyer's e-mail
+    password_hash: str  # PASSWORD_HASH: Werkzeug's method (tests name a cheap one)
+    draft_days: int  # DRAFT_RETENTION_DAYS
+    submitted_days: int  # SUBMITTED_RETENTION_DAYS
 
 
 class NestedUnitOfWork(RuntimeError):
@@ -53,13 +51,9 @@ class NestedUnitOfWork(RuntimeError):
 class UnitOfWork:
     """One transaction on the session, committed only by ``commit``."""
 
-    def __init__(
-        self,
-        settings: StoreSettings | None = None,
-        session: Session | scoped_session[Session] | None = None,
-    ):
-        self.settings = settings or StoreSettings()
-        self.session = session if session is not None else db.session
+    def __init__(self, settings: StoreSettings):
+        self.settings = settings
+        self.session = db.session
 
     def __enter__(self) -> UnitOfWork:
         if self.session.info.get(OPEN):
