@@ -81,23 +81,22 @@ class Mutant:
     why: str = ""
 
     def diff(self) -> list[str]:
-        lines = difflib.unified_diff(
-            self.original.splitlines(), self.mutated.splitlines(), lineterm="", n=0
-        )
-        return [line for line in lines if line[:3] not in ("---", "+++", "@@ ")]
+        return changed(self.original, self.mutated)
 
     def changed_lines(self) -> tuple[list[str], list[str]]:
         """The lines the mutant removes and adds, a changed ``def`` line without mutmut's
         suffix of the function's name (__mutmut_orig, __mutmut_12)."""
-        unnamed = [
-            MUTMUT_SUFFIX.sub("(", text).splitlines() for text in (self.original, self.mutated)
-        ]
-        diff = difflib.unified_diff(*unnamed, lineterm="", n=0)
-        diff = [line for line in diff if line[:3] not in ("---", "+++", "@@ ")]
+        diff = changed(MUTMUT_SUFFIX.sub("(", self.original), MUTMUT_SUFFIX.sub("(", self.mutated))
         return (
             [line[1:].strip() for line in diff if line.startswith("-")],
             [line[1:].strip() for line in diff if line.startswith("+")],
         )
+
+
+def changed(original: str, mutated: str) -> list[str]:
+    """The -/+ lines of a diff of two functions' sources, without its headers."""
+    lines = difflib.unified_diff(original.splitlines(), mutated.splitlines(), lineterm="", n=0)
+    return [line for line in lines if line[:3] not in ("---", "+++", "@@ ")]
 
 
 @dataclass

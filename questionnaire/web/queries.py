@@ -173,17 +173,14 @@ def list_filters(args: Mapping[str, str]) -> ListQuery:
     if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
         errors.append(("date_to", "To date must be the same as or after the from date"))
         data["date_to"] = None
-    while True:
-        try:
-            params = ListParams.model_validate(data)
-        except ValidationError as exc:
-            refused = {str(error["loc"][0]) for error in exc.errors(include_url=False)}
-            if not refused & set(data):
-                raise
-            for name in refused:
-                data.pop(name, None)  # back to its default
-            continue
-        return _query(params, tuple(errors))
+    try:
+        params = ListParams.model_validate(data)
+    except ValidationError as exc:
+        # pydantic names every refused field at once: each goes back to its default, and
+        # the defaults are valid.
+        refused = {str(error["loc"][0]) for error in exc.errors(include_url=False)}
+        params = ListParams.model_validate({k: v for k, v in data.items() if k not in refused})
+    return _query(params, tuple(errors))
 
 
 def _query(params: ListParams, errors: tuple[tuple[str, str], ...] = ()) -> ListQuery:
