@@ -115,7 +115,6 @@ class PreparingData(TypedDict):
     back_url: str
     back_label: str
     seconds: int  # how soon the page asks again by itself
-    bank: None  # no bank's name in the footer: base.html says "the provider"
 
 
 def preparing_page(title: str, url: str, back: tuple[str, str], layout: str = "base.html"):
@@ -128,7 +127,6 @@ def preparing_page(title: str, url: str, back: tuple[str, str], layout: str = "b
         "back_url": back[0],
         "back_label": back[1],
         "seconds": RETRY_SECONDS,
-        "bank": None,
     }
     body = render_template("report/preparing.html", **data)
     headers = {"Retry-After": str(RETRY_SECONDS), "Refresh": f"{RETRY_SECONDS}; url={url}"}
