@@ -161,8 +161,14 @@ def test_buyer_and_salesperson_journeys_over_https_through_nginx(site, https_con
     read_only_token = link.rsplit("/", 1)[1]
     for secret in (token, revision_token, read_only_token):
         assert secret not in log
-    statuses = set(re.findall(r'HTTP/2\.0" (\d{3}) ', log))
-    assert statuses <= {"200", "202", "302"}, statuses  # no form refused, nothing failed
+    # No form refused and nothing failed. nginx writes 499 for a request the browser gave up
+    # (a read still in flight when the page moved on, seen once on a busy machine): that is
+    # allowed of a GET only, never of a form's POST.
+    requests = re.findall(r'"(\w+) (\S+) HTTP/2\.0" (\d{3}) ', log)
+    failed = [
+        r for r in requests if r[2] not in {"200", "202", "302"} and r[:3:2] != ("GET", "499")
+    ]
+    assert requests and not failed, failed
     assert site.app.log_errors() == []
 
 
